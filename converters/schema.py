@@ -1,0 +1,148 @@
+"""The annotation schema: which entity, relation, event and attribute types a project has.
+
+Read from BRAT's ``annotation.conf`` (``converters.brat_conf``) or inferred from data
+(``infer_schema``); the store keeps it per project and the editor offers only what it allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from converters.document import Document
+
+
+@dataclass
+class EntityType:
+    """An entity type; ``parent`` places it in BRAT's indentation hierarchy.
+
+    ``selectable`` is false for BRAT's ``!Name`` grouping types that only structure the
+    hierarchy and cannot be annotated.
+    """
+
+    name: str
+    parent: str | None = None
+    selectable: bool = True
+    color: str | None = None
+    shortcut: str | None = None
+
+
+@dataclass
+class RelationType:
+    """A relation type with the entity types allowed as each argument (empty = any).
+
+    ``options`` keeps BRAT's ``<REL-TYPE>:symmetric-transitive`` / ``<OVERLAP>:...`` settings.
+    """
+
+    name: str
+    arg1_types: list[str] = field(default_factory=list)
+    arg2_types: list[str] = field(default_factory=list)
+    arg1_role: str = "Arg1"
+    arg2_role: str = "Arg2"
+    parent: str | None = None
+    selectable: bool = True
+    options: dict[str, str] = field(default_factory=dict)
+    color: str | None = None
+    shortcut: str | None = None
+
+
+@dataclass
+class EventArgument:
+    """One argument slot of an event type: role, allowed types, cardinality (``?``, ``*``,
+    ``+``, ``{2}``... or ``""`` for exactly one)."""
+
+    role: str
+    types: list[str] = field(default_factory=list)
+    cardinality: str = ""
+
+
+@dataclass
+class EventType:
+    name: str
+    arguments: list[EventArgument] = field(default_factory=list)
+    parent: str | None = None
+    selectable: bool = True
+
+
+@dataclass
+class AttributeType:
+    """An attribute: which annotation types it applies to, and its values (none = binary)."""
+
+    name: str
+    targets: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Schema:
+    entity_types: list[EntityType] = field(default_factory=list)
+    relation_types: list[RelationType] = field(default_factory=list)
+    event_types: list[EventType] = field(default_factory=list)
+    attribute_types: list[AttributeType] = field(default_factory=list)
+
+    def entity_names(self) -> list[str]:
+        return [t.name for t in self.entity_types]
+
+    def relation_names(self) -> list[str]:
+        return [t.name for t in self.relation_types]
+
+    def ancestors(self, entity_type: str) -> list[str]:
+        """The type itself and its parents up the hierarchy, nearest first."""
+        parents = {t.name: t.parent for t in self.entity_types}
+        chain = [entity_type]
+        while parents.get(chain[-1]) and parents[chain[-1]] not in chain:
+            chain.append(parents[chain[-1]])  # type: ignore[arg-type]
+        return chain
+
+    def allowed_relations(self, arg1_type: str, arg2_type: str) -> list[str]:
+        """Relation types whose argument constraints admit these two entity types.
+
+        A constraint naming a parent type admits its subtypes, as in BRAT.
+        """
+        a1, a2 = set(self.ancestors(arg1_type)), set(self.ancestors(arg2_type))
+        return [
+            r.name
+            for r in self.relation_types
+            if r.selectable
+            and (not r.arg1_types or a1 & set(r.arg1_types) or "<ANY>" in r.arg1_types)
+            and (not r.arg2_types or a2 & set(r.arg2_types) or "<ANY>" in r.arg2_types)
+        ]
+
+
+def infer_schema(documents: list[Document]) -> Schema:
+    """A schema that admits exactly what the documents use, argument types included.
+
+    Used when data arrives without an ``annotation.conf`` (SpERT JSON, plain BRAT folders).
+    Types keep their order of first appearance so the result is deterministic.
+    """
+    entity_names: dict[str, None] = {}
+    rel_args: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    event_args: dict[str, dict[str, dict[str, None]]] = {}
+    attr_vals: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    for doc in documents:
+        types = {e.id: e.type for e in doc.entities}
+        types.update({ev.id: ev.type for ev in doc.events})
+        for ent in doc.entities:
+            entity_names.setdefault(ent.type)
+        for ev in doc.events:
+            roles = event_args.setdefault(ev.type, {})
+            for role, ref in ev.arguments:
+                roles.setdefault(role.rstrip("0123456789"), {}).setdefault(types.get(ref, "<ANY>"))
+        for rel in doc.relations:
+            a1, a2 = rel_args.setdefault(rel.type, ({}, {}))
+            a1.setdefault(types.get(rel.arg1, "<ANY>"))
+            a2.setdefault(types.get(rel.arg2, "<ANY>"))
+        for att in doc.attributes:
+            targets, values = attr_vals.setdefault(att.type, ({}, {}))
+            targets.setdefault(types.get(att.target, "<ANY>"))
+            if att.value is not None:
+                values.setdefault(att.value)
+    trigger_types = {ev_type for ev_type in event_args}
+    return Schema(
+        entity_types=[EntityType(n) for n in entity_names if n not in trigger_types],
+        relation_types=[RelationType(n, list(a1), list(a2)) for n, (a1, a2) in rel_args.items()],
+        event_types=[
+            EventType(n, [EventArgument(r, list(t), "*") for r, t in roles.items()])
+            for n, roles in event_args.items()
+        ],
+        attribute_types=[AttributeType(n, list(t), list(v)) for n, (t, v) in attr_vals.items()],
+    )

@@ -16,7 +16,8 @@ class EntityType:
     """An entity type; ``parent`` places it in BRAT's indentation hierarchy.
 
     ``selectable`` is false for BRAT's ``!Name`` grouping types that only structure the
-    hierarchy and cannot be annotated.
+    hierarchy and cannot be annotated. ``options`` keeps format-specific names (SpERT's
+    ``short``/``verbose``) so they survive a round trip.
     """
 
     name: str
@@ -24,6 +25,7 @@ class EntityType:
     selectable: bool = True
     color: str | None = None
     shortcut: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -76,10 +76,18 @@ def read(fmt: str, path: str | Path) -> list[Document]:
 
 
 def write(
-    fmt: str, documents: list[Document], path: str | Path, schema: Schema | None = None
+    fmt: str,
+    documents: list[Document],
+    path: str | Path,
+    schema: Schema | None = None,
+    **options: str,
 ) -> list[Problem]:
-    """Write ``documents`` to ``path``; returns what the format could not represent."""
-    return _module(fmt).write_corpus(documents, Path(path), schema=schema)
+    """Write ``documents`` to ``path``; returns what the format could not represent.
+
+    ``options`` are format-specific (spert: ``tokenizer="words"|"whitespace"``,
+    ``discontinuous="drop"|"cover"``).
+    """
+    return _module(fmt).write_corpus(documents, Path(path), schema=schema, **options)
 
 
 def validate(fmt: str, path: str | Path) -> list[Problem]:

@@ -104,6 +104,7 @@ log = logging.getLogger(__name__)
 APF_SUFFIX = ".apf.xml"
 SGM_SUFFIX = ".sgm"
 DTD_NAME = "apf.v5.1.1.dtd"
+SHIPPED_DTD = Path(__file__).resolve().parent / "dtd" / DTD_NAME
 PI_TARGET = "spanrel"
 ENTITY_GROUP, VALUE_GROUP, TIMEX_GROUP = "ace-entity", "ace-value", "ace-timex2"
 RELATION_GROUP, EVENT_GROUP = "ace-relation", "ace-event"
@@ -524,8 +525,8 @@ def read_schema(path: str | Path) -> Schema | None:
 
 def validate(path: str | Path) -> list[Problem]:
     """Every problem in the pairs at ``path``: unpaired files, unreadable pairs, and DTD errors
-    when the DTD the APF file names (``apf.v5.1.1.dtd``) lies next to it. Never raises for bad
-    content."""
+    against the ``apf.v5.1.1.dtd`` next to the APF file, or the copy shipped in
+    ``converters/dtd/`` when there is none. Never raises for bad content."""
     try:
         pairs, problems = _pairs(Path(path))
     except ConversionError as exc:
@@ -537,6 +538,8 @@ def validate(path: str | Path) -> list[Problem]:
             problems.extend(exc.problems)
             continue
         dtd = apf.parent / DTD_NAME
+        if not dtd.is_file():
+            dtd = SHIPPED_DTD
         if dtd.is_file():
             problems.extend(Problem(str(apf), msg, line) for msg, line in dtd_problems(apf, dtd))
     return problems

@@ -31,6 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     conv.add_argument("src", help="directory of pairs (brat, ace) or a .json file (spert)")
     conv.add_argument("dst", help="output directory (brat, ace) or .json file (spert)")
     conv.add_argument(
+        "--tokenizer",
+        choices=("words", "whitespace"),
+        help="spert target: how text without stored tokens is split (default words: punctuation"
+        " split off; whitespace: keep whitespace-separated tokens, exact for text that came"
+        " from SpERT)",
+    )
+    conv.add_argument(
+        "--discontinuous",
+        choices=("drop", "cover"),
+        help="spert target: drop discontinuous entities (default) or write their covering span",
+    )
+    conv.add_argument(
         "--strict",
         action="store_true",
         help="exit 1 when the target format cannot hold everything (warnings become errors)",
@@ -52,7 +64,15 @@ def _convert(args: argparse.Namespace) -> int:
         return 1
     if schema is None:
         schema = converters.infer_schema(documents)
-    warnings = converters.write(args.dst_format, documents, args.dst, schema=schema)
+    options = {
+        name: value
+        for name, value in (("tokenizer", args.tokenizer), ("discontinuous", args.discontinuous))
+        if value is not None
+    }
+    if options and args.dst_format != "spert":
+        print("error: --tokenizer and --discontinuous apply to --to spert only", file=sys.stderr)
+        return 2
+    warnings = converters.write(args.dst_format, documents, args.dst, schema=schema, **options)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(

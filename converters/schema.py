@@ -96,18 +96,30 @@ class Schema:
         return chain
 
     def allowed_relations(self, arg1_type: str, arg2_type: str) -> list[str]:
-        """Relation types whose argument constraints admit these two entity types.
+        """Relation types whose argument constraints admit these two types, each name once.
 
-        A constraint naming a parent type admits its subtypes, as in BRAT.
+        A constraint naming a parent type admits its subtypes, as in BRAT; ``<ANY>`` admits
+        everything, ``<ENTITY>`` any entity type and ``<EVENT>`` any event type.
         """
-        a1, a2 = set(self.ancestors(arg1_type)), set(self.ancestors(arg2_type))
-        return [
-            r.name
-            for r in self.relation_types
-            if r.selectable
-            and (not r.arg1_types or a1 & set(r.arg1_types) or "<ANY>" in r.arg1_types)
-            and (not r.arg2_types or a2 & set(r.arg2_types) or "<ANY>" in r.arg2_types)
-        ]
+        allowed: dict[str, None] = {}
+        for rel in self.relation_types:
+            if (
+                rel.selectable
+                and self._admits(rel.arg1_types, arg1_type)
+                and self._admits(rel.arg2_types, arg2_type)
+            ):
+                allowed.setdefault(rel.name)
+        return list(allowed)
+
+    def _admits(self, constraint: list[str], type_name: str) -> bool:
+        if not constraint or "<ANY>" in constraint:
+            return True
+        if set(self.ancestors(type_name)) & set(constraint):
+            return True
+        events = {t.name for t in self.event_types}
+        if "<EVENT>" in constraint and type_name in events:
+            return True
+        return "<ENTITY>" in constraint and type_name not in events
 
 
 def infer_schema(documents: list[Document]) -> Schema:

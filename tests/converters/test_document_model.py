@@ -80,3 +80,20 @@ def test_conversion_error_names_file_line_and_offset() -> None:
     err = ConversionError("a/b.ann", "bad line", line=3)
     assert str(err) == "a/b.ann:3: bad line"
     assert str(Problem("x.sgm", "mismatch", offset=17)) == "x.sgm (offset 17): mismatch"
+
+
+def test_placeholders_in_constraints() -> None:
+    from converters.schema import EventType
+
+    schema = Schema(
+        entity_types=[EntityType("Person"), EntityType("Place")],
+        event_types=[EventType("Move")],
+        relation_types=[
+            RelationType("Coref", ["<ENTITY>"], ["<ENTITY>"]),
+            RelationType("Coref", ["Person"], ["Person"]),
+            RelationType("Cause", ["<EVENT>"], ["<EVENT>"]),
+        ],
+    )
+    assert schema.allowed_relations("Person", "Person") == ["Coref"]
+    assert schema.allowed_relations("Move", "Move") == ["Cause"]
+    assert schema.allowed_relations("Person", "Move") == []

@@ -325,7 +325,9 @@ def format_conf(schema: Schema) -> str:
         if rel.arg1_types or rel.arg2_types:
             args.append(f"{storage_name(rel.arg1_role)}:{_types(rel.arg1_types or ['<ANY>'])}")
             args.append(f"{storage_name(rel.arg2_role)}:{_types(rel.arg2_types or ['<ANY>'])}")
-        args += [f"{key}:{value}" for key, value in rel.options.items()]
+        # Only BRAT's own <REL-TYPE>-style options belong in the conf; others (SpERT's
+        # short/verbose names) have no place there and are reported by the writer.
+        args += [f"{k}:{v}" for k, v in rel.options.items() if k in RESERVED_STRINGS]
         line = "\t" * depth + _name(rel.name, rel.selectable, special)
         out.append(line + ("\t" + ", ".join(args) if args else ""))
     out += ["", "[events]", ""]

@@ -151,3 +151,21 @@ def test_ace_validate_uses_the_shipped_dtd(tmp_path: Path) -> None:
     apf.write_text(apf.read_text().replace('CLASS="SPC"', 'CLASS="BOGUS"'))
     problems = converters.validate("ace", tmp_path)
     assert problems and all(p.path.endswith("d1.apf.xml") for p in problems)
+
+
+def test_spert_schema_to_brat_conf_reads_back(shared_data: Path, tmp_path: Path) -> None:
+    src = shared_data / "ade/ade_split_0_test.json"
+    documents = converters.read("spert", src)
+    schema = converters.read_schema("spert", src)
+    assert schema is not None
+    warnings = converters.write("brat", documents, tmp_path, schema=schema)
+    # SpERT's short/verbose names have no place in annotation.conf: reported, not written.
+    assert all("annotation.conf" in w.path for w in warnings)
+    back = converters.read_schema("brat", tmp_path)
+    assert back is not None
+    assert back.entity_names() == schema.entity_names()
+    # a SpERT types file has no argument constraints: any entity type is allowed
+    assert [(r.name, r.arg1_types, r.arg2_types) for r in back.relation_types] == [
+        ("Adverse-Effect", [], [])
+    ]
+    assert converters.validate("brat", tmp_path) == []

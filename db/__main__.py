@@ -1,0 +1,7 @@
+"""Entry point for ``python -m db`` (see ``db.cli``)."""
+
+import sys
+
+from db.cli import main
+
+sys.exit(main())

@@ -1,0 +1,109 @@
+"""``python -m db``: import, export, statistics and backup from the command line.
+
+The database URL comes from ``--db URL``, else ``$SPANREL_DB_URL``, else the default file
+``$SPANREL_DATA_DIR/spanrel.sqlite`` (``./data/spanrel.sqlite``); see ``db.session``. Results
+are printed as JSON on stdout; errors go to stderr with exit status 1 and name the file, entry
+or document at fault. An import is one transaction: on any error nothing is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import converters
+from converters.errors import ConversionError
+from db.session import resolve_db_url
+from db.store import Store
+from db.views import StoreError
+
+log = logging.getLogger("db")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m db", description="spanrel annotation store: import, export, stats, backup."
+    )
+    parser.add_argument(
+        "--log-level", default="WARNING", help="logging level on stderr (default WARNING)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def db_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db",
+            default=None,
+            help="database URL (default: $SPANREL_DB_URL or sqlite:///<data dir>/spanrel.sqlite)",
+        )
+
+    imp = sub.add_parser("import", help="import a directory, .zip or .json into a project")
+    db_arg(imp)
+    imp.add_argument("--project", required=True)
+    imp.add_argument("--format", choices=converters.FORMATS, required=True)
+    imp.add_argument(
+        "--split", default="unassigned", choices=("train", "dev", "test", "unassigned")
+    )
+    imp.add_argument("--source", default="import", choices=("import", "human", "model"))
+    imp.add_argument("--author", default=None)
+    imp.add_argument("path")
+
+    exp = sub.add_parser("export", help="export a project")
+    db_arg(exp)
+    exp.add_argument("--project", required=True)
+    exp.add_argument("--format", choices=converters.FORMATS, required=True)
+    exp.add_argument("--include-suggestions", action="store_true")
+    exp.add_argument("out", help="output directory (brat, ace) or .json file (spert)")
+
+    st = sub.add_parser("stats", help="statistics as JSON")
+    db_arg(st)
+    st.add_argument("--project", default=None)
+
+    bk = sub.add_parser("backup", help="online backup of a SQLite database")
+    db_arg(bk)
+    bk.add_argument("out")
+    return parser
+
+
+def _print(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    url = resolve_db_url(args.db)
+    try:
+        with Store.open(url) as store:
+            if args.command == "import":
+                result = store.import_path(
+                    args.project,
+                    args.format,
+                    args.path,
+                    split=args.split,
+                    source=args.source,
+                    author=args.author,
+                )
+                _print(asdict(result) | {"document_ids": len(result.document_ids)})
+            elif args.command == "export":
+                problems = store.export_path(
+                    args.project,
+                    args.format,
+                    args.out,
+                    include_suggestions=args.include_suggestions,
+                )
+                for problem in problems:
+                    print(f"warning: {problem}", file=sys.stderr)
+                _print({"project": args.project, "out": args.out, "warnings": len(problems)})
+            elif args.command == "stats":
+                _print(store.stats(args.project))
+            elif args.command == "backup":
+                _print({"backup": str(store.backup(args.out))})
+    except (ConversionError, StoreError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,237 @@
+"""One small, validated edit operation, as sent by the page.
+
+The page sends JSON over public HTTP (shared/design/editor.md), so ``Edit.from_dict`` checks
+every field's type before the store looks at it; the store then checks everything that needs
+the database (offsets within the text, types allowed by the schema, ids in this document).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from db.models import DOCUMENT_STATUSES, SPLITS
+from db.views import EditError
+
+OPS = (
+    "add_entity",
+    "change_entity",
+    "delete_entity",
+    "add_relation",
+    "change_relation",
+    "delete_relation",
+    "accept",
+    "reject",
+    "set_status",
+    "set_assignee",
+    "set_split",
+)
+MAX_FRAGMENTS = 64
+
+_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    # op: (required, optional)
+    "add_entity": ({"type", "fragments"}, {"head"}),
+    "change_entity": ({"entity_id"}, {"type", "fragments", "head"}),
+    "delete_entity": ({"entity_id"}, set()),
+    "add_relation": ({"type", "arg1", "arg2"}, set()),
+    "change_relation": ({"relation_id"}, {"type", "arg1", "arg2"}),
+    "delete_relation": ({"relation_id"}, set()),
+    "accept": (set(), {"entity_id", "relation_id"}),
+    "reject": (set(), {"entity_id", "relation_id"}),
+    "set_status": ({"status"}, set()),
+    "set_assignee": ({"assignee"}, set()),
+    "set_split": ({"split"}, set()),
+}
+
+
+def _int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EditError(f"{name} must be an integer, got {value!r}")
+    return value
+
+
+def _range(name: str, value: Any) -> tuple[int, int]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise EditError(f"{name} must be a [start, end] pair, got {value!r}")
+    start, end = _int(f"{name} start", value[0]), _int(f"{name} end", value[1])
+    if not 0 <= start < end:
+        raise EditError(f"{name} {start}-{end} is empty or reversed")
+    return start, end
+
+
+@dataclass(frozen=True)
+class Edit:
+    """An operation on one document; build it with the class methods or ``from_dict``.
+
+    ``fragments`` are character ranges ``(start, end)``, END exclusive; ``arg1``/``arg2`` and
+    ``entity_id``/``relation_id`` are database ids from ``Store.load_document``.
+    """
+
+    op: str
+    entity_id: int | None = None
+    relation_id: int | None = None
+    type: str | None = None
+    fragments: tuple[tuple[int, int], ...] | None = None
+    head: tuple[int, int] | None = None
+    arg1: int | None = None
+    arg2: int | None = None
+    status: str | None = None
+    assignee: str | None = None
+    split: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise EditError(f"unknown operation {self.op!r}; expected one of {', '.join(OPS)}")
+        required, optional = _FIELDS[self.op]
+        given = {
+            name
+            for name in (
+                "entity_id",
+                "relation_id",
+                "type",
+                "fragments",
+                "head",
+                "arg1",
+                "arg2",
+                "status",
+                "assignee",
+                "split",
+            )
+            if getattr(self, name) is not None
+        }
+        if self.op == "set_assignee":
+            given.add("assignee")  # None means "unassign"
+        missing = required - given
+        if missing:
+            raise EditError(f"{self.op} needs {', '.join(sorted(missing))}")
+        extra = given - required - optional
+        if extra:
+            raise EditError(f"{self.op} does not take {', '.join(sorted(extra))}")
+        if self.op in ("accept", "reject") and (self.entity_id is None) == (
+            self.relation_id is None
+        ):
+            raise EditError(f"{self.op} needs exactly one of entity_id or relation_id")
+        for name in ("entity_id", "relation_id", "arg1", "arg2"):
+            if getattr(self, name) is not None:
+                _int(name, getattr(self, name))
+        if self.type is not None and (not isinstance(self.type, str) or not self.type.strip()):
+            raise EditError(f"type must be a non-empty string, got {self.type!r}")
+        if self.fragments is not None:
+            if not isinstance(self.fragments, list | tuple) or not self.fragments:
+                raise EditError("fragments must be a non-empty list of [start, end] pairs")
+            if len(self.fragments) > MAX_FRAGMENTS:
+                raise EditError(f"at most {MAX_FRAGMENTS} fragments per entity")
+            frags = tuple(_range("fragment", f) for f in self.fragments)
+            ordered = sorted(frags)
+            for (_, e1), (s2, _) in itertools.pairwise(ordered):
+                if s2 < e1:
+                    raise EditError(f"fragments overlap: {list(ordered)}")
+            object.__setattr__(self, "fragments", frags)
+        if self.head is not None:
+            object.__setattr__(self, "head", _range("head", self.head))
+        if self.status is not None and self.status not in DOCUMENT_STATUSES:
+            raise EditError(f"status must be one of {', '.join(DOCUMENT_STATUSES)}")
+        if self.split is not None and self.split not in SPLITS:
+            raise EditError(f"split must be one of {', '.join(SPLITS)}")
+        if self.assignee is not None and not isinstance(self.assignee, str):
+            raise EditError("assignee must be a string or null")
+
+    # -- constructors ---------------------------------------------------------------------
+
+    @classmethod
+    def add_entity(
+        cls, type: str, fragments: list[tuple[int, int]], head: tuple[int, int] | None = None
+    ) -> Edit:
+        return cls("add_entity", type=type, fragments=tuple(fragments), head=head)
+
+    @classmethod
+    def change_entity(
+        cls,
+        entity_id: int,
+        type: str | None = None,
+        fragments: list[tuple[int, int]] | None = None,
+        head: tuple[int, int] | None = None,
+    ) -> Edit:
+        return cls(
+            "change_entity",
+            entity_id=entity_id,
+            type=type,
+            fragments=tuple(fragments) if fragments is not None else None,
+            head=head,
+        )
+
+    @classmethod
+    def delete_entity(cls, entity_id: int) -> Edit:
+        return cls("delete_entity", entity_id=entity_id)
+
+    @classmethod
+    def add_relation(cls, type: str, arg1: int, arg2: int) -> Edit:
+        return cls("add_relation", type=type, arg1=arg1, arg2=arg2)
+
+    @classmethod
+    def change_relation(
+        cls,
+        relation_id: int,
+        type: str | None = None,
+        arg1: int | None = None,
+        arg2: int | None = None,
+    ) -> Edit:
+        return cls("change_relation", relation_id=relation_id, type=type, arg1=arg1, arg2=arg2)
+
+    @classmethod
+    def delete_relation(cls, relation_id: int) -> Edit:
+        return cls("delete_relation", relation_id=relation_id)
+
+    @classmethod
+    def accept(cls, entity_id: int | None = None, relation_id: int | None = None) -> Edit:
+        return cls("accept", entity_id=entity_id, relation_id=relation_id)
+
+    @classmethod
+    def reject(cls, entity_id: int | None = None, relation_id: int | None = None) -> Edit:
+        return cls("reject", entity_id=entity_id, relation_id=relation_id)
+
+    @classmethod
+    def set_status(cls, status: str) -> Edit:
+        return cls("set_status", status=status)
+
+    @classmethod
+    def set_assignee(cls, assignee: str | None) -> Edit:
+        return cls("set_assignee", assignee=assignee)
+
+    @classmethod
+    def set_split(cls, split: str) -> Edit:
+        return cls("set_split", split=split)
+
+    @classmethod
+    def from_dict(cls, payload: Any) -> Edit:
+        """Build an edit from untrusted JSON (``{"op": "add_entity", "type": ..., ...}``)."""
+        if not isinstance(payload, dict):
+            raise EditError("an edit must be a JSON object")
+        op = payload.get("op")
+        if op not in OPS:
+            raise EditError(f"unknown operation {op!r}; expected one of {', '.join(OPS)}")
+        required, optional = _FIELDS[op]
+        unknown = set(payload) - required - optional - {"op"}
+        if unknown:
+            raise EditError(f"{op} does not take {', '.join(sorted(unknown))}")
+        kwargs = {k: v for k, v in payload.items() if k != "op"}
+        if "fragments" in kwargs and isinstance(kwargs["fragments"], list):
+            kwargs["fragments"] = tuple(
+                tuple(f) if isinstance(f, list) else f for f in kwargs["fragments"]
+            )
+        if isinstance(kwargs.get("head"), list):
+            kwargs["head"] = tuple(kwargs["head"])
+        return cls(op, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"op": self.op}
+        for name in _FIELDS[self.op][0] | _FIELDS[self.op][1]:
+            value = getattr(self, name)
+            if value is not None or (self.op == "set_assignee" and name == "assignee"):
+                if name == "fragments":
+                    value = [list(f) for f in value]
+                elif name == "head":
+                    value = list(value)
+                out[name] = value
+        return out

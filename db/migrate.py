@@ -1,0 +1,59 @@
+"""Apply Alembic migrations in code, at every open of the store (no alembic.ini at run time).
+
+The upgrade runs inside one write transaction: ``BEGIN IMMEDIATE`` on SQLite and a transaction
+advisory lock on PostgreSQL, so processes that open a fresh database at the same moment take
+turns and the second one finds the schema already at head. Both backends have transactional
+DDL, so a failed migration leaves the previous schema intact.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, text
+
+from db.session import WRITE_OPTION
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_PG_LOCK_KEY = 0x5350414E52454C  # "SPANREL"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database at ``engine`` up to ``revision`` (default: the newest)."""
+    cfg = alembic_config()
+    target = head_revision() if revision == "head" else revision
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == target:
+                return
+            log.info("migrating database from %s to %s", current or "empty", target)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)

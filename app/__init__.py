@@ -1,0 +1,1 @@
+"""The Gradio annotation app: the in-page editor lives in ``app.editor``."""

@@ -1,0 +1,274 @@
+"""``AnnotationEditor``: a ``gr.HTML`` subclass whose JavaScript owns the rendering.
+
+Why it is built this way (measured facts in shared/design/editor.md):
+- the HTML template is a static shell that never references ``value`` or user data, because a
+  template re-render wipes JS-built DOM and the template is evaluated as a JS template literal
+  (data in it could run as code);
+- ``value`` stays tiny (``{"doc_id", "revision"}``): the page loads the document through the
+  ``editor_load`` server function and sends each edit as one small operation through
+  ``editor_apply``; a whole document as ``value`` costs ~375 ms per edit;
+- every operation carries ``(client_id, seq)``: the page sends strictly one at a time (the next
+  after the acknowledgement), and ``OpSequencer`` answers a repeated seq with the stored
+  acknowledgement instead of applying it twice (a retry after a lost answer is safe).
+
+Hand-over: ``OpSequencer`` keeps the last (client_id, seq) per document in process memory. The
+database helper is adding a table of client op ids; a store-backed backend should record the
+pair in the same transaction as the edit and the sequencer then only saves a round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio import component_meta
+
+from app.editor.backend import EditorBackend
+from app.editor.ops import MAX_ID, OpError, validate_op
+
+log = logging.getLogger(__name__)
+
+_HERE = Path(__file__).resolve().parent
+MAX_PAYLOAD_CHARS = 20_000
+
+# The shell: toolbar, text container, popup and status line, all filled by editor.js.
+SHELL = (
+    '<div class="sr-editor" tabindex="0" role="application" '
+    'aria-label="Entity and relation editor" data-testid="sr-editor">'
+    '<div class="sr-toolbar" role="toolbar" aria-label="Editor tools"></div>'
+    '<div class="sr-scroll"><div class="sr-doc" data-testid="sr-doc"></div>'
+    '<div class="sr-pop" role="dialog" hidden></div></div>'
+    '<div class="sr-status" role="status" aria-live="polite" data-testid="sr-status"></div>'
+    "</div>"
+)
+
+
+def _asset(name: str) -> str:
+    text = (_HERE / name).read_text(encoding="utf-8")
+    if name.endswith(".css"):
+        # css_template goes through Handlebars and a JS template literal: keep it inert
+        bad = [s for s in ("`", "${", "{{", "\\") if s in text]
+        if bad:
+            raise ValueError(f"{name} must not contain {bad}: it is evaluated as a template")
+    return text
+
+
+def request_user(request: Any) -> str | None:
+    """The logged-in user of a component-server call (Gradio passes no username there).
+
+    Reads the same access-token cookie Gradio's own ``login_check`` reads.
+    """
+    try:
+        app = request.app
+        dependency = getattr(app, "auth_dependency", None)
+        if dependency is not None:
+            user = dependency(request)
+            return user if isinstance(user, str) else None
+        cookie_id = getattr(app, "cookie_id", None)
+        if cookie_id is None:
+            return None
+        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{cookie_id}"
+        )
+        return app.tokens.get(token) if token else None
+    except Exception:  # no app, no cookies: anonymous
+        return None
+
+
+class OpSequencer:
+    """Applies each (doc_id, client_id, seq) at most once and in order.
+
+    A seq at or below the last one seen returns the stored acknowledgement of that seq (or a
+    refusal if it is too old to remember); a gap is refused so the page resends in order.
+    """
+
+    def __init__(self, max_clients: int = 10_000, remembered: int = 64):
+        self._lock = threading.Lock()
+        self._doc_locks: dict[str, threading.Lock] = {}
+        self._clients: OrderedDict[tuple[str, str], tuple[int, dict[int, dict]]] = OrderedDict()
+        self.max_clients = max_clients
+        self.remembered = remembered
+
+    def _doc_lock(self, doc_id: str) -> threading.Lock:
+        with self._lock:
+            return self._doc_locks.setdefault(doc_id, threading.Lock())
+
+    def run(self, op: dict[str, Any], apply: Callable[[dict[str, Any]], dict[str, Any]]) -> dict:
+        key = (op["doc_id"], op["client_id"])
+        seq = op["seq"]
+        with self._doc_lock(op["doc_id"]):
+            last, acks = self._clients.get(key, (0, {}))
+            if key in self._clients and seq <= last:
+                stored = acks.get(seq)
+                if stored is None:
+                    return {"ok": False, "seq": seq, "error": f"operation #{seq} is too old"}
+                return {**stored, "repeat": True}
+            if key in self._clients and seq != last + 1:
+                return {
+                    "ok": False,
+                    "seq": seq,
+                    "expected": last + 1,
+                    "error": f"operation #{seq} arrived before #{last + 1}; resend in order",
+                }
+            ack = apply(op)
+            acks[seq] = ack
+            for old in [s for s in acks if s <= seq - self.remembered]:
+                del acks[old]
+            with self._lock:
+                self._clients[key] = (seq, acks)
+                self._clients.move_to_end(key)
+                while len(self._clients) > self.max_clients:
+                    self._clients.popitem(last=False)
+            return ack
+
+
+# one sequencer per backend, shared by the copies Gradio makes of a component for a session
+_SEQUENCERS: weakref.WeakKeyDictionary[Any, OpSequencer] = weakref.WeakKeyDictionary()
+_SEQ_LOCK = threading.Lock()
+
+
+def sequencer_for(backend: Any) -> OpSequencer:
+    with _SEQ_LOCK:
+        try:
+            return _SEQUENCERS.setdefault(backend, OpSequencer())
+        except TypeError:  # not weak-referenceable: one per id for the process lifetime
+            return _FALLBACK.setdefault(id(backend), OpSequencer())
+
+
+_FALLBACK: dict[int, OpSequencer] = {}
+_CSS_LENGTH = re.compile(r"[0-9]{1,5}(\.[0-9]{1,3})?(px|vh|em|rem|%)")
+_DOC_ID = re.compile(rf"[^\x00-\x1f]{{1,{MAX_ID}}}")
+
+
+@contextmanager
+def _no_pyi_stub() -> Iterator[None]:
+    """Gradio's component metaclass writes a ``.pyi`` stub beside the module of every
+    component class it creates (``gradio.component_meta.create_or_modify_pyi``); we do not
+    want a generated file in the source tree (or a crash on a read-only install)."""
+    original = component_meta.create_or_modify_pyi
+    component_meta.create_or_modify_pyi = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        component_meta.create_or_modify_pyi = original
+
+
+with _no_pyi_stub():
+
+    class AnnotationEditor(gr.HTML):
+        """The entity/relation editor. ``value`` is ``{"doc_id": str, "revision": int}``.
+
+        Python sets ``value`` to open a document (bump ``revision`` to make the page reload it,
+        e.g. after new model suggestions); the page sets it when the user goes to the previous or
+        next document, which fires ``.change``. ``doc_status`` (custom event, payload
+        ``{"doc_id", "status"}`` in ``gr.EventData``) fires after "mark done"/"reopen".
+
+        Launch the app with ``run_history=False`` (otherwise Gradio copies event inputs into the
+        browser's localStorage).
+        """
+
+        def __init__(
+            self,
+            backend: EditorBackend,
+            value: dict[str, Any] | None = None,
+            *,
+            user_of: Callable[[Any], str | None] | None = None,
+            editor_height: str = "70vh",
+            **kwargs: Any,
+        ):
+            """``user_of(request)`` names the user of a call; default: Gradio's login cookie."""
+            # private names: Gradio serialises attributes named like __init__ parameters
+            self._backend = backend
+            self._sequencer = sequencer = sequencer_for(backend)
+            resolve = user_of or request_user
+            if not _CSS_LENGTH.fullmatch(editor_height):
+                raise ValueError(
+                    f"editor_height must be a CSS length like '70vh', got {editor_height!r}"
+                )
+
+            def editor_load(payload: Any, request: gr.Request) -> dict[str, Any]:
+                """Load one document for the page (errors come back as ``{ok: false}``)."""
+                try:
+                    doc_id = payload.get("doc_id") if isinstance(payload, dict) else payload
+                    if not isinstance(doc_id, str) or not _DOC_ID.fullmatch(doc_id):
+                        return {"ok": False, "error": "invalid document id"}
+                    doc = backend.load(doc_id, resolve(request))
+                    return {"ok": True, "doc": doc}
+                except KeyError:
+                    return {"ok": False, "error": "document not found"}
+                except Exception as exc:
+                    log.exception("editor_load failed")
+                    return {
+                        "ok": False,
+                        "error": f"could not load the document ({type(exc).__name__})",
+                    }
+
+            def editor_apply(payload: Any, request: gr.Request) -> dict[str, Any]:
+                """Validate one operation's shape, then apply it once and in order."""
+                seq = payload.get("seq") if isinstance(payload, dict) else None
+                try:
+                    if len(json.dumps(payload)) > MAX_PAYLOAD_CHARS:
+                        raise OpError("operation too large")
+                    op = validate_op(payload)
+                except (OpError, TypeError, ValueError) as exc:
+                    return {"ok": False, "seq": seq, "error": str(exc)}
+                user = resolve(request)
+
+                def apply(valid: dict[str, Any]) -> dict[str, Any]:
+                    try:
+                        ack = backend.apply(valid, user)
+                    except Exception as exc:
+                        log.exception("editor_apply failed for %s", valid.get("kind"))
+                        return {"ok": False, "seq": valid["seq"], "error": f"not saved ({exc})"}
+                    if not isinstance(ack, dict):
+                        return {"ok": False, "seq": valid["seq"], "error": "backend gave no answer"}
+                    return {**ack, "seq": valid["seq"]}
+
+                try:
+                    return sequencer.run(op, apply)
+                except Exception as exc:
+                    log.exception("editor sequencing failed")
+                    return {"ok": False, "seq": seq, "error": f"not saved ({type(exc).__name__})"}
+
+            js = _asset("editor.js")
+            # gr.HTML.__getattr__ turns any quoted word in js_on_load into an event listener, and
+            # get_config reads attributes named like our parameters: keep those names out of the JS
+            for name in ("backend", "user_of", "editor_height", "kwargs"):
+                if re.search(rf"""['"`]{name}['"`]""", js):
+                    raise ValueError(f"editor.js must not contain the quoted word {name!r}")
+            kwargs.setdefault("apply_default_css", False)
+            super().__init__(
+                value=value or {"doc_id": None, "revision": 0},
+                html_template=SHELL,
+                css_template=_asset("editor.css").replace("EDITOR_HEIGHT", editor_height),
+                js_on_load=js,
+                server_functions=[editor_load, editor_apply],
+                **kwargs,
+            )
+
+        def api_info(self) -> dict[str, Any]:
+            return {
+                "type": "object",
+                "properties": {"doc_id": {"type": "string"}, "revision": {"type": "integer"}},
+            }
+
+        def example_payload(self) -> Any:
+            return {"doc_id": "doc-1", "revision": 0}
+
+        def example_value(self) -> Any:
+            return {"doc_id": "doc-1", "revision": 0}
+
+        def preprocess(self, payload: Any) -> Any:
+            return payload
+
+        def postprocess(self, value: Any) -> Any:
+            return value

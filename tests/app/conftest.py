@@ -1,0 +1,169 @@
+"""Browser fixtures for the editor tests: Debian Chromium driven by Playwright, and a Gradio
+app with the editor served in-process on a free port.
+
+Chromium is never downloaded (no ``playwright install``): without /usr/bin/chromium the browser
+tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from app.editor.backend import MemoryBackend
+from app.editor.demo import CONLL04_SCHEMA
+from app.editor.editor import AnnotationEditor
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("SPANREL_REQUIRE_CHROMIUM") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and SPANREL_REQUIRE_CHROMIUM=1")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def backend() -> MemoryBackend:
+    """One backend per test module; each test adds its own documents (unique ids)."""
+    be = MemoryBackend(CONLL04_SCHEMA)
+    be.add_document("home", "Nothing to see here.")
+    return be
+
+
+@pytest.fixture(scope="module")
+def app_url(backend: MemoryBackend) -> Iterator[str]:
+    with gr.Blocks() as demo:
+        AnnotationEditor(backend, {"doc_id": "home", "revision": 0})
+    port = _free_port()
+    demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=port,
+        run_history=False,
+        quiet=True,
+    )
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+class EditorPage:
+    """A page showing the editor, with helpers that wait for the editor's data attributes."""
+
+    def __init__(self, page: Any):
+        self.page = page
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def js(self, code: str, arg: Any = None) -> Any:
+        return self.page.evaluate(code, arg)
+
+    def open(self, doc_id: str) -> None:
+        self.js(
+            "id => document.querySelector('.sr-editor').srEditor.open(id, true)",
+            doc_id,
+        )
+        self.page.wait_for_function(
+            "id => { const r = document.querySelector('.sr-editor');"
+            " return r.dataset.docId === id && r.dataset.ready === '1'; }",
+            arg=doc_id,
+        )
+
+    def settle(self, timeout: float = 10_000) -> None:
+        """Wait until every queued operation has been acknowledged and rendered."""
+        self.page.wait_for_function(
+            "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
+            " return s.queue.length === 0 && !s.inflight; }",
+            timeout=timeout,
+        )
+
+    def status(self) -> str:
+        return self.page.locator("[data-testid=sr-status-msg]").inner_text()
+
+    def label(self, eid: str) -> Any:
+        return self.page.locator(f".sr-label[data-eid='{eid}']").first
+
+    def label_text(self, eid: str) -> str:
+        return self.page.locator(f".sr-label[data-eid='{eid}'] text").first.text_content()
+
+    def arc_text(self, rid: str) -> str:
+        return self.page.locator(f".sr-arclabel[data-rid='{rid}'] text").first.text_content()
+
+    def arc_label(self, rid: str) -> Any:
+        return self.page.locator(f".sr-arclabel[data-rid='{rid}']").first
+
+    def char_box(self, offset: int) -> dict[str, float]:
+        """Viewport box of one character of the document text."""
+        return self.js(
+            """off => {
+              const segs = [...document.querySelectorAll('.sr-seg')];
+              const seg = segs.find(
+                s => +s.dataset.s <= off && off < +s.dataset.s + s.textContent.length);
+              const r = document.createRange();
+              r.setStart(seg.firstChild, off - seg.dataset.s);
+              r.setEnd(seg.firstChild, off - seg.dataset.s + 1);
+              const b = r.getBoundingClientRect();
+              return {x: b.left, y: b.top, w: b.width, h: b.height};
+            }""",
+            offset,
+        )
+
+    def drag_select(self, start: int, end: int) -> None:
+        """Select characters [start, end) with the mouse."""
+        a, b = self.char_box(start), self.char_box(end - 1)
+        mouse = self.page.mouse
+        mouse.move(a["x"] + 1, a["y"] + a["h"] / 2)
+        mouse.down()
+        mouse.move((a["x"] + b["x"]) / 2, b["y"] + b["h"] / 2, steps=4)
+        mouse.move(b["x"] + b["w"] - 1, b["y"] + b["h"] / 2, steps=4)
+        mouse.up()
+
+
+@pytest.fixture
+def editor(browser: Any, app_url: str) -> Iterator[Callable[[str], EditorPage]]:
+    """``editor(doc_id)`` opens a fresh page on that document."""
+    pages: list[Any] = []
+
+    def open_doc(doc_id: str) -> EditorPage:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        pages.append(page)
+        page.goto(app_url)
+        page.wait_for_selector(".sr-editor[data-ready='1']", timeout=30_000)
+        page.evaluate("() => document.fonts.ready")
+        ed = EditorPage(page)
+        ed.open(doc_id)
+        return ed
+
+    yield open_doc
+    for page in pages:
+        page.close()

@@ -117,6 +117,15 @@ Span = list[int]  # [start, end] text offsets, or [start, end, START, END] with 
 # ========================================================================================
 
 
+def _is_pair(value: Any) -> bool:
+    """``[int, int]`` as JSON gives it (``true`` is not an int here)."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    )
+
+
 def _pi_data(element: etree._Element) -> dict[str, Any]:
     """The JSON payload of a ``<?spanrel ...?>`` child (written by this module), or ``{}``."""
     for child in element:
@@ -195,6 +204,15 @@ class _ApfReader:
             )
         return [s, e] if exact else [s, e, start, end]
 
+    def pi_confidence(self, element: etree._Element, pi: dict[str, Any]) -> float | None:
+        """The ``<?spanrel?>`` confidence: a number or absent (anything else is refused)."""
+        value = pi.get("confidence")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(element, f"<?spanrel?> confidence {value!r} is not a number")
+        return float(value)
+
     def optional_extent(self, element: etree._Element) -> Span | None:
         extent = element.find("extent")
         return None if extent is None else self.charseq(extent, "extent", element)
@@ -225,25 +243,26 @@ class _ApfReader:
             ace["raw_head"] = head[2:]
         fragments = [(extent[0], extent[1])]
         frags = pi.get("fragments")
-        if (
-            isinstance(frags, list)
-            and frags
-            and all(
-                isinstance(f, list) and len(f) == 2 and extent[0] <= f[0] < f[1] <= extent[1]
-                for f in frags
-            )
-        ):
-            fragments = [(int(f[0]), int(f[1])) for f in frags]
+        if frags is not None:
+            if not (
+                isinstance(frags, list)
+                and frags
+                and all(_is_pair(f) and extent[0] <= f[0] < f[1] <= extent[1] for f in frags)
+            ):
+                raise self.error(element, "<?spanrel?> fragments are not spans inside the extent")
+            fragments = [(f[0], f[1]) for f in frags]
         head_span = (head[0], head[1]) if head is not None else None
         if "head" in pi:
             h = pi["head"]
-            head_span = (int(h[0]), int(h[1])) if isinstance(h, list) and len(h) == 2 else None
+            if h is not None and not _is_pair(h):
+                raise self.error(element, "<?spanrel?> head is not null or a [start, end] pair")
+            head_span = (h[0], h[1]) if h is not None else None
         entity = Entity(
             id=mid,
             type=str(pi.get("type", etype)),
             fragments=fragments,
             head=head_span,
-            confidence=pi.get("confidence"),
+            confidence=self.pi_confidence(element, pi),
             metadata={"ace": ace},
         )
         self.mention_parent[mid] = parent_id
@@ -332,7 +351,13 @@ class _ApfReader:
                 raise self.error(rm, f"relation_mention {mid} lacks an Arg-1 or Arg-2 argument")
             pi = _pi_data(rm)
             extras = [(a[0], a[1]) for a in args if a is not arg1 and a is not arg2]
-            extras += [(str(r), str(i)) for r, i in pi.get("extra_args", [])]
+            pi_extras = pi.get("extra_args", [])
+            if not (
+                isinstance(pi_extras, list)
+                and all(isinstance(a, list) and len(a) == 2 for a in pi_extras)
+            ):
+                raise self.error(rm, "<?spanrel?> extra_args is not a list of [role, id] pairs")
+            extras += [(str(r), str(i)) for r, i in pi_extras]
             ace = {
                 "relation": rid,
                 "subtype": attrs.get("SUBTYPE"),
@@ -349,7 +374,7 @@ class _ApfReader:
                     arg1_role=str(pi.get("arg1_role", "Arg1")),
                     arg2_role=str(pi.get("arg2_role", "Arg2")),
                     extra_args=extras,
-                    confidence=pi.get("confidence"),
+                    confidence=self.pi_confidence(rm, pi),
                     metadata={"ace": ace},
                 )
             )
@@ -1261,7 +1286,13 @@ def _render(doc: Document, directory: Path) -> tuple[PurePosixPath, str, bytes, 
             label, f"document {doc.id} is inconsistent: " + "; ".join(problems[:5])
         )
     writer = _ApfWriter(doc, label)
-    apf = writer.build(uri=rel.name + SGM_SUFFIX)
+    try:
+        apf = writer.build(uri=rel.name + SGM_SUFFIX)
+        writer.src.sgm.encode("utf-8")  # checked here so no file is written before it fails
+    except UnicodeEncodeError as exc:
+        raise ConversionError(
+            label, f"cannot be encoded as UTF-8 ({exc.reason})", offset=exc.start
+        ) from None
     return rel, writer.src.sgm, apf, writer.problems()
 
 

@@ -353,7 +353,10 @@ def dtd_problems(apf_path: Path, dtd_path: Path) -> list[tuple[str, int | None]]
     dtd_text = dtd_path.read_text(encoding="utf-8", errors="replace")
     if "<!ENTITY" in dtd_text:
         return [(f"DTD {dtd_path.name} declares entities; refusing to load it", None)]
-    dtd = etree.DTD(str(dtd_path))
+    try:
+        dtd = etree.DTD(str(dtd_path))
+    except etree.DTDParseError as exc:  # a broken DTD next to the data is a problem, not a crash
+        return [(f"DTD {dtd_path.name} cannot be parsed: {exc}", None)]
     root = load_xml(apf_path)
     if dtd.validate(root):
         return []

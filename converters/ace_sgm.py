@@ -40,8 +40,16 @@ def _decode_reference(body: str) -> str | None:
 
 
 def strip_tags(sgm: str) -> str:
-    """The ``.sgm`` with tags removed: the string ACE offsets count."""
-    return TAG_RE.sub("", sgm)
+    """The ``.sgm`` with tags removed: the string ACE offsets count.
+
+    Only the part up to the last ``>`` can hold a tag; a ``<`` after it is plain text. Cutting
+    there first keeps this linear: on a hostile file of many ``<`` and no ``>`` the regex
+    alone would rescan to the end from every ``<`` (quadratic: minutes for a megabyte).
+    """
+    last = sgm.rfind(">")
+    if last < 0:
+        return sgm
+    return TAG_RE.sub("", sgm[: last + 1]) + sgm[last + 1 :]
 
 
 def escape_text(text: str) -> str:

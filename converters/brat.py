@@ -57,7 +57,9 @@ DISCONT_SEP = " "
 # Every character str.splitlines() breaks at: a reader using it would cut a line there.
 _LINE_BREAK_RE = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 # brat's id grammar (prefix letters or '#', digits, suffix); ':' would break ROLE:ID parsing.
-_ID_RE = re.compile(r"(?:[A-Za-z]+|#[A-Za-z]*)[0-9]+[^\s:]*")
+# "[0-9][^\s:]*" is brat's "[0-9]+[^\s:]*" written without the overlap between the two
+# repeats, which made a long hostile id backtrack quadratically (20k chars took seconds).
+_ID_RE = re.compile(r"(?:[A-Za-z]+|#[A-Za-z]*)[0-9][^\s:]*")
 _TEXTBOUND_RE = re.compile(r"(\S+) +(\d+ +\d+(?: *; *\d+ +\d+)*)[ \t]*", re.ASCII)
 _INT_RE = re.compile(r"\d+", re.ASCII)
 _WS_RE = re.compile(r"\s+")
@@ -673,7 +675,13 @@ def _prepare(documents: list[Document]) -> tuple[list[tuple[Path, bytes, bytes]]
         seen[key] = doc.id
         ann_text, warnings = _render(doc, f"{rel.as_posix()}.ann")
         problems += warnings
-        files.append((rel, _txt_bytes(doc, f"{rel.as_posix()}.txt"), ann_text.encode("utf-8")))
+        try:
+            ann_bytes = ann_text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ConversionError(
+                f"{rel.as_posix()}.ann", f"cannot be encoded as UTF-8 ({exc.reason})"
+            ) from None
+        files.append((rel, _txt_bytes(doc, f"{rel.as_posix()}.txt"), ann_bytes))
     return files, problems
 
 
@@ -727,11 +735,14 @@ def write_corpus(
         shortcuts = brat_conf.format_kb_shortcuts(schema)
         if shortcuts is not None:
             conf_files["kb_shortcuts.conf"] = shortcuts
-        reread = brat_conf.parse_conf(conf_files["annotation.conf"])
-        if visual is not None:
-            brat_conf.apply_visual(reread, visual)
-        if shortcuts is not None:
-            brat_conf.apply_kb_shortcuts(reread, shortcuts)
+        try:
+            reread: Schema | None = brat_conf.parse_conf(conf_files["annotation.conf"])
+            if visual is not None:
+                brat_conf.apply_visual(reread, visual)
+            if shortcuts is not None:
+                brat_conf.apply_kb_shortcuts(reread, shortcuts)
+        except ConversionError:  # e.g. a type named "<b>" reads back as an undefined macro
+            reread = None
         if reread != schema:
             problems.append(
                 Problem(

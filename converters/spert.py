@@ -101,6 +101,33 @@ def _json_error(path: str | Path, exc: json.JSONDecodeError) -> ConversionError:
     )
 
 
+def _decode_failure(path: str | Path, exc: Exception, line: int | None = None) -> ConversionError:
+    """A decoder failure that is not a syntax error: nesting deeper than the interpreter's
+    recursion limit (``[[[[...``) or an integer past Python's digit limit."""
+    if isinstance(exc, RecursionError):
+        message = "not valid JSON: nested too deeply"
+    else:
+        message = f"not valid JSON: {exc}"
+    return ConversionError(path, message, line=line)
+
+
+def _lone_surrogates(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate (``"\\ud800"``) anywhere: such a
+    string cannot be encoded as UTF-8, so no writer or database could store it."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _parse_list(path: str | Path, text: str) -> list[tuple[Any, int | None, str | None]]:
     """The top-level list's items, each with the 1-based line where it starts.
 
@@ -122,6 +149,8 @@ def _parse_list(path: str | Path, text: str) -> list[tuple[Any, int | None, str 
             raise _json_error(path, exc) from None
         except _DuplicateKey as exc:
             raise ConversionError(path, str(exc)) from None
+        except (RecursionError, ValueError) as exc:
+            raise _decode_failure(path, exc) from None
         kind = {dict: "object", str: "string", bool: "boolean", type(None): "null"}.get(
             type(value), "number"
         )
@@ -145,6 +174,8 @@ def _parse_list(path: str | Path, text: str) -> list[tuple[Any, int | None, str 
                 if depth_end is None:
                     raise ConversionError(path, str(exc), line=line_of(start)) from None
                 i = depth_end
+            except (RecursionError, ValueError) as exc:
+                raise _decode_failure(path, exc, line_of(start)) from None
             i = _JSON_WS.match(text, i).end()  # type: ignore[union-attr]
             if i < n and text[i] == ",":
                 i = _JSON_WS.match(text, i + 1).end()  # type: ignore[union-attr]
@@ -164,7 +195,7 @@ def _skip_value(text: str, start: int) -> int | None:
     """End of the JSON value at ``start``, decoded without the duplicate-key check."""
     try:
         return json.JSONDecoder().raw_decode(text, start)[1]
-    except json.JSONDecodeError:
+    except (RecursionError, ValueError):
         return None
 
 
@@ -217,6 +248,8 @@ def _record_errors(record: Any, where: str) -> list[str]:
                 f"{at}: token range {start}-{end} is empty, reversed or outside the "
                 f"{n_tokens} tokens (end is exclusive)"
             )
+    if _lone_surrogates({k: v for k, v in record.items() if k != "tokens"}):
+        errors.append(f"{where}: contains a lone surrogate (\\ud800-\\udfff) outside the tokens")
     relations = record.get("relations", [])
     if not isinstance(relations, list):
         errors.append(f"{where}: 'relations' is not a list")
@@ -727,8 +760,12 @@ def read_types(path: str | Path) -> Schema:
         raise _json_error(path, exc) from None
     except _DuplicateKey as exc:
         raise ConversionError(path, str(exc)) from None
+    except (RecursionError, ValueError) as exc:
+        raise _decode_failure(path, exc) from None
     if not isinstance(data, dict):
         raise ConversionError(path, "a types file is a JSON object with 'entities', 'relations'")
+    if _lone_surrogates(data):
+        raise ConversionError(path, "contains a lone surrogate (\\ud800-\\udfff)")
     schema = Schema()
     for section in ("entities", "relations"):
         entries = data.get(section, {})

@@ -9,22 +9,28 @@ extracted, and extracted with limits that do not trust the archive's own size he
 - at most ``MAX_ENTRIES`` entries, ``MAX_TOTAL_BYTES`` in all, ``MAX_ENTRY_BYTES`` each, and a
   compression ratio of at most ``MAX_RATIO`` per entry (zip bombs);
 - every text entry must be valid UTF-8 (checked here so the error names the entry; readers
-  check files on disk themselves).
+  check files on disk themselves);
+- no two entries with the same name (the later one would silently replace the first).
+
+Nested archives are extracted as plain files and never opened. Errors the readers raise for
+files inside the archive name ``archive.zip!entry``, not the temporary extraction folder.
 
 Every refusal raises ``ZipRefused`` (a ``ConversionError``) naming ``archive.zip!entry``.
 """
 
 from __future__ import annotations
 
+import lzma
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import converters
 from converters.document import Document
-from converters.errors import ConversionError
+from converters.errors import ConversionError, Problem
 from converters.schema import Schema
 
 MAX_ENTRIES = 50_000
@@ -55,7 +61,8 @@ def check_zip(archive: Path, limits: ZipLimits = ZipLimits()) -> list[zipfile.Zi
     """The archive's file entries, after checking every header; raises ``ZipRefused``."""
     try:
         zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, UnicodeDecodeError, ValueError, EOFError) as exc:
+        # UnicodeDecodeError: an entry name flagged UTF-8 that is not
         raise ConversionError(archive, f"not a valid zip archive ({exc})") from None
     with zf:
         infos = zf.infolist()
@@ -63,9 +70,13 @@ def check_zip(archive: Path, limits: ZipLimits = ZipLimits()) -> list[zipfile.Zi
         raise ZipRefused(archive, f"{len(infos)} entries; the limit is {limits.max_entries}")
     total = 0
     files = []
+    seen: set[str] = set()
     for info in infos:
         name = info.filename
         where = _where(archive, name)
+        if name.rstrip("/") in seen:
+            raise ZipRefused(where, "duplicate entry name (each name may appear once)")
+        seen.add(name.rstrip("/"))
         parts = PurePosixPath(name).parts
         if (
             name.startswith(("/", "\\"))
@@ -112,7 +123,6 @@ def extract_zip(archive: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> P
             target = (root / info.filename).resolve()
             if root not in target.parents:
                 raise ZipRefused(where, "path leaves the extraction directory")
-            target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
             chunks = []
             try:
@@ -128,7 +138,18 @@ def extract_zip(archive: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> P
                         ):
                             raise ZipRefused(where, "compression ratio past the limit; refused")
                         chunks.append(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except ZipRefused:
+                raise
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                zlib.error,
+                lzma.LZMAError,
+                NotImplementedError,
+                RuntimeError,
+                ValueError,
+            ) as exc:
                 raise ZipRefused(where, f"cannot be read ({exc})") from None
             data = b"".join(chunks)
             if PurePosixPath(info.filename).suffix.lower() in TEXT_SUFFIXES:
@@ -138,8 +159,51 @@ def extract_zip(archive: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> P
                     raise ZipRefused(
                         where, f"not valid UTF-8 (byte {exc.start}: {exc.reason})", offset=exc.start
                     ) from None
-            target.write_bytes(data)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            except OSError as exc:  # a name too long, or a file where a folder must go
+                raise ZipRefused(where, f"cannot be extracted ({exc.strerror})") from None
     return root
+
+
+def _in_archive(exc: ConversionError, archive: Path, root: Path) -> ConversionError:
+    """``exc`` with every path under the extraction folder ``root`` given as
+    ``archive.zip!entry``: the temporary folder is gone once the import has failed."""
+    prefix = str(root) + "/"
+
+    def where(path: str) -> str:
+        if path == str(root):
+            return f"{archive}!"
+        return f"{archive}!{path[len(prefix) :]}" if path.startswith(prefix) else path
+
+    problems = [
+        Problem(where(p.path), p.message.replace(prefix, f"{archive}!"), p.line, p.offset)
+        for p in exc.problems
+    ]
+    first = problems[0] if problems else Problem(where(exc.path), str(exc))
+    return ConversionError(
+        first.path, first.message, line=first.line, offset=first.offset, problems=problems
+    )
+
+
+def check_documents(documents: list[Document], source: Path) -> None:
+    """Refuse, before the database is touched, what the store would refuse halfway: a NUL
+    character (PostgreSQL text cannot hold it), a name used twice, broken offsets or ids."""
+    names: set[str] = set()
+    for doc in documents:
+        if doc.id in names:
+            raise ConversionError(source, f"two documents are named {doc.id!r}")
+        names.add(doc.id)
+        if "\x00" in doc.text:
+            raise ConversionError(
+                f"{source}: {doc.id}",
+                "text contains a NUL character",
+                offset=doc.text.index("\x00"),
+            )
+        problems = doc.problems()
+        if problems:
+            raise ConversionError(f"{source}: {doc.id}", "; ".join(problems[:5]))
 
 
 def _find_input(fmt: str, root: Path) -> Path:
@@ -176,10 +240,16 @@ def read_input(
     if path.is_file() and path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory(prefix="spanrel-import-") as tmp:
             root = extract_zip(path, Path(tmp), limits)
-            inner = _find_input(fmt, root)
-            docs = converters.read(fmt, inner)
-            schema = converters.read_schema(fmt, inner)
+            try:
+                inner = _find_input(fmt, root)
+                docs = converters.read(fmt, inner)
+                schema = converters.read_schema(fmt, inner)
+            except ConversionError as exc:
+                raise _in_archive(exc, path, root) from None
+            check_documents(docs, path)
             return docs, schema
     if fmt == "spert" and path.is_dir():
         path = _find_input(fmt, path)
-    return converters.read(fmt, path), converters.read_schema(fmt, path)
+    docs = converters.read(fmt, path)
+    check_documents(docs, path)
+    return docs, converters.read_schema(fmt, path)

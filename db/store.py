@@ -215,20 +215,27 @@ class Store:
     def create_project(
         self, name: str, schema: cs.Schema | None = None, settings: dict[str, Any] | None = None
     ) -> ProjectInfo:
+        return self._write(
+            lambda s: self._project_info(s, self._create_project(s, name, schema, settings))
+        )
+
+    def _create_project(
+        self,
+        s: Session,
+        name: str,
+        schema: cs.Schema | None,
+        settings: dict[str, Any] | None = None,
+    ) -> m.Project:
         if not name or not name.strip():
             raise StoreError("a project needs a name")
-
-        def run(s: Session) -> ProjectInfo:
-            if s.scalar(select(m.Project.id).where(m.Project.name == name)) is not None:
-                raise StoreError(f"a project named {name!r} already exists")
-            project = m.Project(name=name, settings=dict(settings or {}), extra_schema={})
-            s.add(project)
-            s.flush()
-            if schema is not None:
-                self._merge_schema(s, project, schema)
-            return self._project_info(s, project)
-
-        return self._write(run)
+        if s.scalar(select(m.Project.id).where(m.Project.name == name)) is not None:
+            raise StoreError(f"a project named {name!r} already exists")
+        project = m.Project(name=name, settings=dict(settings or {}), extra_schema={})
+        s.add(project)
+        s.flush()
+        if schema is not None:
+            self._merge_schema(s, project, schema)
+        return project
 
     def get_project(self, name: str) -> ProjectInfo:
         return self._read(lambda s: self._project_info(s, self._project(s, name)))
@@ -441,8 +448,12 @@ class Store:
         split: str = "unassigned",
         model_version_id: int | None = None,
         batch_size: int = 500,
+        create: bool = False,
     ) -> ImportResult:
         """Add ``documents`` to ``project`` in ONE transaction: all of them or none.
+
+        With ``create`` a missing project is created (with ``schema``) inside that same
+        transaction, so a refused import leaves no empty project behind.
 
         ``source="model"`` stores the annotations as suggestions (status ``pre-annotated``);
         otherwise they are accepted and the status is ``new``. A document whose
@@ -461,10 +472,14 @@ class Store:
 
         def run(s: Session) -> ImportResult:
             log.info("import into %s: transaction started (%d documents)", project, len(documents))
-            p = self._project(s, project)
+            exists = s.scalar(select(m.Project.id).where(m.Project.name == project)) is not None
             added_e, added_r = ([], [])
-            if schema is not None:
-                added_e, added_r = self._merge_schema(s, p, schema)
+            if create and not exists:
+                p = self._create_project(s, project, schema)
+            else:
+                p = self._project(s, project)
+                if schema is not None:
+                    added_e, added_r = self._merge_schema(s, p, schema)
             # Types the data uses but the project lacks are added (with the argument types
             # seen in the data); existing types are left exactly as they are.
             inferred = cs.infer_schema(list(documents))
@@ -724,11 +739,11 @@ class Store:
 
         docs, schema = read_input(fmt, Path(path))
         exists = any(p.name == project for p in self.list_projects())
-        if not exists:
-            if not create:
-                raise NotFoundError(f"no project named {project!r}")
-            self.create_project(project, schema)
-        return self.import_documents(project, docs, schema=schema if exists else None, **kwargs)
+        if not exists and not create:
+            raise NotFoundError(f"no project named {project!r}")
+        # A new project is created with the schema that came with the data inside the import's
+        # own transaction; into an existing one, that schema's new types are merged.
+        return self.import_documents(project, docs, schema=schema, create=not exists, **kwargs)
 
     # -- reading documents ------------------------------------------------------------------
 

@@ -67,3 +67,17 @@ def test_cli_import_of_folder_with_one_bad_file(backend_url: str, dump, tmp_path
     assert proc.returncode == 1
     assert "doc021.txt" in proc.stderr and "UTF-8" in proc.stderr
     assert dump(backend_url) == before
+
+
+def test_refused_import_into_a_new_project_leaves_no_project(
+    store: Store, backend_url: str, dump
+) -> None:
+    before = dump(backend_url)
+    docs = _docs(20)
+    docs[15].entities.append(Entity("T3", "Drug", [(5, 999)]))
+    with pytest.raises(ConversionError, match="doc015"):
+        store.import_documents("fresh", docs, batch_size=5, create=True)
+    assert dump(backend_url) == before
+    assert [p.name for p in store.list_projects()] == []
+    assert store.import_documents("fresh", _docs(20), create=True).documents == 20
+    assert [p.name for p in store.list_projects()] == ["fresh"]

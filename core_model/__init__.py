@@ -1,0 +1,40 @@
+"""spanrel's model: span-based joint entity and relation extraction with attention.
+
+Public doors (everything else is internal):
+
+- ``train(train_data, dev_data, types, out_dir, **options) -> TrainResult`` (see ``trainer``)
+- ``Predictor.load(model_dir, device="auto").predict(texts_or_docs, batch_size) -> [Prediction]``
+- ``Predictor.evaluate(data)`` -> SpERT-style metrics dict
+- ``default_encoder_dir()`` -> the bundled all-MiniLM-L6-v2 directory (or $SPANREL_ENCODER_DIR)
+
+Nothing here imports ``db`` or ``app``.
+"""
+
+from .config import ModelConfig, TrainConfig
+from .encoder import default_encoder_dir
+from .evaluator import evaluate_tuples, score
+from .input_reader import Doc, load_documents, read_spert_json
+from .predictor import PredictedEntity, PredictedRelation, Prediction, Predictor
+from .trainer import Trainer, TrainingCancelled, TrainProgress, TrainResult, train
+from .types import TypeInventory
+
+__all__ = [
+    "Doc",
+    "ModelConfig",
+    "PredictedEntity",
+    "PredictedRelation",
+    "Prediction",
+    "Predictor",
+    "TrainConfig",
+    "TrainProgress",
+    "TrainResult",
+    "Trainer",
+    "TrainingCancelled",
+    "TypeInventory",
+    "default_encoder_dir",
+    "evaluate_tuples",
+    "load_documents",
+    "read_spert_json",
+    "score",
+    "train",
+]

@@ -1,0 +1,327 @@
+"""The span-based joint entity and relation model with attention (Ji et al., COLING 2020).
+
+Span representation ``R_s = [T_s; F_s; H_s; W]`` and relation representation
+``R_r = [H_r; FFNN_F(F_r); FFNN_T(T_r)]`` as in ``shared/design/model.md``. Every span and every
+pair of a batch is handled by masked tensor operations over ``[B, S, L]`` / ``[B, P, L]``;
+there is no Python loop over spans or pairs (inference loops over units only to list the pairs
+of predicted entities, and over fixed-size chunks of pairs to bound memory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .attention import MultiHeadAttention, make_attention, masked_softmax
+from .config import ModelConfig
+from .sampling import Batch
+
+
+def ffnn(in_dim: int, hidden: int, out_dim: int, layers: int, dropout: float) -> nn.Sequential:
+    """``layers`` linear layers with ReLU and dropout between them."""
+    mods: list[nn.Module] = []
+    dim = in_dim
+    for _ in range(layers - 1):
+        mods += [nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout)]
+        dim = hidden
+    mods.append(nn.Linear(dim, out_dim))
+    return nn.Sequential(*mods)
+
+
+def batched_gather(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[b, index[b, ...]]`` for ``x`` of shape ``[B, N, D]`` and ``index`` ``[B, ...]``."""
+    b, n, d = x.shape
+    offsets = torch.arange(b, device=x.device).view(b, *([1] * (index.dim() - 1))) * n
+    # index_select on the flattened rows: much faster on CPU than gather with an expanded index
+    out = x.reshape(b * n, d).index_select(0, (index + offsets).reshape(-1))
+    return out.view(*index.shape, d)
+
+
+def range_max(x: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    """Max of ``x [B, L, D]`` over sub-word ranges ``[start, end]`` (inclusive, shape ``[B, ...]``).
+
+    A sparse table (max over every run of 2^j sub-words) answers each range with two lookups,
+    so max-pooling thousands of spans or pairs costs O(L log L) plus O(queries) instead of
+    materialising ``[B, queries, L, D]``. Empty ranges (``end < start``) give zeros.
+    """
+    b, n, d = x.shape
+    levels = [x]
+    width = 1
+    while 2 * width <= n:
+        prev = levels[-1]
+        nxt = torch.maximum(prev[:, : n - 2 * width + 1], prev[:, width : n - width + 1])
+        levels.append(torch.nn.functional.pad(nxt, (0, 0, 0, n - nxt.shape[1])))
+        width *= 2
+    table = torch.stack(levels, dim=1).view(b, len(levels) * n, d)  # [B, levels * L, D]
+    length = (end - start + 1).clamp(min=1, max=n)
+    log2 = torch.tensor([0, *(int(i).bit_length() - 1 for i in range(1, n + 1))], device=x.device)
+    k = log2[length]
+    lo = start.clamp(0, n - 1)
+    hi = (end - (1 << k) + 1).clamp(0, n - 1)
+    out = torch.maximum(batched_gather(table, k * n + lo), batched_gather(table, k * n + hi))
+    return out * (end >= start).unsqueeze(-1).to(out.dtype)
+
+
+def _pair_groups(counts: list[int], budget: int) -> list[list[int]]:
+    """Units with pairs, grouped by similar pair count so that padding stays small.
+
+    Padding every unit to the batch's largest pair count would score mostly padding when one
+    sentence has many entities; sorted groups of at most ``budget`` padded pairs avoid that.
+    """
+    order = sorted((i for i, c in enumerate(counts) if c), key=lambda i: counts[i])
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) + 1) * counts[i] > budget:
+            groups.append(current)
+            current = []
+        current.append(i)
+    if current:
+        groups.append(current)
+    return groups
+
+
+@dataclass
+class ModelOutput:
+    """Inference result for a batch (S spans per unit, P candidate pairs per unit)."""
+
+    span_probs: torch.Tensor  # [B, S, E+1] softmax, index 0 = None
+    entity_mask: torch.Tensor  # [B, S] span predicted as an entity
+    pairs: torch.Tensor  # [B, P, 2] indices into the spans
+    pair_mask: torch.Tensor  # [B, P]
+    rel_probs: torch.Tensor  # [B, P, R] sigmoid
+
+
+class SpanRelModel(nn.Module):
+    def __init__(self, config: ModelConfig, encoder: nn.Module) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = encoder
+        h = config.hidden_size
+        hid = config.hidden
+        att = dict(heads=config.heads, additive_dim=config.additive_dim)
+        n_ent = len(config.entity_types) + 1
+        n_rel = len(config.relation_types)
+        span_dim = 4 * h + config.width_dim
+        pair_dim = 2 * config.reduce
+        # V_k = MLP(X_k): one scalar per sub-word, shared by every span containing it
+        self.span_scorer = nn.Sequential(nn.Linear(h, hid), nn.Tanh(), nn.Linear(hid, 1))
+        self.span_context = make_attention(config.attention, h, h, **att)
+        self.width_embedding = nn.Embedding(config.max_span_width + 1, config.width_dim)
+        self.span_classifier = ffnn(span_dim, hid, n_ent, 2, config.dropout)
+        self.reduce = ffnn(span_dim, hid, config.reduce, 2, config.dropout)
+        self.local_context = make_attention(config.attention, pair_dim, h, **att)
+        self.rel_context = make_attention(config.attention, pair_dim, h, **att)
+        self.ffnn_local = ffnn(h, hid, config.context, 3, config.dropout)
+        self.ffnn_sentence = ffnn(h, hid, config.context, 3, config.dropout)
+        self.rel_classifier = ffnn(pair_dim + 2 * config.context, hid, n_rel, 2, config.dropout)
+        self.dropout = nn.Dropout(config.dropout)
+
+    # -- pieces -----------------------------------------------------------------------------
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask.long())
+        return out.last_hidden_state  # [B, L, H]
+
+    def span_parts(
+        self, x: torch.Tensor, batch: Batch
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """``T_s`` and ``F_s`` ``[B, S, H]``, and the span-attention weights ``[B, S, L]``."""
+        start, end = batch.span_start, batch.span_end
+        b, s = start.shape
+        weights = self._span_weights(x, batch)
+        # F_s: MLP attention, or (ablation) a max-pool over the span's sub-words
+        specific = weights @ x if weights is not None else range_max(x, start, end)
+        if self.config.sentence_attention:
+            sentence = self.span_context(specific, x, batch.context_mask.unsqueeze(1))
+        else:
+            sentence = x[:, :1].expand(b, s, -1)
+        return sentence, specific, weights
+
+    def _span_weights(self, x: torch.Tensor, batch: Batch) -> torch.Tensor | None:
+        """MLP span attention ``a = softmax(MLP(X_k))`` over each span's sub-words ``[B, S, L]``."""
+        if not self.config.span_attention:
+            return None
+        start, end = batch.span_start, batch.span_end
+        pos = torch.arange(x.shape[1], device=x.device)
+        inside = (pos >= start.unsqueeze(-1)) & (pos <= end.unsqueeze(-1))  # [B, S, L]
+        scores = self.span_scorer(x).squeeze(-1)  # [B, L]: one score per sub-word
+        return masked_softmax(scores.unsqueeze(1).expand(*start.shape, -1), inside)
+
+    def span_representations(self, x: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """``R_s = [T_s; F_s; H_s; W]`` for every span: ``[B, S, 4H + width_dim]``."""
+        sentence, specific, _ = self.span_parts(x, batch)
+        return self._concat(x, batch, sentence, specific)
+
+    def _concat(
+        self, x: torch.Tensor, batch: Batch, sentence: torch.Tensor, specific: torch.Tensor
+    ) -> torch.Tensor:
+        head_tail = [batched_gather(x, batch.span_start), batched_gather(x, batch.span_end)]
+        width = self.width_embedding(batch.span_width)
+        return torch.cat([sentence, specific, *head_tail, width], dim=-1)
+
+    def span_inference(
+        self, x: torch.Tensor, batch: Batch
+    ) -> tuple[torch.Tensor, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]:
+        """First span-classifier layer for every span, and a function giving ``R_s`` rows.
+
+        Inference only (no dropout), identical in value to ``Linear(R_s)`` but without building
+        ``R_s`` for every span: ``W [T; F; X_h; X_t; w] = W_T T + W_F F + W_h X_h + W_t X_t +
+        W_w w``; head, tail and width terms are projected once per sub-word / width and
+        gathered, and with span attention ``W_F F_s = a (X W_F^T)`` since ``F_s = a X``. For the
+        default (multihead) the query projection and the output projection fold the same way
+        (``W_q F_s + b = a (X W_q^T) + b`` because the weights sum to one). Spans outnumber
+        sub-words about tenfold, so this is several times cheaper than the plain path.
+        """
+        cfg = self.config
+        h = cfg.hidden_size
+        first = self.span_classifier[0]
+        w = first.weight
+        w_t, w_f = w[:, :h], w[:, h : 2 * h]
+        w_h, w_e, w_w = w[:, 2 * h : 3 * h], w[:, 3 * h : 4 * h], w[:, 4 * h :]
+        start, end, width_ids = batch.span_start, batch.span_end, batch.span_width
+        # accumulated in place: these [B, S, hidden] tensors make the cost memory-bound
+        out = batched_gather(x @ w_h.T + first.bias, start)
+        out += batched_gather(x @ w_e.T, end)
+        out += (self.width_embedding.weight @ w_w.T)[width_ids]
+        att = self.span_context
+        if cfg.span_attention and cfg.sentence_attention and isinstance(att, MultiHeadAttention):
+            weights = self._span_weights(x, batch)
+            assert weights is not None
+            # one product for both terms that are linear in the span weights
+            proj = x @ torch.cat([att.q.weight, w_f]).T  # [B, L, H + hidden]
+            q_f = weights @ proj
+            q = q_f[..., :h] + att.q.bias
+            out += q_f[..., h:]
+            ctx = att.attend(q, x, batch.context_mask.unsqueeze(1))
+            out += torch.nn.functional.linear(ctx, w_t @ att.out.weight, w_t @ att.out.bias)
+
+            def parts(bi: torch.Tensor, si: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                specific = (weights[bi, si].unsqueeze(1) @ x[bi]).squeeze(1)
+                return att.out(ctx[bi, si]), specific
+
+        else:
+            sentence, specific, weights = self.span_parts(x, batch)
+            out += sentence @ w_t.T
+            out += weights @ (x @ w_f.T) if weights is not None else specific @ w_f.T
+
+            def parts(bi: torch.Tensor, si: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                return sentence[bi, si], specific[bi, si]
+
+        def rows(bi: torch.Tensor, si: torch.Tensor) -> torch.Tensor:
+            sentence_rows, specific_rows = parts(bi, si)
+            return torch.cat(
+                [
+                    sentence_rows,
+                    specific_rows,
+                    x[bi, start[bi, si]],
+                    x[bi, end[bi, si]],
+                    self.width_embedding(width_ids[bi, si]),
+                ],
+                dim=-1,
+            )
+
+        return out, rows
+
+    def relation_logits(
+        self,
+        x: torch.Tensor,
+        context_mask: torch.Tensor,
+        reduced: torch.Tensor,
+        span_start: torch.Tensor,
+        span_end: torch.Tensor,
+        pairs: torch.Tensor,
+    ) -> torch.Tensor:
+        """Logits ``[B, P, R]`` for ordered pairs of spans (indices into the span axis)."""
+        b, p = pairs.shape[:2]
+        first, second = pairs[..., 0], pairs[..., 1]
+        h_r = torch.cat([batched_gather(reduced, first), batched_gather(reduced, second)], dim=-1)
+        s1 = torch.gather(span_start, 1, first)
+        e1 = torch.gather(span_end, 1, first)
+        s2 = torch.gather(span_start, 1, second)
+        e2 = torch.gather(span_end, 1, second)
+        lo = torch.minimum(e1, e2).unsqueeze(-1)
+        hi = torch.maximum(s1, s2).unsqueeze(-1)
+        if self.config.local_attention:
+            # sub-words strictly between the two spans; empty for adjacent or overlapping spans
+            pos = torch.arange(x.shape[1], device=x.device)
+            between = (pos > lo) & (pos < hi) & context_mask.unsqueeze(1)  # [B, P, L]
+            local = self.local_context(h_r, x, between)
+        else:
+            # ablation: max-pool over the sub-words strictly between (never [CLS]/[SEP]/pad)
+            local = range_max(x, lo.squeeze(-1) + 1, hi.squeeze(-1) - 1)
+        if self.config.sentence_attention:
+            sentence = self.rel_context(h_r, x, context_mask.unsqueeze(1))
+        else:
+            sentence = x[:, :1].expand(b, p, -1)
+        r_r = torch.cat([h_r, self.ffnn_local(local), self.ffnn_sentence(sentence)], dim=-1)
+        return self.rel_classifier(self.dropout(r_r))
+
+    # -- training ---------------------------------------------------------------------------
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Span logits ``[B, S, E+1]`` and relation logits ``[B, P, R]`` of a training batch."""
+        x = self.encode(batch.input_ids, batch.attention_mask)
+        r_s = self.span_representations(x, batch)
+        span_logits = self.span_classifier(self.dropout(r_s))
+        assert batch.rel_pairs is not None
+        if not self.config.relation_types:
+            return span_logits, span_logits.new_zeros(*batch.rel_pairs.shape[:2], 0)
+        rel_logits = self.relation_logits(
+            x,
+            batch.context_mask,
+            self.reduce(r_s),
+            batch.span_start,
+            batch.span_end,
+            batch.rel_pairs,
+        )
+        return span_logits, rel_logits
+
+    # -- inference --------------------------------------------------------------------------
+    @torch.inference_mode()
+    def predict(self, batch: Batch) -> ModelOutput:
+        """Classify every span, then every ordered pair of predicted entities."""
+        x = self.encode(batch.input_ids, batch.attention_mask)
+        hidden, span_rows = self.span_inference(x, batch)
+        span_probs = torch.softmax(self.span_classifier[1:](hidden).float(), dim=-1)
+        entity_mask = (span_probs.argmax(-1) > 0) & batch.span_mask
+        b = x.shape[0]
+        pair_lists = []
+        for i in range(b):  # per unit: list the ordered pairs of its predicted entities
+            idx = entity_mask[i].nonzero().flatten()
+            if idx.numel() < 2:
+                pair_lists.append(idx.new_zeros(0, 2))
+                continue
+            grid = torch.cartesian_prod(idx, idx)
+            pair_lists.append(grid[grid[:, 0] != grid[:, 1]])
+        n_pairs = max(1, max(len(p) for p in pair_lists))
+        pairs = x.new_zeros(b, n_pairs, 2, dtype=torch.long)
+        pair_mask = torch.zeros(b, n_pairs, dtype=torch.bool, device=x.device)
+        for i, pl in enumerate(pair_lists):
+            pairs[i, : len(pl)] = pl
+            pair_mask[i, : len(pl)] = True
+        n_rel = len(self.config.relation_types)
+        rel_probs = torch.zeros(b, n_pairs, n_rel, device=x.device)
+        if n_rel and pair_mask.any():
+            # R_s and FFNN(R_s) only for the spans that are entities
+            reduced = x.new_zeros(b, entity_mask.shape[1], self.config.reduce)
+            bi, si = entity_mask.nonzero(as_tuple=True)
+            r_s = span_rows(bi, si)
+            reduced[bi, si] = self.reduce(r_s).to(reduced.dtype)
+            budget = self.config.max_pairs_per_chunk
+            for group in _pair_groups([len(pl) for pl in pair_lists], budget):
+                idx = torch.tensor(group, device=x.device)
+                width = max(len(pair_lists[i]) for i in group)
+                chunk = max(1, budget // len(group))
+                for c in range(0, width, chunk):
+                    logits = self.relation_logits(
+                        x[idx],
+                        batch.context_mask[idx],
+                        reduced[idx],
+                        batch.span_start[idx],
+                        batch.span_end[idx],
+                        pairs[idx, c : min(c + chunk, width)],
+                    )
+                    rel_probs[idx, c : min(c + chunk, width)] = torch.sigmoid(logits.float())
+        return ModelOutput(span_probs, entity_mask, pairs, pair_mask, rel_probs)

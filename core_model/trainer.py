@@ -1,0 +1,485 @@
+"""Training: ``train(...)`` from Python (the app's retraining job),
+or ``python -m core_model train``.
+
+Per epoch: dynamic negative sampling, AdamW with linear warm-up/decay, gradient clipping, then a
+dev evaluation that tunes the relation threshold; the best model on dev is kept. After every
+epoch the work directory ``<out>.work/`` holds the best model so far (``best/``, a complete
+saved model) and the trainer state (``state.pt``), so a crash loses at most one epoch and
+``resume=True`` continues. The final model directory appears in one rename at the end.
+
+DDP later: the loop only touches the data through ``self._loader(epoch)`` and saves only via
+``self._is_main``; a DistributedSampler and a wrapped model slot in there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import get_linear_schedule_with_warmup
+
+from converters.errors import ConversionError
+
+from .config import ModelConfig, TrainConfig
+from .encoder import (
+    autocast,
+    default_encoder_dir,
+    load_pretrained_encoder,
+    load_tokenizer,
+    max_unit_length,
+    resolve_device,
+)
+from .encoding import build_units
+from .input_reader import Doc, check_types, load_documents
+from .loss import joint_loss
+from .models import SpanRelModel
+from .predictor import Predictor
+from .sampling import SampleConfig, TrainDataset
+from .saving import TRAINING_FILE, atomic_dir, load_model, save_model, write_json
+from .types import TypeInventory
+
+log = logging.getLogger(__name__)
+
+DataArg = str | Path | list[dict[str, Any]] | list[Doc]
+
+
+@dataclass
+class TrainProgress:
+    """What the progress hook receives: after every step, and once more after each dev pass."""
+
+    epoch: int  # 1-based
+    epochs: int
+    step: int  # step within the epoch, 1-based
+    steps: int  # steps per epoch
+    loss: float
+    dev_f1: float | None = None  # selection score of this epoch's dev pass (phase "eval")
+    phase: str = "train"
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    best_epoch: int
+    threshold: float
+    dev_scores: dict[str, Any] | None
+    history: list[dict[str, Any]]
+
+
+class TrainingCancelled(RuntimeError):
+    """Raised when the stop callback or stop file asked to stop; ``<out>.work`` can resume."""
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _load_types(types: str | Path | dict | TypeInventory | None, docs: list[Doc]) -> TypeInventory:
+    if types is None:
+        return TypeInventory.infer(docs)
+    if isinstance(types, TypeInventory):
+        return types
+    if isinstance(types, dict):
+        return TypeInventory.from_spert(types)
+    return TypeInventory.read(types)
+
+
+def _source(data: DataArg) -> str:
+    return str(data) if isinstance(data, str | Path) else "<memory>"
+
+
+class Trainer:
+    def __init__(
+        self,
+        train_data: DataArg,
+        dev_data: DataArg | None,
+        types: str | Path | dict | TypeInventory | None,
+        out_dir: str | Path,
+        *,
+        encoder_dir: str | Path | None = None,
+        model_config: ModelConfig | dict[str, Any] | None = None,
+        train_config: TrainConfig | None = None,
+        init_from: str | Path | None = None,
+        progress: Callable[[TrainProgress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        stop_file: str | Path | None = None,
+        resume: bool = False,
+        show_progress: bool = True,
+    ) -> None:
+        self.cfg = train_config or TrainConfig()
+        self.out_dir = Path(out_dir)
+        self.work_dir = self.out_dir.parent / f"{self.out_dir.name}.work"
+        self.progress = progress
+        self.should_stop = should_stop
+        self.stop_file = Path(stop_file) if stop_file else None
+        self.resume = resume
+        self.show_progress = show_progress
+        self._is_main = True
+        if self.cfg.num_threads:
+            torch.set_num_threads(self.cfg.num_threads)
+        self.device = resolve_device(self.cfg.device)
+        seed_everything(self.cfg.seed)
+
+        self.train_docs = load_documents(train_data)
+        if not self.train_docs:
+            raise ConversionError(_source(train_data), "no training documents")
+        self.dev_docs = load_documents(dev_data) if dev_data is not None else None
+        self.types = _load_types(types, self.train_docs)
+        check_types(self.train_docs, self.types, _source(train_data))
+        if self.dev_docs is not None:
+            check_types(self.dev_docs, self.types, _source(dev_data))
+
+        overrides = (
+            model_config.to_dict()
+            if isinstance(model_config, ModelConfig)
+            else dict(model_config or {})
+        )
+        for key in (
+            "entity_types",
+            "relation_types",
+            "symmetric_relations",
+            "hidden_size",
+            "encoder_source",
+        ):
+            overrides.pop(key, None)
+        labels = dict(
+            entity_types=self.types.entity_types,
+            relation_types=self.types.relation_types,
+            symmetric_relations=self.types.symmetric_relations,
+        )
+        if init_from is not None:
+            if encoder_dir is not None or model_config is not None:
+                log.info(
+                    "warm start: architecture and encoder come from %s; the given "
+                    "encoder directory and model settings are not used",
+                    init_from,
+                )
+            self.model, self.tokenizer = self._warm_start(Path(init_from), labels)
+        else:
+            enc_dir = Path(encoder_dir) if encoder_dir else default_encoder_dir()
+            self.tokenizer = load_tokenizer(enc_dir)
+            encoder = load_pretrained_encoder(enc_dir)
+            config = ModelConfig(
+                **{**overrides, **labels},
+                hidden_size=encoder.config.hidden_size,
+                encoder_source=str(enc_dir),
+            )
+            config.max_length = min(
+                config.max_length, max_unit_length(self.tokenizer, encoder.config)
+            )
+            self.model = SpanRelModel(config, encoder)
+        self.config = self.model.config
+        self.model.to(self.device)
+        self.init_from = str(init_from) if init_from else None
+
+    def _warm_start(self, path: Path, labels: dict[str, Any]) -> tuple[SpanRelModel, Any]:
+        """Start from a saved model: its architecture, every weight whose shape still fits."""
+        old, tokenizer, _, _ = load_model(path)
+        config = ModelConfig.from_dict(
+            {**old.config.to_dict(), **labels, "encoder_source": str(path)}
+        )
+        model = SpanRelModel(config, old.encoder)
+        own = model.state_dict()
+        keep = {k: v for k, v in old.state_dict().items() if k in own and own[k].shape == v.shape}
+        skipped = sorted(set(own) - set(keep))
+        model.load_state_dict(keep, strict=False)
+        if skipped:
+            log.info(
+                "warm start from %s: %d tensors re-initialised (types changed): %s",
+                path,
+                len(skipped),
+                ", ".join(skipped[:6]),
+            )
+        return model, tokenizer
+
+    # -- data ---------------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        units, stats = build_units(
+            self.train_docs, self.tokenizer, self.config.max_length, self.types
+        )
+        self.unit_stats = dataclasses.asdict(stats)
+        sample_cfg = SampleConfig(
+            max_span_width=self.config.max_span_width,
+            neg_entity_ratio=self.cfg.neg_entity_ratio,
+            neg_entity_min=self.cfg.neg_entity_min,
+            neg_relation_ratio=self.cfg.neg_relation_ratio,
+            neg_relation_min=self.cfg.neg_relation_min,
+        )
+        self.dataset = TrainDataset(
+            units, sample_cfg, len(self.types.relation_types), self.cfg.seed
+        )
+        self.steps_per_epoch = math.ceil(len(units) / self.cfg.batch_size)
+        if self.cfg.max_steps_per_epoch:
+            self.steps_per_epoch = min(self.steps_per_epoch, self.cfg.max_steps_per_epoch)
+
+    def _loader(self, epoch: int) -> torch.utils.data.DataLoader:
+        self.dataset.set_epoch(epoch)
+        gen = torch.Generator().manual_seed(self.cfg.seed * 1000 + epoch)
+        return torch.utils.data.DataLoader(
+            self.dataset,
+            batch_size=self.cfg.batch_size,
+            shuffle=True,
+            generator=gen,
+            collate_fn=self.dataset.collate,
+            num_workers=0,
+        )
+
+    def _optimizer(self) -> tuple[torch.optim.Optimizer, Any]:
+        no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+        head_lr = self.cfg.head_lr or self.cfg.lr
+        groups = []
+        for is_encoder in (True, False):
+            for decay in (True, False):
+                params = [
+                    p
+                    for n, p in self.model.named_parameters()
+                    if n.startswith("encoder.") == is_encoder
+                    and any(k in n for k in no_decay) != decay
+                ]
+                if params:
+                    groups.append(
+                        {
+                            "params": params,
+                            "weight_decay": self.cfg.weight_decay if decay else 0.0,
+                            "lr": self.cfg.lr if is_encoder else head_lr,
+                        }
+                    )
+        # (fused=True makes the CPU step ~6x faster but slowed a resumed run badly: not used)
+        opt = torch.optim.AdamW(groups, lr=self.cfg.lr)
+        total = self.steps_per_epoch * self.cfg.epochs
+        sched = get_linear_schedule_with_warmup(opt, int(self.cfg.warmup * total), total)
+        return opt, sched
+
+    # -- control ------------------------------------------------------------------------------
+    def _cancelled(self) -> bool:
+        if self.should_stop is not None and self.should_stop():
+            return True
+        return self.stop_file is not None and self.stop_file.exists()
+
+    def _evaluate(self) -> tuple[float, float, dict[str, Any]]:
+        """(selection score, threshold, report) on the dev documents."""
+        assert self.dev_docs is not None
+        predictor = Predictor(self.model, self.tokenizer, self.types, self.device)
+        if self.cfg.tune_threshold and self.types.relation_types:
+            thr, report = predictor.tune_threshold(
+                self.dev_docs,
+                self.cfg.threshold_grid,
+                self.cfg.eval_batch_size,
+                self.cfg.select_average,
+            )
+        else:
+            thr = self.config.relation_threshold
+            report = predictor.evaluate(self.dev_docs, self.cfg.eval_batch_size, thr)
+        avg = self.cfg.select_average
+        ent_f1 = report["entities"][avg]["f1"]
+        rel_f1 = report["relations"][avg]["f1"]
+        if self.cfg.select_on == "entity" or not self.types.relation_types:
+            score = ent_f1 + 1e-6 * rel_f1
+        else:
+            score = rel_f1 + 1e-6 * ent_f1
+        return score, thr, report
+
+    def _metadata(self, epoch: int, history: list[dict[str, Any]], dev: dict | None) -> dict:
+        return {
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "epoch": epoch,
+            "train_config": self.cfg.to_dict(),
+            "train_documents": len(self.train_docs),
+            "dev_documents": len(self.dev_docs) if self.dev_docs is not None else 0,
+            "units": self.unit_stats,
+            "init_from": self.init_from,
+            "dev_scores": dev,
+            "history": history,
+            "versions": {"torch": torch.__version__},
+        }
+
+    def _save_state(
+        self, epoch: int, opt: Any, sched: Any, best: dict[str, Any], history: list[dict[str, Any]]
+    ) -> None:
+        state = {
+            "epoch": epoch,
+            "model": self.model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "scheduler": sched.state_dict(),
+            "best": best,
+            "history": history,
+            "config": self.config.to_dict(),
+            "torch_rng": torch.get_rng_state(),
+        }
+        tmp = self.work_dir / "state.pt.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self.work_dir / "state.pt")
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self) -> TrainResult:
+        self._prepare()
+        opt, sched = self._optimizer()
+        best: dict[str, Any] = {
+            "score": -1.0,
+            "epoch": 0,
+            "threshold": self.config.relation_threshold,
+            "report": None,
+        }
+        history: list[dict[str, Any]] = []
+        first_epoch = 1
+        state_path = self.work_dir / "state.pt"
+        if self.resume and state_path.is_file():
+            state = torch.load(state_path, map_location=self.device, weights_only=False)
+            saved_cfg = {**state["config"], "relation_threshold": 0.5}
+            if saved_cfg != {**self.config.to_dict(), "relation_threshold": 0.5}:
+                raise ConversionError(
+                    state_path, "saved training state belongs to another model config"
+                )
+            self.model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["torch_rng"])
+            best, history = state["best"], state["history"]
+            self.config.relation_threshold = best["threshold"]
+            first_epoch = state["epoch"] + 1
+            log.info("resuming after epoch %d from %s", state["epoch"], state_path)
+        elif self.work_dir.exists():
+            shutil.rmtree(self.work_dir)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+
+        for epoch in range(first_epoch, self.cfg.epochs + 1):
+            started = time.perf_counter()
+            mean_loss = self._train_epoch(epoch, opt, sched)
+            entry: dict[str, Any] = {
+                "epoch": epoch,
+                "loss": mean_loss,
+                "train_seconds": time.perf_counter() - started,
+            }
+            if self.dev_docs is not None:
+                score, thr, report = self._evaluate()
+                entry.update(
+                    dev_score=score,
+                    threshold=thr,
+                    entity_f1=report["entities"][self.cfg.select_average]["f1"],
+                    relation_f1=report["relations"][self.cfg.select_average]["f1"],
+                )
+                improved = score > best["score"]
+                if self.progress:
+                    self.progress(
+                        TrainProgress(
+                            epoch,
+                            self.cfg.epochs,
+                            self.steps_per_epoch,
+                            self.steps_per_epoch,
+                            mean_loss,
+                            score,
+                            "eval",
+                        )
+                    )
+            else:
+                score, thr, report, improved = 0.0, self.config.relation_threshold, None, True
+            history.append(entry)
+            log.info(
+                "epoch %d: %s", epoch, json.dumps({k: v for k, v in entry.items()}, default=str)
+            )
+            if improved and self._is_main:
+                best = {"score": score, "epoch": epoch, "threshold": thr, "report": report}
+                self.config.relation_threshold = thr
+                save_model(
+                    self.work_dir / "best",
+                    self.model,
+                    self.tokenizer,
+                    self.types,
+                    self._metadata(epoch, history, report),
+                )
+            if self._is_main:
+                self._save_state(epoch, opt, sched, best, history)
+
+        best_dir = self.work_dir / "best"
+        if not best_dir.is_dir():
+            raise ConversionError(self.work_dir, "no model was saved (zero epochs?)")
+        meta = json.loads((best_dir / TRAINING_FILE).read_text(encoding="utf-8"))
+        meta.update(history=history, best_epoch=best["epoch"])
+        with atomic_dir(self.out_dir) as tmp:
+            for item in best_dir.iterdir():
+                if item.is_dir():
+                    shutil.copytree(item, tmp / item.name)
+                else:
+                    shutil.copy2(item, tmp / item.name)
+            write_json(tmp / TRAINING_FILE, meta)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        # the in-memory model ends with the last epoch's weights; the threshold of the best one
+        self.config.relation_threshold = best["threshold"]
+        return TrainResult(self.out_dir, best["epoch"], best["threshold"], best["report"], history)
+
+    def _train_epoch(self, epoch: int, opt: Any, sched: Any) -> float:
+        self.model.train()
+        loader = self._loader(epoch)
+        total, count = 0.0, 0
+        bar = tqdm(
+            total=self.steps_per_epoch,
+            desc=f"epoch {epoch}/{self.cfg.epochs}",
+            disable=not self.show_progress,
+            leave=False,
+        )
+        for step, batch in enumerate(loader, start=1):
+            if step > self.steps_per_epoch:
+                break
+            if self._cancelled():
+                bar.close()
+                raise TrainingCancelled(f"training stopped during epoch {epoch}")
+            batch = batch.to(self.device)
+            with autocast(self.device):
+                span_logits, rel_logits = self.model(batch)
+            loss, _, _ = joint_loss(
+                span_logits,
+                rel_logits,
+                batch,
+                self.cfg.span_loss_weight,
+                self.cfg.relation_loss_weight,
+            )
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.max_grad_norm)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            value = float(loss.detach())
+            total += value
+            count += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{value:.4f}")
+            if self.progress:
+                self.progress(
+                    TrainProgress(epoch, self.cfg.epochs, step, self.steps_per_epoch, value)
+                )
+        bar.close()
+        return total / max(1, count)
+
+
+def train(
+    train_data: DataArg,
+    dev_data: DataArg | None,
+    types: str | Path | dict | TypeInventory | None,
+    out_dir: str | Path,
+    **kwargs: Any,
+) -> TrainResult:
+    """Train and save a model directory; keyword arguments are those of ``Trainer``.
+
+    ``train_data``/``dev_data``: a SpERT JSON path or a list of SpERT-style dicts (optional
+    ``text`` + ``token_offsets``). ``types``: a types file, its dict, or None (inferred).
+    ``progress(TrainProgress)`` is called after every step and after every dev pass;
+    ``should_stop()`` returning True or ``stop_file`` existing cancels (``TrainingCancelled``).
+    ``init_from``: a saved model directory to warm-start from. ``resume=True`` continues an
+    interrupted run from ``<out_dir>.work``.
+    """
+    return Trainer(train_data, dev_data, types, out_dir, **kwargs).run()

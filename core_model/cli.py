@@ -2,6 +2,9 @@
 
 Errors in the input (missing files, bad JSON, unknown types, spans outside the tokens, an
 encoder directory that is not one) end with a one-line message naming the file and exit code 2.
+
+``torchrun --nproc_per_node N -m core_model train ...`` trains with DDP (``distributed``); the
+saved model is the same as a single process's.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -107,8 +111,17 @@ def _train(args: argparse.Namespace) -> int:
         summary["dev"] = {
             k: result.dev_scores[k][args.select_average] for k in ("entities", "relations")
         }
-    print(json.dumps(summary))
+    if env_rank() == 0:  # under torchrun: one summary, from rank 0
+        print(json.dumps(summary))
     return 0
+
+
+def env_rank() -> int:
+    """This process's rank under torchrun (0 when not launched by it)."""
+    try:
+        return int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return 0
 
 
 def _read_inputs(path: Path) -> list[Any]:
@@ -171,8 +184,11 @@ def _eval(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.INFO
+    if env_rank() != 0 and not args.verbose:
+        level = logging.WARNING  # under torchrun only rank 0 reports progress
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=level,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

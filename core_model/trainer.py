@@ -7,8 +7,9 @@ epoch the work directory ``<out>.work/`` holds the best model so far (``best/``,
 saved model) and the trainer state (``state.pt``), so a crash loses at most one epoch and
 ``resume=True`` continues. The final model directory appears in one rename at the end.
 
-DDP later: the loop only touches the data through ``self._loader(epoch)`` and saves only via
-``self._is_main``; a DistributedSampler and a wrapped model slot in there.
+Under ``torchrun`` with a world size above one (see ``distributed``) every process trains on
+its shard of the units through a DDP wrapper (``self._ddp``) around ``self.model``, which stays
+the plain model that rank 0 evaluates and saves, so the saved format is the same.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from converters.errors import ConversionError
 
+from . import distributed
 from .config import ModelConfig, TrainConfig
 from .encoder import (
     autocast,
@@ -41,7 +43,6 @@ from .encoder import (
     load_pretrained_encoder,
     load_tokenizer,
     max_unit_length,
-    resolve_device,
 )
 from .encoding import build_units
 from .input_reader import Doc, check_types, load_documents
@@ -129,10 +130,13 @@ class Trainer:
         self.stop_file = Path(stop_file) if stop_file else None
         self.resume = resume
         self.show_progress = show_progress
-        self._is_main = True
+        self.dist, self.device = distributed.setup(self.cfg.device)
+        self._is_main = self.dist is None or self.dist.is_main
         if self.cfg.num_threads:
             torch.set_num_threads(self.cfg.num_threads)
-        self.device = resolve_device(self.cfg.device)
+        elif self.dist is not None and self.device.type == "cpu":
+            torch.set_num_threads(1)  # N processes share the cores
+        # same seed on every rank: identical initial weights (DDP also broadcasts rank 0's)
         seed_everything(self.cfg.seed)
 
         self.train_docs = load_documents(train_data)
@@ -223,12 +227,32 @@ class Trainer:
         self.dataset = TrainDataset(
             units, sample_cfg, len(self.types.relation_types), self.cfg.seed
         )
-        self.steps_per_epoch = math.ceil(len(units) / self.cfg.batch_size)
+        per_rank = len(units)
+        if self.dist is not None:  # DistributedSampler pads every shard to the same length
+            per_rank = math.ceil(len(units) / self.dist.world_size)
+        self.steps_per_epoch = math.ceil(per_rank / self.cfg.batch_size)
         if self.cfg.max_steps_per_epoch:
             self.steps_per_epoch = min(self.steps_per_epoch, self.cfg.max_steps_per_epoch)
 
     def _loader(self, epoch: int) -> torch.utils.data.DataLoader:
         self.dataset.set_epoch(epoch)
+        if self.dist is not None:
+            # negatives depend on (seed, epoch, unit index), so each rank draws its own shard's
+            sampler = torch.utils.data.DistributedSampler(
+                self.dataset,
+                num_replicas=self.dist.world_size,
+                rank=self.dist.rank,
+                shuffle=True,
+                seed=self.cfg.seed,
+            )
+            sampler.set_epoch(epoch)
+            return torch.utils.data.DataLoader(
+                self.dataset,
+                batch_size=self.cfg.batch_size,
+                sampler=sampler,
+                collate_fn=self.dataset.collate,
+                num_workers=0,
+            )
         gen = torch.Generator().manual_seed(self.cfg.seed * 1000 + epoch)
         return torch.utils.data.DataLoader(
             self.dataset,
@@ -267,9 +291,12 @@ class Trainer:
 
     # -- control ------------------------------------------------------------------------------
     def _cancelled(self) -> bool:
-        if self.should_stop is not None and self.should_stop():
-            return True
-        return self.stop_file is not None and self.stop_file.exists()
+        stop = (self.should_stop is not None and self.should_stop()) or (
+            self.stop_file is not None and self.stop_file.exists()
+        )
+        if self.dist is not None:  # a stop asked on any rank stops every rank at the same step
+            stop = distributed.any_true(self.dist, stop, self.device)
+        return stop
 
     def _evaluate(self) -> tuple[float, float, dict[str, Any]]:
         """(selection score, threshold, report) on the dev documents."""
@@ -327,7 +354,18 @@ class Trainer:
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> TrainResult:
+        try:
+            return self._run()
+        finally:
+            distributed.teardown(self.dist)
+
+    def _run(self) -> TrainResult:
         self._prepare()
+        self._ddp: torch.nn.Module = self.model
+        if self.dist is not None:
+            self._ddp = distributed.wrap(self.model, self.dist, self.device)
+            # different dropout masks per rank (the weights are already equal)
+            torch.manual_seed(self.cfg.seed + self.dist.rank)
         opt, sched = self._optimizer()
         best: dict[str, Any] = {
             "score": -1.0,
@@ -353,19 +391,24 @@ class Trainer:
             self.config.relation_threshold = best["threshold"]
             first_epoch = state["epoch"] + 1
             log.info("resuming after epoch %d from %s", state["epoch"], state_path)
-        elif self.work_dir.exists():
+        elif self.work_dir.exists() and self._is_main:
             shutil.rmtree(self.work_dir)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        if self._is_main:
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+        if self.dist is not None:
+            distributed.barrier(self.dist, self.device)
 
         for epoch in range(first_epoch, self.cfg.epochs + 1):
             started = time.perf_counter()
             mean_loss = self._train_epoch(epoch, opt, sched)
+            if self.dist is not None:
+                mean_loss = distributed.mean(self.dist, mean_loss, self.device)
             entry: dict[str, Any] = {
                 "epoch": epoch,
                 "loss": mean_loss,
                 "train_seconds": time.perf_counter() - started,
             }
-            if self.dev_docs is not None:
+            if self.dev_docs is not None and self._is_main:
                 score, thr, report = self._evaluate()
                 entry.update(
                     dev_score=score,
@@ -386,15 +429,25 @@ class Trainer:
                             "eval",
                         )
                     )
-            else:
+            elif self.dev_docs is None:
                 score, thr, report, improved = 0.0, self.config.relation_threshold, None, True
+            else:  # another rank than 0: it receives rank 0's dev result just below
+                score, thr, report, improved = 0.0, self.config.relation_threshold, None, False
+            if self.dist is not None:
+                entry, score, thr, report, improved = distributed.from_main(
+                    self.dist, (entry, score, thr, report, improved)
+                )
             history.append(entry)
-            log.info(
-                "epoch %d: %s", epoch, json.dumps({k: v for k, v in entry.items()}, default=str)
-            )
-            if improved and self._is_main:
+            if self._is_main:
+                log.info(
+                    "epoch %d: %s",
+                    epoch,
+                    json.dumps({k: v for k, v in entry.items()}, default=str),
+                )
+            if improved:
                 best = {"score": score, "epoch": epoch, "threshold": thr, "report": report}
                 self.config.relation_threshold = thr
+            if improved and self._is_main:
                 save_model(
                     self.work_dir / "best",
                     self.model,
@@ -405,6 +458,16 @@ class Trainer:
             if self._is_main:
                 self._save_state(epoch, opt, sched, best, history)
 
+        if self._is_main:
+            self._publish(best, history)
+        if self.dist is not None:
+            distributed.barrier(self.dist, self.device)  # the model exists when any rank returns
+        # the in-memory model ends with the last epoch's weights; the threshold of the best one
+        self.config.relation_threshold = best["threshold"]
+        return TrainResult(self.out_dir, best["epoch"], best["threshold"], best["report"], history)
+
+    def _publish(self, best: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        """Copy the best model of the work directory to ``out_dir`` in one rename."""
         best_dir = self.work_dir / "best"
         if not best_dir.is_dir():
             raise ConversionError(self.work_dir, "no model was saved (zero epochs?)")
@@ -418,9 +481,6 @@ class Trainer:
                     shutil.copy2(item, tmp / item.name)
             write_json(tmp / TRAINING_FILE, meta)
         shutil.rmtree(self.work_dir, ignore_errors=True)
-        # the in-memory model ends with the last epoch's weights; the threshold of the best one
-        self.config.relation_threshold = best["threshold"]
-        return TrainResult(self.out_dir, best["epoch"], best["threshold"], best["report"], history)
 
     def _train_epoch(self, epoch: int, opt: Any, sched: Any) -> float:
         self.model.train()
@@ -429,7 +489,7 @@ class Trainer:
         bar = tqdm(
             total=self.steps_per_epoch,
             desc=f"epoch {epoch}/{self.cfg.epochs}",
-            disable=not self.show_progress,
+            disable=not (self.show_progress and self._is_main),
             leave=False,
         )
         for step, batch in enumerate(loader, start=1):
@@ -440,7 +500,7 @@ class Trainer:
                 raise TrainingCancelled(f"training stopped during epoch {epoch}")
             batch = batch.to(self.device)
             with autocast(self.device):
-                span_logits, rel_logits = self.model(batch)
+                span_logits, rel_logits = self._ddp(batch)
             loss, _, _ = joint_loss(
                 span_logits,
                 rel_logits,
@@ -458,7 +518,7 @@ class Trainer:
             count += 1
             bar.update(1)
             bar.set_postfix(loss=f"{value:.4f}")
-            if self.progress:
+            if self.progress and self._is_main:
                 self.progress(
                     TrainProgress(epoch, self.cfg.epochs, step, self.steps_per_epoch, value)
                 )

@@ -1,24 +1,160 @@
-"""Start the spanrel web app: ``python launch.py [--db URL] [--host H] [--port P]``.
+"""Start the spanrel web app.
 
-The Gradio annotation UI is not built yet (it is issue #6). Until it lands this script says so
-and exits instead of starting a page that would pretend to work.
+    python launch.py [--db URL] [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD]...
+                     [--models-dir DIR] [--max-upload-mb 200] [--workers 1] [--insecure]
+
+A fresh database gets the "CoNLL04 demo" project (231 annotated sentences and 60 new ones) so
+there is real work to look at at once. Serving on anything but a loopback address needs at
+least one ``--auth`` (or ``--insecure`` to say that an open annotation server is intended).
 """
 
 from __future__ import annotations
 
+import argparse
+import getpass
+import ipaddress
 import logging
+import os
 import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+log = logging.getLogger("spanrel")
 
 
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("spanrel").warning(
-        "spanrel: the web app is not built yet (issue #6).\n"
-        "What works today:\n"
-        "  python -m converters convert --from brat --to spert SRC DST   # format conversion\n"
-        "  python -m converters validate --format brat SRC               # input checks\n"
-        "See README.md."
+def _auth(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("use USER:PASSWORD (both non-empty)")
+    return user, password
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError("a port is 1-65535")
+    return port
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python launch.py",
+        description="Serve the spanrel annotation app (Gradio) over a spanrel database.",
     )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (sqlite:///path.sqlite or postgresql+psycopg://...); default: "
+        "$SPANREL_DB_URL, else ./data/spanrel.sqlite (the data dir is $SPANREL_DATA_DIR)",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; anything else needs --auth or --insecure)",
+    )
+    p.add_argument("--port", type=_port, default=7860, help="port to listen on (default 7860)")
+    p.add_argument(
+        "--auth",
+        type=_auth,
+        action="append",
+        default=[],
+        metavar="USER:PASSWORD",
+        help="a user who may sign in; repeat for several users. Edits are recorded under the "
+        "user's name (without --auth: under the name of the OS user running the app)",
+    )
+    p.add_argument(
+        "--models-dir",
+        type=Path,
+        metavar="DIR",
+        help="where trained models live and may be registered from (default: <data dir>/models)",
+    )
+    p.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=200,
+        metavar="MB",
+        help="largest accepted upload in MB (default 200); archives are further limited by "
+        "the store's zip checks",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="background jobs (pre-annotation) run at once (default 1)",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback --host without --auth (anyone who reaches it can edit)",
+    )
+    p.add_argument("--no-demo", action="store_true", help="do not create the demo project")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("alembic.runtime.plugins", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not is_loopback(args.host) and not args.auth and not args.insecure:
+        log.error(
+            "refusing to serve on %s without --auth USER:PASSWORD: anyone who can reach it "
+            "could read and change the annotations (add --insecure if that is intended)",
+            args.host,
+        )
+        return 2
+    if args.max_upload_mb < 1 or args.workers < 1:
+        log.error("--max-upload-mb and --workers must be at least 1")
+        return 2
+
+    from app.demo_project import ensure_demo_project
+    from app.ui import AppConfig, create_app
+    from db import Store, resolve_db_url
+    from db.session import data_dir
+
+    url = resolve_db_url(args.db)
+    store = Store.open(url)
+    log.info("database: %s", store.url)
+    if not args.no_demo and ensure_demo_project(store):
+        log.info("a fresh database: the demo project was created")
+    models_dir = args.models_dir or data_dir() / "models"
+    try:
+        default_user = getpass.getuser()
+    except (KeyError, OSError):
+        default_user = "anonymous"
+    config = AppConfig(
+        models_dir=models_dir,
+        default_user=default_user,
+        job_workers=args.workers,
+        max_file_size=f"{args.max_upload_mb}mb",
+        auth=list(args.auth),
+    )
+    app, demo = create_app(store, config)
+    log.info("models directory: %s", models_dir.resolve())
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    log.info("serving spanrel at http://%s:%d/", shown, args.port)
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, quiet=True, **app.launch_kwargs())
+    finally:
+        app.close()
+        store.close()
     return 0
 
 

@@ -8,12 +8,13 @@ every open.
 from db.edits import Edit
 from db.session import resolve_db_url
 from db.store import Store
-from db.views import ConflictError, EditError, NotFoundError, StoreError
+from db.views import ConflictError, EditError, JobBusyError, NotFoundError, StoreError
 
 __all__ = [
     "ConflictError",
     "Edit",
     "EditError",
+    "JobBusyError",
     "NotFoundError",
     "Store",
     "StoreError",

@@ -126,6 +126,9 @@ class Document(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # migration 0003: how unsure the model that last pre-annotated it was (``Prediction.
+    # uncertainty``, 0..1, higher = less confident); NULL until a model has seen it
+    uncertainty: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ModelVersion(Base):

@@ -66,6 +66,7 @@ from db.views import (
     EntityView,
     HistoryEntry,
     ImportResult,
+    JobBusyError,
     JobInfo,
     ModelVersionInfo,
     NotFoundError,
@@ -835,6 +836,61 @@ class Store:
             if doc_id is None:
                 raise NotFoundError(f"no document {name!r} in project {project!r}")
             return doc_id
+
+        return self._read(run)
+
+    def assign_splits(self, splits: dict[int, str]) -> int:
+        """Set the split of documents whose split is still ``unassigned``; how many changed.
+
+        Used by retraining to fix each document's dev/train membership once, so that dev scores
+        of successive model versions stay comparable. A split already set (by an import or by
+        hand) is never overwritten. Not an edit of the annotations: no version bump, no history.
+        """
+        for split in splits.values():
+            if split not in m.SPLITS:
+                raise StoreError(f"split must be one of {', '.join(m.SPLITS)}")
+
+        def run(s: Session) -> int:
+            changed = 0
+            for doc_id, split in splits.items():
+                result = s.execute(
+                    update(m.Document)
+                    .where(m.Document.id == doc_id, m.Document.split == "unassigned")
+                    .values(split=split)
+                    .execution_options(synchronize_session=False)
+                )
+                changed += result.rowcount or 0
+            return changed
+
+        return self._write(run)
+
+    def set_uncertainty(self, values: dict[int, float | None]) -> None:
+        """Store each document's model uncertainty (``None`` clears it); not an edit."""
+
+        def run(s: Session) -> None:
+            for doc_id, value in values.items():
+                s.execute(
+                    update(m.Document)
+                    .where(m.Document.id == doc_id)
+                    .values(uncertainty=None if value is None else float(value))
+                    .execution_options(synchronize_session=False)
+                )
+
+        self._write(run)
+
+    def uncertainty_order(self, project: str) -> list[tuple[int, float | None]]:
+        """``(id, uncertainty)`` of the project's documents not yet ``done``: least confident
+        first, documents no model has scored after them, ties in document order."""
+
+        def run(s: Session) -> list[tuple[int, float | None]]:
+            p = self._project(s, project)
+            D = m.Document
+            q = (
+                select(D.id, D.uncertainty)
+                .where(D.project_id == p.id, D.status != "done")
+                .order_by(D.uncertainty.is_(None), D.uncertainty.desc(), D.position)
+            )
+            return [(row[0], row[1]) for row in s.execute(q)]
 
         return self._read(run)
 
@@ -2025,10 +2081,35 @@ class Store:
         return self._write(run)
 
     def create_job(
-        self, kind: str, *, project: str | None = None, params: dict[str, Any] | None = None
+        self,
+        kind: str,
+        *,
+        project: str | None = None,
+        params: dict[str, Any] | None = None,
+        exclusive: bool = False,
     ) -> JobInfo:
+        """Record a queued job. ``exclusive``: refuse (``JobBusyError``) while a job of the same
+        kind for the same project is queued or running; the check and the insert share one
+        write transaction (the project row is locked on PostgreSQL), so two clicks at the same
+        moment cannot both pass."""
+
         def run(s: Session) -> JobInfo:
             pid = self._project(s, project).id if project is not None else None
+            if exclusive:
+                if pid is not None:
+                    s.execute(select(m.Project.id).where(m.Project.id == pid).with_for_update())
+                busy = s.scalar(
+                    select(m.Job.id)
+                    .where(
+                        m.Job.kind == kind,
+                        m.Job.project_id.is_(None) if pid is None else m.Job.project_id == pid,
+                        m.Job.state.in_(("queued", "running")),
+                    )
+                    .limit(1)
+                )
+                if busy is not None:
+                    where = f" for project {project!r}" if project is not None else ""
+                    raise JobBusyError(busy, f"a {kind} job{where} is already running (job {busy})")
             job = m.Job(
                 project_id=pid,
                 kind=kind,

@@ -46,6 +46,14 @@ class ConflictError(StoreError):
         )
 
 
+class JobBusyError(StoreError):
+    """A job that may run only once at a time (per project) is already queued or running."""
+
+    def __init__(self, job_id: int, message: str) -> None:
+        self.job_id = job_id
+        super().__init__(message)
+
+
 class EditError(StoreError, ValueError):
     """An edit that is not valid (offsets outside the text, a type the schema does not allow,
     a relation from an entity to itself...). ``reason`` says which; nothing was written."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SHARED_DATA = Path(os.environ.get("SPANREL_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
@@ -20,3 +31,23 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"shared data not found at {SHARED_DATA}; set SPANREL_SHARED_DATA")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Debian Chromium for the whole run, driven by Playwright's sync API.
+
+    Playwright allows one sync session per thread, so every browser test shares this one.
+    Never ``playwright install``: the system browser is used. Missing Chromium skips the test,
+    or fails it where CI requires the browser (``SPANREL_REQUIRE_CHROMIUM=1``).
+    """
+    if not CHROMIUM.exists():
+        if os.environ.get("SPANREL_REQUIRE_CHROMIUM") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and SPANREL_REQUIRE_CHROMIUM=1")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

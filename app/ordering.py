@@ -1,0 +1,65 @@
+"""Which document "next" opens: document order (the default) or least confident first.
+
+Active-learning tools (Label Studio's "uncertainty sampling", Prodigy's ``prefer_uncertain``)
+put the documents the model is least sure about in front of the annotator: correcting those
+teaches the next model the most. The order is a project setting (``next_order``), shared by
+everyone working on the project, like those tools' task sampling.
+
+"Least confident first" lists the documents not yet ``done``, by the uncertainty stored when
+they were last pre-annotated (``Prediction.uncertainty``, see ``app.preannotate``), highest
+first; documents no model has seen follow in document order. From a document outside that
+list (a finished one) "next" is the least confident unfinished document.
+"""
+
+from __future__ import annotations
+
+from db import Store
+
+SETTING = "next_order"
+POSITION = "position"
+UNCERTAINTY = "uncertainty"
+#: setting value -> label shown on the page
+ORDERS = {POSITION: "document order", UNCERTAINTY: "least confident first"}
+
+
+def order_of(settings: dict | None) -> str:
+    value = (settings or {}).get(SETTING)
+    return value if value in ORDERS else POSITION
+
+
+def get_order(store: Store, project: str) -> str:
+    return order_of(store.get_project(project).settings)
+
+
+def set_order(store: Store, project: str, order: str) -> str:
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}")
+    store.update_project_settings(project, {SETTING: order})
+    return order
+
+
+def label_to_order(label: str) -> str:
+    for key, text in ORDERS.items():
+        if label in (key, text):
+            return key
+    raise ValueError(f"unknown order {label!r}")
+
+
+def uncertain_first(store: Store, project: str) -> list[int]:
+    """Ids of the unfinished documents, least confident first (unscored ones last)."""
+    return [doc_id for doc_id, _ in store.uncertainty_order(project)]
+
+
+def neighbours_in(ids: list[int], doc_id: int, *, wrap_in: bool) -> tuple[int | None, int | None]:
+    """(previous, next) of ``doc_id`` in ``ids``; outside the list, ``wrap_in`` makes "next"
+    the first of the list (the least confident unfinished document)."""
+    try:
+        pos = ids.index(doc_id)
+    except ValueError:
+        if not wrap_in:
+            return None, None
+        first = next((i for i in ids if i != doc_id), None)
+        return None, first
+    prev_id = ids[pos - 1] if pos > 0 else None
+    next_id = ids[pos + 1] if pos + 1 < len(ids) else None
+    return prev_id, next_id

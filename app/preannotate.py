@@ -1,0 +1,210 @@
+"""Pre-annotation: run the project's active model and store its output as suggestions.
+
+``Store.replace_suggestions`` does the storing, one document per transaction: it replaces only
+the document's *open* model suggestions, so re-running never touches human annotations,
+accepted suggestions or rejected ones (a rejected suggestion is also not suggested again).
+
+Offsets: ``core_model`` predicts on word tokens and answers in character offsets into the text
+it was given. A document imported with its own tokenisation (SpERT JSON keeps ``tokens`` as
+character ranges in the metadata) is predicted on exactly those tokens, the tokenisation a model
+trained on such data expects; any other text is split by the model's own sentence splitter.
+Either way the character offsets are offsets into ``Document.text``, i.e. the fragments.
+
+Each document's ``Prediction.uncertainty`` is stored with it (``Store.set_uncertainty``): the
+"least confident first" order of the editor's next document (``app.ordering``) reads it.
+
+Entity and relation types the project does not know (a model trained elsewhere) are skipped and
+counted, never silently written under another name.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from converters.document import Entity, Relation
+from db import Store
+from db.views import ConflictError, DocumentView
+
+log = logging.getLogger(__name__)
+
+CHUNK = 32  # documents predicted at once (then stored, then progress reported)
+
+
+class NoActiveModel(RuntimeError):
+    """The project has no active model version; the message says how to get one."""
+
+
+@dataclass
+class PreannotateResult:
+    documents: int = 0
+    entities: int = 0
+    relations: int = 0
+    skipped_types: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    model_version_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.documents} document(s) pre-annotated: {self.entities} entity and "
+            f"{self.relations} relation suggestion(s) in {self.seconds:.1f} s"
+        )
+        if self.skipped_types:
+            text += f"; {self.skipped_types} prediction(s) of types the project lacks skipped"
+        if self.failed:
+            text += f"; {self.failed} document(s) failed (see the job log)"
+        return text
+
+
+class PredictorCache:
+    """Loaded models by directory: loading one costs seconds, a prediction milliseconds.
+
+    Holds at most ``size`` models; a lock per directory so two jobs do not load it twice.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._models: dict[str, Any] = {}
+        self._loading: dict[str, threading.Lock] = {}
+
+    def get(self, model_dir: str | Path) -> Any:
+        key = str(Path(model_dir).resolve())
+        with self._lock:
+            if key in self._models:
+                return self._models[key]
+            lock = self._loading.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._models:
+                    return self._models[key]
+            from core_model import Predictor  # torch is imported only when a model is used
+
+            predictor = Predictor.load(key, device="auto")
+            with self._lock:
+                while len(self._models) >= self.size:
+                    self._models.pop(next(iter(self._models)))
+                self._models[key] = predictor
+            return predictor
+
+
+PREDICTORS = PredictorCache()
+
+
+def model_input(doc: DocumentView) -> dict[str, Any] | str:
+    """What the model is given for ``doc``: its own tokens when it has valid ones, else text."""
+    spans = doc.metadata.get("tokens") if doc.metadata else None
+    text = doc.text
+    if isinstance(spans, list) and spans:
+        ok = all(
+            isinstance(p, list | tuple)
+            and len(p) == 2
+            and isinstance(p[0], int)
+            and isinstance(p[1], int)
+            and 0 <= p[0] < p[1] <= len(text)
+            for p in spans
+        )
+        if ok:
+            return {
+                "tokens": [text[s:e] for s, e in spans],
+                "text": text,
+                "token_offsets": [[s, e] for s, e in spans],
+                "entities": [],
+                "relations": [],
+            }
+    return text
+
+
+def to_suggestions(
+    prediction: Any, entity_types: set[str], relation_types: set[str]
+) -> tuple[list[Entity], list[Relation], int]:
+    """Store entities/relations from one ``core_model.Prediction`` and the count skipped."""
+    entities: list[Entity] = []
+    ids: dict[int, str] = {}
+    skipped = 0
+    for i, e in enumerate(prediction.entities):
+        if e.type not in entity_types or not 0 <= e.start < e.end <= len(prediction.text):
+            skipped += 1
+            continue
+        ids[i] = f"S{i}"
+        entities.append(Entity(f"S{i}", e.type, [(e.start, e.end)], confidence=e.probability))
+    relations: list[Relation] = []
+    for j, r in enumerate(prediction.relations):
+        if r.type not in relation_types or r.head not in ids or r.tail not in ids:
+            skipped += 1
+            continue
+        relations.append(
+            Relation(f"P{j}", r.type, ids[r.head], ids[r.tail], confidence=r.probability)
+        )
+    return entities, relations, skipped
+
+
+def preannotate(
+    store: Store,
+    project: str,
+    doc_ids: Sequence[int],
+    *,
+    model_dir: str | Path | None = None,
+    model_version_id: int | None = None,
+    batch_size: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    log_line: Callable[[str], None] | None = None,
+    predictors: PredictorCache = PREDICTORS,
+) -> PreannotateResult:
+    """Pre-annotate ``doc_ids`` of ``project`` with the active model (or ``model_dir``).
+
+    ``progress(done, total)`` is called after every chunk; ``should_stop()`` ends the run
+    between chunks (what was stored stays). One document that fails is logged and counted;
+    the others go on.
+    """
+    if model_dir is None:
+        active = store.active_model_version(project)
+        if active is None:
+            raise NoActiveModel(f"project {project!r} has no active model")
+        model_dir, model_version_id = active.path, active.id
+    started = time.perf_counter()
+    predictor = predictors.get(model_dir)
+    schema = store.project_schema(project)
+    ent_types = {t.name for t in schema.entity_types if t.selectable}
+    rel_types = {t.name for t in schema.relation_types}
+    result = PreannotateResult(model_version_id=model_version_id)
+    total = len(doc_ids)
+    for start in range(0, total, CHUNK):
+        if should_stop is not None and should_stop():
+            break
+        chunk = [store.load_document(i) for i in doc_ids[start : start + CHUNK]]
+        chunk = [d for d in chunk if d.project == project]
+        predictions = predictor.predict([model_input(d) for d in chunk], batch_size=batch_size)
+        scored: dict[int, float | None] = {}
+        for doc, pred in zip(chunk, predictions, strict=True):
+            ents, rels, skipped = to_suggestions(pred, ent_types, rel_types)
+            result.skipped_types += skipped
+            try:
+                store.replace_suggestions(doc.id, model_version_id, ents, rels)
+            except (ConflictError, ValueError, LookupError) as exc:
+                result.failed += 1
+                if log_line:
+                    log_line(f"{doc.name}: {exc}")
+                log.warning("pre-annotation of %s failed: %s", doc.name, exc)
+                continue
+            scored[doc.id] = getattr(pred, "uncertainty", None)
+            result.documents += 1
+            result.entities += len(ents)
+            result.relations += len(rels)
+        if scored:
+            # for "least confident first" (app.ordering): how unsure this model was
+            store.set_uncertainty(scored)
+        if progress is not None:
+            progress(min(start + CHUNK, total), total)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,303 @@
+"""``StoreBackend``: the editor's ``EditorBackend`` over the database store (``db.Store``).
+
+The editor speaks in string ids and small operations (``app.editor.ops``); the store speaks in
+integer database ids and ``db.Edit``. This module translates both ways:
+
+- documents are ``"<db id>"``; entities ``"e<db id>"`` and relations ``"r<db id>"``, so an
+  ``accept``/``reject`` on an ``ann_id`` says by itself which table it means;
+- the store's statuses use hyphens (``in-progress``), the page's use underscores
+  (``in_progress``: its badge classes are ``[a-z_]``);
+- every acknowledgement carries the *difference* between the document before and after the
+  operation (the page applies it and fires its ``doc_status`` event on a status change). The
+  state the page had is the state at ``base_version``; the last state sent for each document is
+  cached by version, so most operations cost one load (after) instead of two.
+
+The store arbitrates concurrency: a stale ``base_version`` is a ``ConflictError`` (answered with
+``conflict: True`` so the page reloads). ``(client_id, seq)`` is passed to ``Store.apply_edit``,
+which records it with the edit in one transaction and answers a repeat from that record;
+``accept_all``/``undo``/``redo`` have no such record in the store and rely on the editor's own
+in-process ``OpSequencer`` for repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from app import ordering
+from app.editor.backend import schema_dict
+from db import ConflictError, Edit, NotFoundError, Store, StoreError
+from db.views import DocumentView
+
+log = logging.getLogger(__name__)
+
+#: store status -> page status, and back
+STATUS_TO_PAGE = {
+    "new": "new",
+    "pre-annotated": "pre_annotated",
+    "in-progress": "in_progress",
+    "done": "done",
+}
+STATUS_FROM_PAGE = {v: k for k, v in STATUS_TO_PAGE.items()}
+CACHE_SIZE = 256
+
+
+def parse_doc_id(doc_id: Any) -> int:
+    """The database id in a page document id; ``KeyError`` (not found) for anything else."""
+    if not isinstance(doc_id, str) or not doc_id.isascii() or not doc_id.isdigit():
+        raise KeyError(doc_id)
+    if len(doc_id) > 18:
+        raise KeyError(doc_id)
+    return int(doc_id)
+
+
+def _ann_id(value: Any, prefix: str) -> int:
+    if (
+        not isinstance(value, str)
+        or len(value) < 2
+        or len(value) > 19
+        or value[0] != prefix
+        or not value[1:].isascii()
+        or not value[1:].isdigit()
+    ):
+        what = "entity" if prefix == "e" else "relation"
+        raise StoreError(f"{value!r} is not a {what} of this document")
+    return int(value[1:])
+
+
+class StoreBackend:
+    """An ``EditorBackend`` writing straight to the store; safe to share between threads.
+
+    ``default_user`` is the author recorded when the request carries no logged-in user (an app
+    launched without ``--auth``).
+    """
+
+    def __init__(self, store: Store, *, default_user: str = "anonymous") -> None:
+        self.store = store
+        self.default_user = default_user
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # project -> (document count, ordered ids): prev/next without listing on every load
+        self._order: dict[str, tuple[int, list[int]]] = {}
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _neighbours(self, project: str, doc_id: int) -> tuple[str | None, str | None]:
+        info = self.store.get_project(project)
+        if ordering.order_of(info.settings) == ordering.UNCERTAINTY:
+            # statuses and scores change with every save: no cache, one small query
+            ids = ordering.uncertain_first(self.store, project)
+            prev_i, next_i = ordering.neighbours_in(ids, doc_id, wrap_in=True)
+            return (
+                str(prev_i) if prev_i is not None else None,
+                str(next_i) if next_i is not None else None,
+            )
+        count = info.document_count
+        with self._lock:
+            cached = self._order.get(project)
+        if cached is None or cached[0] != count:
+            ids = [d.id for d in self.store.list_documents(project)]
+            cached = (len(ids), ids)
+            with self._lock:
+                self._order[project] = cached
+        ids = cached[1]
+        try:
+            pos = ids.index(doc_id)
+        except ValueError:
+            return None, None
+        prev_id = str(ids[pos - 1]) if pos > 0 else None
+        next_id = str(ids[pos + 1]) if pos + 1 < len(ids) else None
+        return prev_id, next_id
+
+    def to_page(self, view: DocumentView) -> dict[str, Any]:
+        """The editor's document dict (module docstring of ``app.editor.backend``)."""
+        entities = [
+            {
+                "id": f"e{e.id}",
+                "type": e.type,
+                "fragments": [[s, t] for s, t in e.fragments],
+                "source": e.source,
+                "review": e.review,
+                "confidence": e.confidence,
+            }
+            for e in view.entities
+        ]
+        relations = [
+            {
+                "id": f"r{r.id}",
+                "type": r.type,
+                "arg1": f"e{r.arg1}",
+                "arg2": f"e{r.arg2}",
+                "source": r.source,
+                "review": r.review,
+                "confidence": r.confidence,
+            }
+            # a BRAT relation may point at an event; the editor draws entity-to-entity arcs only
+            for r in view.relations
+            if r.arg1 is not None and r.arg2 is not None
+        ]
+        prev_id, next_id = self._neighbours(view.project, view.id)
+        return {
+            "doc_id": str(view.id),
+            "name": view.name,
+            "text": view.text,
+            "version": view.version,
+            "status": STATUS_TO_PAGE.get(view.status, "new"),
+            "entities": entities,
+            "relations": relations,
+            "schema": schema_dict(self.store.project_schema(view.project)),
+            "prev_id": prev_id,
+            "next_id": next_id,
+            "project": view.project,
+        }
+
+    def _fresh(self, doc_id: str) -> dict[str, Any]:
+        try:
+            view = self.store.load_document(parse_doc_id(doc_id))
+        except NotFoundError:
+            raise KeyError(doc_id) from None
+        page = self.to_page(view)
+        self._remember(page)
+        return page
+
+    def _remember(self, page: dict[str, Any]) -> None:
+        with self._lock:
+            self._cache[page["doc_id"]] = page
+            self._cache.move_to_end(page["doc_id"])
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def load(self, doc_id: str, user: str | None = None) -> dict[str, Any]:
+        """The document for the page; ``KeyError`` when there is no such document."""
+        return self._fresh(doc_id)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def apply(self, op: dict[str, Any], user: str | None = None) -> dict[str, Any]:
+        """Apply one shape-validated operation; see the module docstring for the answer."""
+        seq = op.get("seq")
+        author = user or self.default_user
+        try:
+            db_id = parse_doc_id(op.get("doc_id"))
+        except KeyError:
+            return {"ok": False, "seq": seq, "error": "unknown document"}
+        doc_key = str(db_id)
+        with self._lock:
+            before = self._cache.get(doc_key)
+        if before is None or before["version"] != op["base_version"]:
+            try:
+                before = self._fresh(doc_key)
+            except KeyError:
+                return {"ok": False, "seq": seq, "error": "unknown document"}
+        stale = before["version"] != op["base_version"]
+        if stale and op["kind"] in ("accept_all", "undo", "redo"):
+            return self._conflict(seq, op["base_version"], before["version"])
+        # a stale edit still goes to the store: it answers a repeated (client_id, seq) from its
+        # record (e.g. a retry after the app restarted) and refuses anything else as a conflict
+        try:
+            message, repeated = self._run(db_id, op, before, author)
+        except ConflictError as exc:
+            return self._conflict(seq, op["base_version"], exc.current_version)
+        except NotFoundError:
+            return {"ok": False, "seq": seq, "error": "unknown document"}
+        except StoreError as exc:  # EditError included: the reason is meant for a person
+            return {"ok": False, "seq": seq, "error": str(exc)}
+        after = self._fresh(doc_key)
+        if repeated or stale:
+            # the page's state is unknown: send the whole document
+            return {"ok": True, "seq": seq, "version": after["version"], "doc": after}
+        changes = diff(before, after)
+        ack: dict[str, Any] = {"ok": True, "seq": seq, "version": after["version"]}
+        ack["changes"] = changes
+        if message or before["status"] != after["status"]:
+            ack["message"] = message or f"status: {after['status'].replace('_', ' ')}"
+        return ack
+
+    @staticmethod
+    def _conflict(seq: Any, expected: int, current: int) -> dict[str, Any]:
+        return {
+            "ok": False,
+            "seq": seq,
+            "conflict": True,
+            "version": current,
+            "error": f"the document changed elsewhere (now version {current}, this page had "
+            f"{expected}); reloaded",
+        }
+
+    def _run(
+        self, db_id: int, op: dict[str, Any], before: dict[str, Any], author: str
+    ) -> tuple[str, bool]:
+        kind = op["kind"]
+        version = op["base_version"]
+        store = self.store
+        if kind == "accept_all":
+            result = store.accept_all(db_id, op["min_confidence"], version, author)
+            threshold = f"{op['min_confidence']:g}"
+            return (
+                f"accepted {result.changed} suggestion(s) with confidence \u2265 {threshold}",
+                False,
+            )
+        if kind == "undo":
+            store.undo(db_id, author, version)
+            return "", False
+        if kind == "redo":
+            store.redo(db_id, author, version)
+            return "", False
+        edit = self._edit(op, before)
+        result = store.apply_edit(
+            db_id, edit, version, author, client_id=op["client_id"], seq=op["seq"]
+        )
+        return "", result.repeated
+
+    @staticmethod
+    def _edit(op: dict[str, Any], before: dict[str, Any]) -> Edit:
+        kind = op["kind"]
+        text = before["text"]
+        if "fragments" in op and not "".join(text[s:e] for s, e in op["fragments"]).strip():
+            raise StoreError("an entity cannot cover only whitespace")
+        if kind == "add_entity":
+            return Edit.add_entity(op["type"], [tuple(f) for f in op["fragments"]])
+        if kind == "change_entity":
+            frags = op.get("fragments")
+            return Edit.change_entity(
+                _ann_id(op["entity_id"], "e"),
+                type=op.get("type"),
+                fragments=[tuple(f) for f in frags] if frags is not None else None,
+            )
+        if kind == "delete_entity":
+            return Edit.delete_entity(_ann_id(op["entity_id"], "e"))
+        if kind == "add_relation":
+            return Edit.add_relation(op["type"], _ann_id(op["arg1"], "e"), _ann_id(op["arg2"], "e"))
+        if kind == "change_relation":
+            return Edit.change_relation(_ann_id(op["relation_id"], "r"), type=op["type"])
+        if kind == "delete_relation":
+            return Edit.delete_relation(_ann_id(op["relation_id"], "r"))
+        if kind in ("accept", "reject"):
+            ann = op["ann_id"]
+            build = Edit.accept if kind == "accept" else Edit.reject
+            if isinstance(ann, str) and ann.startswith("r"):
+                return build(relation_id=_ann_id(ann, "r"))
+            return build(entity_id=_ann_id(ann, "e"))
+        if kind == "set_status":
+            status = STATUS_FROM_PAGE.get(op["status"])
+            if status is None:
+                raise StoreError(f"unknown status {op['status']!r}")
+            return Edit.set_status(status)
+        raise StoreError(f"unsupported operation {kind}")
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two page documents, in the shape the page applies."""
+    old_e = {e["id"]: e for e in before["entities"]}
+    new_e = {e["id"]: e for e in after["entities"]}
+    old_r = {r["id"]: r for r in before["relations"]}
+    new_r = {r["id"]: r for r in after["relations"]}
+    return {
+        "entities": [v for k, v in new_e.items() if old_e.get(k) != v],
+        "deleted_entities": [k for k in old_e if k not in new_e],
+        "relations": [v for k, v in new_r.items() if old_r.get(k) != v],
+        "deleted_relations": [k for k in old_r if k not in new_r],
+        "status": after["status"],
+    }

@@ -1,0 +1,95 @@
+"""The Model screen in Chromium: press Retrain, watch the progress reach done, see the new
+version listed (and plotted), then a second version warm-started from the first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.ui import AppConfig, create_app
+from db import Store
+
+pytestmark = pytest.mark.slow
+PROJECT = "corrections"
+
+
+def _serve(tmp_path: Path, store: Store, options) -> tuple[str, Any, Any]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = AppConfig(models_dir=tmp_path / "models", default_user="tester", retrain=options)
+    app, demo = create_app(store, config)
+    demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=port,
+        quiet=True,
+        **app.launch_kwargs(),
+    )
+    return f"http://127.0.0.1:{port}/", app, demo
+
+
+def set_epochs(page: Any, n: int) -> None:
+    box = page.locator("#sr-retrain-epochs input").first
+    box.fill(str(n))
+    box.press("Tab")
+
+
+def test_retrain_button_shows_progress_and_the_new_version(
+    in_browser, tmp_path: Path, store: Store, make_options
+) -> None:
+    url, app, demo = _serve(tmp_path, store, make_options(epochs=2))
+    try:
+        in_browser(lambda browser: _check(browser, url, store))
+    finally:
+        demo.close()
+        app.close()
+
+
+def _check(browser: Any, url: str, store: Store) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(url)
+        page.get_by_text("signed in as").first.wait_for(timeout=30_000)
+        page.get_by_role("tab", name="Model").click()
+        page.locator("#sr-model-info").get_by_text("No model is trained yet").wait_for()
+        set_epochs(page, 20)  # long enough to watch the progress between two polls
+        page.locator("#sr-retrain").click()
+        status = page.locator("#sr-retrain-status")
+        # live progress: the epoch/step message appears while the job runs
+        status.get_by_text("epoch").first.wait_for(timeout=60_000)
+        status.get_by_text("done").first.wait_for(timeout=120_000)
+        (mv,) = store.list_model_versions(PROJECT)
+        assert mv.state == "ready" and mv.active
+        # the versions table lists it as active, with its path
+        page.wait_for_function(
+            "p => { const t = document.querySelector('#sr-model-versions');"
+            " return t && t.innerText.includes(p) && /\\bactive\\b/.test(t.innerText); }",
+            arg=mv.path,
+            timeout=10_000,
+        )
+        page.locator("#sr-model-info").get_by_text(f"version {mv.id}").wait_for()
+        # the learning curve is drawn (Vega renders an SVG or canvas with one point)
+        page.locator("#sr-learning-curve").locator("canvas, svg").first.wait_for(timeout=10_000)
+        # a second retraining starts warm from version 1; a click during it is refused with a
+        # clear message, and Cancel stops it leaving version 1 active
+        set_epochs(page, 100)  # the most the page allows; cancelled below
+        page.locator("#sr-retrain").click()
+        status.get_by_text("epoch").first.wait_for(timeout=60_000)
+        page.locator("#sr-retrain").click()
+        status.get_by_text("already running").first.wait_for(timeout=10_000)
+        page.locator("#sr-retrain-cancel").click()
+        status.get_by_text("cancelled").first.wait_for(timeout=60_000)
+        jobs = [j for j in store.list_jobs(project=PROJECT) if j.kind == "retrain"]
+        assert [j.state for j in jobs] == ["cancelled", "done"]
+        assert jobs[0].params["warm_start_from"] == mv.id
+        assert store.active_model_version(PROJECT).id == mv.id
+        assert not errors, errors
+    finally:
+        page.close()

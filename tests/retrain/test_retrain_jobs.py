@@ -1,0 +1,196 @@
+"""Retraining end to end through the app's job code (``app.retrain``) on a temporary database:
+a real training process per test (a tiny encoder: seconds each)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from app.preannotate import PredictorCache, preannotate
+from app.retrain import (
+    KIND,
+    Retrainer,
+    activate,
+    assign_dev_split,
+    rollback,
+    versions_json,
+)
+from db import JobBusyError, Store
+
+pytestmark = pytest.mark.slow
+PROJECT = "corrections"  # the conftest's project
+WAIT_S = 300
+
+
+def tree_hashes(path: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+def wait_for_progress(store: Store, job_id: int, timeout: float = 120) -> None:
+    """Until the worker has reported its first training step."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = store.get_job(job_id)
+        if job.message.startswith("epoch"):
+            return
+        assert job.state == "running", job.log
+        time.sleep(0.1)
+    raise AssertionError("no progress from the training process")
+
+
+def train_one(retrainer: Retrainer, options) -> int:
+    job = retrainer.start(PROJECT, options)
+    job = retrainer.wait(job.id, WAIT_S)
+    assert job.state == "done", job.log
+    return job.result["version"]
+
+
+def test_retrain_creates_an_active_version_with_metrics(
+    store: Store, retrainer: Retrainer, make_options
+) -> None:
+    job = retrainer.start(PROJECT, make_options())
+    assert job.kind == KIND and job.state == "running"
+    job = retrainer.wait(job.id, WAIT_S)
+    assert job.state == "done", job.log
+    assert job.progress == 1.0
+    assert "epoch 3/3" in job.log and "dev F1" in job.log
+    (mv,) = store.list_model_versions(PROJECT)
+    assert mv.state == "ready" and mv.active  # the first version: nothing to compare with
+    assert job.result["version"] == mv.id and job.result["activated"]
+    m = mv.metrics
+    for key in ("entities", "relations"):
+        assert set(m[key]) == {"precision", "recall", "f1"}
+        assert 0.0 <= m[key]["f1"] <= 1.0
+    assert set(m["per_type"]["entities"]) == {"Loc", "Org", "Other", "Peop"}
+    assert "Work_For" in m["per_type"]["relations"]
+    assert m["compared_with"] is None and m["warm_start_from"] is None
+    # the training documents are recorded; dev documents are fixed in the split column
+    docs = {d.id: d for d in store.list_documents(PROJECT, status="done")}
+    train = {i for i, d in docs.items() if d.split == "train"}
+    dev = {i for i, d in docs.items() if d.split == "dev"}
+    assert set(mv.training_documents) == train and set(m["dev_document_ids"]) == dev
+    assert train and dev and len(train) + len(dev) == 20
+    assert m["train_documents"] == len(train) and m["dev_documents"] == len(dev)
+    # the model directory is complete; the job's data is gone; nothing half-written is left
+    path = Path(mv.path)
+    assert (path / "config.json").is_file() and (path / "model.safetensors").is_file()
+    models = retrainer.models_dir
+    assert not list((models / ".jobs").glob("*"))
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    listed = versions_json(store, PROJECT)
+    assert listed[0]["active"] and listed[0]["metrics"]["entities"] == m["entities"]
+
+
+def test_dev_split_is_fixed_once(store: Store) -> None:
+    counts = assign_dev_split(store, PROJECT)
+    first = {d.id: d.split for d in store.list_documents(PROJECT, status="done")}
+    assert counts["dev"] >= 1 and counts["train"] >= 1
+    assert set(first.values()) <= {"train", "dev"}
+    # more corrected work later: old documents keep their split
+    assign_dev_split(store, PROJECT)
+    again = {d.id: d.split for d in store.list_documents(PROJECT, status="done")}
+    assert again == first
+
+
+def test_second_concurrent_retrain_is_refused_and_cancel_leaves_nothing(
+    store: Store, retrainer: Retrainer, make_options
+) -> None:
+    job = retrainer.start(PROJECT, make_options(epochs=500))
+    other = Retrainer(store, retrainer.models_dir)  # e.g. a second app or the command line
+    with pytest.raises(JobBusyError, match="already running"):
+        other.start(PROJECT, make_options())
+    with pytest.raises(JobBusyError):
+        retrainer.start(PROJECT, make_options())
+    wait_for_progress(store, job.id)
+    retrainer.cancel(job.id)
+    job = retrainer.wait(job.id, WAIT_S)
+    assert job.state == "cancelled", job.log
+    (mv,) = store.list_model_versions(PROJECT)
+    assert mv.state == "failed" and not mv.active
+    assert not Path(mv.path).exists()
+    assert store.active_model_version(PROJECT) is None
+
+
+def test_killed_training_process_leaves_the_active_model_intact(
+    store: Store, retrainer: Retrainer, make_options
+) -> None:
+    v1 = train_one(retrainer, make_options())
+    active = store.active_model_version(PROJECT)
+    assert active is not None and active.id == v1
+    before = tree_hashes(Path(active.path))
+    job = retrainer.start(PROJECT, make_options(epochs=500))
+    wait_for_progress(store, job.id)
+    pid = retrainer.worker_pid(job.id)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    job = retrainer.wait(job.id, WAIT_S)
+    assert job.state == "failed"
+    assert "killed" in job.message and "ERROR" in job.log
+    after = store.active_model_version(PROJECT)
+    assert after is not None and after.id == v1 and after.path == active.path
+    assert tree_hashes(Path(active.path)) == before
+    failed = [mv for mv in store.list_model_versions(PROJECT) if mv.id != v1]
+    assert [mv.state for mv in failed] == ["failed"]
+    assert not Path(failed[0].path).exists()
+    leftovers = [p.name for p in Path(active.path).parent.iterdir()]
+    assert leftovers == [Path(active.path).name]
+    # the project can be retrained again at once
+    assert retrainer.running_job(PROJECT) is None
+
+
+def _suggestions(store: Store, doc_ids: list[int]) -> list[tuple]:
+    out = []
+    for i in doc_ids:
+        view = store.load_document(i)
+        out += [
+            (
+                i,
+                e.type,
+                tuple(map(tuple, e.fragments)),
+                round(e.confidence or 0, 5),
+                e.model_version_id,
+            )
+            for e in view.entities
+            if e.review == "suggested"
+        ]
+    return sorted(out)
+
+
+def test_warm_start_compares_and_rollback_restores_predictions(
+    store: Store, retrainer: Retrainer, make_options
+) -> None:
+    v1 = train_one(retrainer, make_options(epochs=3))
+    unreviewed = [d.id for d in store.list_documents(PROJECT, status="new")]
+    cache = PredictorCache()
+    preannotate(store, PROJECT, unreviewed, predictors=cache)
+    with_v1 = _suggestions(store, unreviewed)
+    assert {s[-1] for s in with_v1} <= {v1}
+    # pre-annotation stored each document's uncertainty (for "least confident first")
+    scored = dict(store.uncertainty_order(PROJECT))
+    assert set(unreviewed) <= set(scored)
+    assert all(scored[i] is not None and 0.0 <= scored[i] <= 1.0 for i in unreviewed)
+    # a second version, warm-started from v1, never activated automatically
+    v2 = train_one(retrainer, make_options(epochs=2, auto_activate=False))
+    mv2 = next(mv for mv in store.list_model_versions(PROJECT) if mv.id == v2)
+    assert mv2.state == "ready" and not mv2.active
+    assert mv2.metrics["warm_start_from"] == v1
+    assert mv2.metrics["compared_with"]["version"] == v1
+    assert set(mv2.metrics["delta"]) >= {"entities", "relations"}
+    assert store.active_model_version(PROJECT).id == v1
+    activate(store, PROJECT, v2)
+    preannotate(store, PROJECT, unreviewed, predictors=cache)
+    with_v2 = _suggestions(store, unreviewed)
+    assert {s[-1] for s in with_v2} <= {v2}
+    rolled = rollback(store, PROJECT)
+    assert rolled.id == v1 and store.active_model_version(PROJECT).id == v1
+    preannotate(store, PROJECT, unreviewed, predictors=cache)
+    assert _suggestions(store, unreviewed) == with_v1

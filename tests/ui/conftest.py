@@ -1,0 +1,172 @@
+"""Fixtures for the app tests: a store in a temporary database, the whole app served in-process
+on a free port, Debian Chromium driven by Playwright, and a tiny trained model.
+
+Chromium is never downloaded (no ``playwright install``): without /usr/bin/chromium the browser
+tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from db import Store
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "app" / "demo"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TOKENIZER_FILES = (
+    "vocab.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+)
+TINY_MODEL_SENTENCES = 8
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    st = Store.open(f"sqlite:///{tmp_path / 'app.sqlite'}")
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="session")
+def demo_sentences() -> list[dict[str, Any]]:
+    return json.loads((DEMO / "conll04_gold.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, demo_sentences) -> Path:
+    """A model trained in seconds: a 1-layer, 32-wide random BERT with the default encoder's
+    tokenizer, overfit on a few CoNLL04 sentences so it predicts something on them.
+
+    Its quality is beside the point: the tests check that predictions travel through the app.
+    Saved under ``models/`` of a temporary directory (the app's --models-dir).
+    """
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from core_model import ModelConfig, TrainConfig, default_encoder_dir, train
+
+    root = tmp_path_factory.mktemp("models")
+    encoder = root / "tiny-encoder"
+    encoder.mkdir()
+    src = default_encoder_dir()
+    for name in TOKENIZER_FILES:
+        if (src / name).is_file():
+            shutil.copy(src / name, encoder / name)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(encoder)
+    types = json.loads((DEMO / "conll04_types.json").read_text(encoding="utf-8"))
+    out = root / "tiny-conll04"
+    train(
+        demo_sentences[:TINY_MODEL_SENTENCES],
+        None,
+        types,
+        out,
+        encoder_dir=encoder,
+        model_config=ModelConfig(max_span_width=6),
+        train_config=TrainConfig(
+            epochs=40,
+            batch_size=4,
+            lr=1e-3,
+            head_lr=5e-3,
+            warmup=0.0,
+            seed=1,
+            device="cpu",
+        ),
+        show_progress=False,
+    )
+    return out
+
+
+class Served:
+    """A running app: its URL, store, models directory and the ``SpanrelApp``."""
+
+    def __init__(self, url: str, store: Store, models_dir: Path, app: Any, demo: Any) -> None:
+        self.url, self.store, self.models_dir, self.app, self.demo = (
+            url,
+            store,
+            models_dir,
+            app,
+            demo,
+        )
+
+
+def serve(
+    tmp: Path, *, auth: list[tuple[str, str]] | None = None, demo_project: bool = True
+) -> Served:
+    from app.demo_project import ensure_demo_project
+    from app.ui import AppConfig, create_app
+
+    st = Store.open(f"sqlite:///{tmp / 'spanrel.sqlite'}")
+    if demo_project:
+        ensure_demo_project(st)
+    models_dir = tmp / "models"
+    config = AppConfig(models_dir=models_dir, default_user="tester", auth=list(auth or []))
+    app, demo = create_app(st, config)
+    port = free_port()
+    demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=port,
+        quiet=True,
+        **app.launch_kwargs(),
+    )
+    return Served(f"http://127.0.0.1:{port}/", st, models_dir, app, demo)
+
+
+def stop(served: Served) -> None:
+    served.demo.close()
+    served.app.close()
+    served.store.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    s = serve(tmp_path_factory.mktemp("app"))
+    yield s
+    stop(s)
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Any]:
+    """``serve_app(tmp, auth=...)`` starts another app (stopped at teardown)."""
+    started: list[Served] = []
+
+    def start(tmp: Path, **kwargs: Any) -> Served:
+        started.append(serve(tmp, **kwargs))
+        return started[-1]
+
+    yield start
+    for s in started:
+        stop(s)

@@ -1,0 +1,303 @@
+"""The whole app in Chromium: create a project, import a BRAT zip, annotate with the mouse,
+reload, export, pre-annotate with a tiny model, accept a suggestion, and no markup injection."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+TEXT = "John Smith works for Acme Corp in Boston."
+ANN = "T1\tPerson 0 10\tJohn Smith\nT2\tOrg 21 30\tAcme Corp\n"
+NASTY = "<img src=x onerror=alert(1)>"
+
+
+def brat_zip(tmp: Path) -> Path:
+    out = tmp / "corpus.zip"
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("corpus/doc1.txt", TEXT)
+        zf.writestr("corpus/doc1.ann", ANN)
+    return out
+
+
+class AppPage:
+    def __init__(self, page: Any, url: str) -> None:
+        self.page, self.url = page, url
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def goto(self) -> None:
+        self.page.goto(self.url)
+        self.page.wait_for_selector("#sr-docs", timeout=30_000)
+        # the page's load event has filled the screens (and set the import target)
+        self.page.get_by_text("signed in as").first.wait_for(timeout=30_000)
+        self.page.evaluate("() => document.fonts.ready")
+
+    def tab(self, name: str) -> None:
+        self.page.get_by_role("tab", name=name).click()
+
+    def fill(self, elem_id: str, value: str) -> None:
+        self.page.locator(f"#{elem_id}").locator("textarea, input").first.fill(value)
+
+    def choose_project(self, name: str) -> None:
+        box = self.page.locator("#sr-project").locator("input").first
+        box.click()
+        self.page.get_by_role("option", name=name, exact=True).click()
+
+    def open_doc(self, name: str) -> None:
+        self.tab("Documents")
+        cell = self.page.locator("#sr-docs [role=gridcell][data-col='1']", has_text=name)
+        cell.filter(has=self.page.get_by_text(name, exact=True)).first.click()
+        self.page.wait_for_function(
+            "n => { const r = document.querySelector('.sr-editor');"
+            " return r && r.dataset.ready === '1' &&"
+            " (document.querySelector('[data-testid=sr-doc-name]') || {}).textContent === n; }",
+            arg=name,
+            timeout=20_000,
+        )
+
+    def upload(self, path: Path) -> None:
+        """Put a file into the Import screen's file box (retried: the box may not be ready)."""
+        box = self.page.locator("#sr-import-files")
+        for _ in range(3):
+            box.locator("input[type=file]").set_input_files(str(path))
+            try:
+                box.get_by_text(path.name).first.wait_for(timeout=8_000)
+                return
+            except Exception:
+                self.page.wait_for_timeout(500)
+        raise AssertionError(f"{path.name} did not upload")
+
+    def js(self, code: str, arg: Any = None) -> Any:
+        return self.page.evaluate(code, arg)
+
+    def settle(self) -> None:
+        self.page.wait_for_function(
+            "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
+            " return s.queue.length === 0 && !s.inflight; }",
+            timeout=15_000,
+        )
+
+    def char_box(self, offset: int) -> dict[str, float]:
+        return self.js(
+            """off => {
+              const seg = [...document.querySelectorAll('.sr-seg')].find(
+                s => +s.dataset.s <= off && off < +s.dataset.s + s.textContent.length);
+              const r = document.createRange();
+              r.setStart(seg.firstChild, off - seg.dataset.s);
+              r.setEnd(seg.firstChild, off - seg.dataset.s + 1);
+              const b = r.getBoundingClientRect();
+              return {x: b.left, y: b.top, w: b.width, h: b.height};
+            }""",
+            offset,
+        )
+
+    def drag_select(self, start: int, end: int) -> None:
+        a, b = self.char_box(start), self.char_box(end - 1)
+        mouse = self.page.mouse
+        mouse.move(a["x"] + 1, a["y"] + a["h"] / 2)
+        mouse.down()
+        mouse.move(b["x"] + b["w"] - 1, b["y"] + b["h"] / 2, steps=6)
+        mouse.up()
+
+    def labels(self) -> list[str]:
+        return self.js(
+            "() => [...document.querySelectorAll('.sr-label text')].map(t => t.textContent)"
+        )
+
+
+@pytest.fixture
+def app_page(browser, served) -> Any:
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    ap = AppPage(page, served.url)
+    ap.goto()
+    yield ap
+    page.close()
+
+
+def test_create_import_annotate_reload_export(app_page, served, tmp_path: Path) -> None:
+    ap, store = app_page, served.store
+    # create a project by listing types
+    ap.tab("Projects")
+    ap.fill("sr-new-name", "News")
+    ap.fill("sr-new-entities", "Person #8fb4ff p\nOrg #7fd19b o\nPlace #ffb38a l")
+    ap.fill("sr-new-relations", "Works_for Person -> Org #3b5bdb\nBased_in Org -> Place")
+    ap.page.locator("#sr-create").click()
+    ap.page.locator("#sr-create-msg").get_by_text("created").wait_for()
+    assert [t.name for t in store.project_schema("News").entity_types] == ["Person", "Org", "Place"]
+    # import a BRAT zip into it
+    ap.tab("Import")
+    ap.page.wait_for_function(
+        "() => document.querySelector('#sr-import-project input').value === 'News'"
+    )
+    ap.upload(brat_zip(tmp_path))
+    ap.page.locator("#sr-import-go").click()
+    ap.page.locator("#sr-import-msg").get_by_text("Imported").wait_for(timeout=20_000)
+    assert [d.name for d in store.list_documents("News")] == ["doc1"]
+    # open it: the imported spans are there
+    ap.open_doc("doc1")
+    assert sorted(ap.labels()) == ["Org", "Person"]
+    shown = ap.js(
+        "() => [...document.querySelectorAll('.sr-seg')].map(s => s.textContent).join('')"
+    )
+    assert shown == TEXT
+    # an entity by mouse selection, a relation by two clicks
+    ap.page.locator(".sr-typebtn[data-type='Place']").click()
+    start = TEXT.index("Boston")
+    ap.drag_select(start, start + len("Boston"))
+    ap.settle()
+    doc_id = store.find_document("News", "doc1")
+    view = store.load_document(doc_id)
+    place = next(e for e in view.entities if e.type == "Place")
+    assert place.fragments == [(start, start + 6)] and place.author == "tester"
+    org = next(e for e in view.entities if e.type == "Org")
+    ap.page.locator(f".sr-label[data-eid='e{org.id}']").first.click()
+    ap.page.locator(f".sr-label[data-eid='e{place.id}']").first.click()
+    ap.page.locator(".sr-pop [data-type='Based_in']").click()
+    ap.settle()
+    rels = store.load_document(doc_id).relations
+    assert [(r.type, r.arg1, r.arg2) for r in rels] == [("Based_in", org.id, place.id)]
+    # a reload shows exactly what was stored
+    ap.page.reload()
+    ap.page.wait_for_selector("#sr-docs", timeout=30_000)
+    ap.choose_project("News")
+    ap.open_doc("doc1")
+    assert sorted(ap.labels()) == ["Org", "Person", "Place"]
+    assert ap.js(f"() => document.querySelectorAll(\".sr-arc[data-rid='r{rels[0].id}']\").length")
+    # export a BRAT zip and compare the .ann
+    ap.tab("Export")
+    ap.page.locator("#sr-export-go").click()
+    link = ap.page.locator("#sr-export-file a").first
+    link.wait_for(timeout=20_000)
+    data = ap.page.request.get(link.get_attribute("href")).body()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ann = zf.read("news/doc1.ann").decode("utf-8").splitlines()
+    assert ann == [
+        "T1\tPerson 0 10\tJohn Smith",
+        "T2\tOrg 21 30\tAcme Corp",
+        f"T3\tPlace {start} {start + 6}\tBoston",
+        "R1\tBased_in Arg1:T2 Arg2:T3",
+    ]
+    assert not ap.errors and not ap.dialogs
+
+
+def test_markup_in_text_and_names_stays_text(app_page, served, tmp_path: Path) -> None:
+    ap, store = app_page, served.store
+    nasty = tmp_path / "nasty.txt"
+    nasty.write_text(NASTY, encoding="utf-8")
+    ap.tab("Import")
+    ap.upload(nasty)
+    box = ap.page.locator("#sr-import-project").locator("input").first
+    box.click()
+    box.fill("<b>bold</b> project")
+    box.press("Enter")
+    box.blur()
+    ap.page.wait_for_timeout(500)
+    ap.page.locator("#sr-import-go").click()
+    ap.page.locator("#sr-import-msg").get_by_text("Imported").wait_for(timeout=20_000)
+    assert store.list_documents("<b>bold</b> project")[0].name == "nasty"
+    ap.open_doc("nasty")
+    shown = ap.js(
+        "() => [...document.querySelectorAll('.sr-seg')].map(s => s.textContent).join('')"
+    )
+    assert shown == NASTY
+    assert ap.js("() => document.querySelectorAll('img[src=x], #sr-import-msg b').length") == 0
+    assert "<b>bold</b> project" in ap.page.locator("#sr-import-msg").inner_text()
+    ap.page.wait_for_timeout(300)
+    assert ap.dialogs == [] and not ap.errors
+
+
+def test_preannotate_with_a_tiny_model_and_accept(
+    app_page, served, tiny_model: Path, demo_sentences
+) -> None:
+    import json
+    import shutil
+
+    from app.demo_project import demo_schema
+    from converters import spert
+
+    ap, store = app_page, served.store
+    trained_on = json.loads((tiny_model / "training.json").read_text())["train_documents"]
+    # the sentences the tiny model was trained on, without their annotations
+    records = [
+        {"tokens": s["tokens"], "entities": [], "relations": [], "orig_id": s["orig_id"]}
+        for s in demo_sentences[:trained_on]
+    ]
+    store.create_project("Tiny", demo_schema())
+    store.import_documents("Tiny", spert.from_records(records))
+    ap.goto()
+    ap.choose_project("Tiny")
+    # no model yet: an honest message
+    ap.tab("Model")
+    ap.page.locator("#sr-model-info").get_by_text("No model is trained yet").wait_for()
+    # the model must live in the app's models directory to be registered
+    shutil.copytree(tiny_model, served.models_dir / tiny_model.name)
+    ap.fill("sr-model-path", tiny_model.name)
+    ap.page.locator("#sr-register").click()
+    ap.page.locator("#sr-model-msg").get_by_text("registered and active").wait_for(timeout=15_000)
+    # pre-annotate the project through the job queue
+    ap.tab("Documents")
+    ap.page.locator("#sr-pre-all").click()
+    ap.page.locator("#sr-pre-msg").get_by_text("pre-annotated").wait_for(timeout=120_000)
+    job = store.list_jobs(project="Tiny")[0]
+    assert job.state == "done" and job.result["documents"] == trained_on
+    suggested = [d for d in store.list_documents("Tiny") if d.suggestions]
+    assert suggested, "the tiny model suggested nothing"
+    assert {d.status for d in store.list_documents("Tiny")} == {"pre-annotated"}
+    doc = suggested[0]
+    ap.open_doc(doc.name)
+    ap.page.wait_for_selector(".sr-label.sr-sugg", timeout=10_000)
+    eid = ap.page.locator(".sr-label.sr-sugg").first.get_attribute("data-eid")
+    ap.page.locator(f".sr-label[data-eid='{eid}']").first.click()
+    ap.page.locator(".sr-pop [data-testid=sr-accept]").click()
+    ap.settle()
+    ent = store.load_document(doc.id).entity(int(eid[1:]))
+    assert ent.review == "accepted" and ent.source == "model" and ent.author == "tester"
+    # re-running replaces open suggestions only: the accepted one stays, nothing doubles
+    before = store.load_document(doc.id)
+    ap.page.locator("#sr-pre-doc").click()
+    ap.page.locator("#sr-annotate-msg").get_by_text("pre-annotated").wait_for(timeout=60_000)
+    after = store.load_document(doc.id)
+    assert after.entity(ent.id).review == "accepted"
+    key = lambda v: sorted((e.type, e.fragments, e.review) for e in v.entities)  # noqa: E731
+    assert key(after) == key(before)
+    assert not ap.errors
+
+
+def test_signed_in_user_is_the_author(browser, serve_app, tmp_path: Path) -> None:
+    served = serve_app(tmp_path, auth=[("ann", "secret")])
+    page = browser.new_page()
+    try:
+        doc = served.store.list_documents("CoNLL04 demo", status="new")[0]
+        page.goto(served.url)
+        page.locator("input[type=password]").wait_for(timeout=30_000)
+        page.locator("input").first.fill("ann")
+        page.locator("input[type=password]").fill("secret")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#sr-docs", timeout=30_000)
+        page.get_by_text("signed in as").first.wait_for()
+        assert "ann" in page.get_by_text("signed in as").first.inner_text()
+        page.get_by_role("tab", name="Annotate").click()
+        page.locator("#sr-open-id").locator("input").first.fill(str(doc.id))
+        page.locator("#sr-open").click()
+        page.wait_for_selector(".sr-editor[data-ready='1']", timeout=20_000)
+        page.evaluate(
+            "() => document.querySelector('.sr-editor').srEditor.send('add_entity',"
+            " {type: 'Peop', fragments: [[0, 2]]})"
+        )
+        page.wait_for_function(
+            "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
+            " return s.queue.length === 0 && !s.inflight; }"
+        )
+        assert [(e.type, e.author) for e in served.store.load_document(doc.id).entities] == [
+            ("Peop", "ann")
+        ]
+    finally:
+        page.close()

@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test lint format bench
+.PHONY: setup run test lint format check bench
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Lint, then the whole suite (the hostile-input and fuzz tests in tests/security are part of it).
+check: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

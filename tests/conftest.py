@@ -51,3 +51,43 @@ def browser() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+TOKENIZER_FILES = (
+    "vocab.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random 1-layer, 32-wide BERT saved with the default encoder's (uncased) tokenizer.
+
+    Real loading code, real tokenizer, training in seconds: used wherever a test needs a model
+    run but not a good model (core_model, app pre-annotation, retraining).
+    """
+    import shutil
+
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from core_model import default_encoder_dir
+
+    out = tmp_path_factory.mktemp("tiny_encoder")
+    src = default_encoder_dir()
+    for name in TOKENIZER_FILES:
+        if (src / name).is_file():
+            shutil.copy(src / name, out / name)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(out)
+    return out

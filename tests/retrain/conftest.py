@@ -9,7 +9,6 @@ without it the test skips unless SPANREL_REQUIRE_CHROMIUM=1.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,12 +25,6 @@ DEMO = REPO / "app" / "demo"
 PROJECT = "corrections"
 CORRECTED = 20
 UNREVIEWED = 6
-TOKENIZER_FILES = (
-    "vocab.txt",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -44,30 +37,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random 1-layer, 32-wide BERT saved with the default encoder's tokenizer files."""
-    import torch
-    from transformers import BertConfig, BertModel
-
-    from core_model import default_encoder_dir
-
-    encoder = tmp_path_factory.mktemp("encoder") / "tiny-encoder"
-    encoder.mkdir()
-    src = default_encoder_dir()
-    for name in TOKENIZER_FILES:
-        if (src / name).is_file():
-            shutil.copy(src / name, encoder / name)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(encoder)
-    return encoder
+def tiny_encoder(tiny_encoder_dir: Path) -> Path:
+    """The shared tiny random encoder (tests/conftest.py)."""
+    return tiny_encoder_dir
 
 
 def tiny_options(encoder: Path, epochs: int = 3, **kwargs: Any) -> RetrainOptions:

@@ -8,7 +8,6 @@ tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,12 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-TOKENIZER_FILES = (
-    "vocab.txt",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-)
 TINY_MODEL_SENTENCES = 8
 
 
@@ -57,35 +50,19 @@ def demo_sentences() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory, demo_sentences) -> Path:
+def tiny_model(
+    tmp_path_factory: pytest.TempPathFactory, demo_sentences, tiny_encoder_dir: Path
+) -> Path:
     """A model trained in seconds: a 1-layer, 32-wide random BERT with the default encoder's
     tokenizer, overfit on a few CoNLL04 sentences so it predicts something on them.
 
     Its quality is beside the point: the tests check that predictions travel through the app.
     Saved under ``models/`` of a temporary directory (the app's --models-dir).
     """
-    import torch
-    from transformers import BertConfig, BertModel
-
-    from core_model import ModelConfig, TrainConfig, default_encoder_dir, train
+    from core_model import ModelConfig, TrainConfig, train
 
     root = tmp_path_factory.mktemp("models")
-    encoder = root / "tiny-encoder"
-    encoder.mkdir()
-    src = default_encoder_dir()
-    for name in TOKENIZER_FILES:
-        if (src / name).is_file():
-            shutil.copy(src / name, encoder / name)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(encoder)
+    encoder = tiny_encoder_dir
     types = json.loads((DEMO / "conll04_types.json").read_text(encoding="utf-8"))
     out = root / "tiny-conll04"
     train(

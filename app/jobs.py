@@ -13,6 +13,8 @@ such jobs failed at start-up.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +25,22 @@ from db import Store
 from db.views import JobInfo
 
 log = logging.getLogger(__name__)
+
+
+def _owner_alive(job: JobInfo) -> bool:
+    """True when the job's recorded owner is another live process on this host."""
+    pid = job.params.get("monitor_pid")
+    if job.params.get("host") != socket.gethostname() or not isinstance(pid, int):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -58,10 +76,17 @@ class JobQueue:
         self._futures: dict[int, Future[None]] = {}
 
     def recover(self) -> int:
-        """Mark jobs left queued/running by a previous process as failed; how many."""
+        """Mark jobs left queued/running by a previous process as failed; how many.
+
+        A job that names a live process of this host as its owner (``host`` and
+        ``monitor_pid`` in its params: a ``python -m app retrain`` run) is still being followed
+        and is left alone; failing it would let a second retraining start beside it.
+        """
         count = 0
         for state in ("queued", "running"):
             for job in self.store.list_jobs(state=state, limit=10_000):
+                if _owner_alive(job):
+                    continue
                 self.store.fail_job(job.id, "interrupted: the app stopped before the job ended")
                 count += 1
         return count

@@ -124,27 +124,48 @@ def model_input(doc: DocumentView) -> dict[str, Any] | str:
     return text
 
 
+# A barely trained model can score hundreds of spans in one sentence as entities and then every
+# pair of them as related (130,000 relation suggestions for one sentence was seen): nobody can
+# review that, and writing it stalls the job. Only the most probable suggestions are kept.
+MAX_ENTITIES_PER_DOC = 300
+MAX_RELATIONS_PER_DOC = 300
+
+
 def to_suggestions(
     prediction: Any, entity_types: set[str], relation_types: set[str]
 ) -> tuple[list[Entity], list[Relation], int]:
-    """Store entities/relations from one ``core_model.Prediction`` and the count skipped."""
+    """Store entities/relations from one ``core_model.Prediction`` and the count skipped
+    (unknown types, bad offsets, and what lies beyond the per-document caps)."""
+    valid = [
+        i
+        for i, e in enumerate(prediction.entities)
+        if e.type in entity_types and 0 <= e.start < e.end <= len(prediction.text)
+    ]
+    kept = sorted(valid, key=lambda i: -prediction.entities[i].probability)
+    kept = set(kept[:MAX_ENTITIES_PER_DOC])
+    skipped = len(prediction.entities) - len(kept)
     entities: list[Entity] = []
     ids: dict[int, str] = {}
-    skipped = 0
     for i, e in enumerate(prediction.entities):
-        if e.type not in entity_types or not 0 <= e.start < e.end <= len(prediction.text):
-            skipped += 1
-            continue
-        ids[i] = f"S{i}"
-        entities.append(Entity(f"S{i}", e.type, [(e.start, e.end)], confidence=e.probability))
-    relations: list[Relation] = []
-    for j, r in enumerate(prediction.relations):
-        if r.type not in relation_types or r.head not in ids or r.tail not in ids:
-            skipped += 1
-            continue
-        relations.append(
-            Relation(f"P{j}", r.type, ids[r.head], ids[r.tail], confidence=r.probability)
-        )
+        if i in kept:
+            ids[i] = f"S{i}"
+            entities.append(Entity(f"S{i}", e.type, [(e.start, e.end)], confidence=e.probability))
+    candidates = [
+        j
+        for j, r in enumerate(prediction.relations)
+        if r.type in relation_types and r.head in ids and r.tail in ids
+    ]
+    best = set(
+        sorted(candidates, key=lambda j: -prediction.relations[j].probability)[
+            :MAX_RELATIONS_PER_DOC
+        ]
+    )
+    skipped += len(prediction.relations) - len(best)
+    relations = [
+        Relation(f"P{j}", r.type, ids[r.head], ids[r.tail], confidence=r.probability)
+        for j, r in enumerate(prediction.relations)
+        if j in best
+    ]
     return entities, relations, skipped
 
 

@@ -366,3 +366,35 @@ def test_launch_help_and_refusal(tmp_path: Path) -> None:
         text=True,
     )
     assert refused.returncode == 2 and "--auth" in refused.stderr
+
+
+def test_prediction_to_suggestions_caps_a_flood_by_probability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.preannotate as pre
+
+    monkeypatch.setattr(pre, "MAX_ENTITIES_PER_DOC", 3)
+    monkeypatch.setattr(pre, "MAX_RELATIONS_PER_DOC", 2)
+    text = "a b c d e"
+    probs = [0.5, 0.9, 0.2, 0.8, 0.7]
+    pred = Prediction(
+        text=text,
+        tokens=text.split(),
+        token_offsets=[(i * 2, i * 2 + 1) for i in range(5)],
+        entities=[
+            PredictedEntity("Peop", i * 2, i * 2 + 1, i, i + 1, p, text[i * 2])
+            for i, p in enumerate(probs)
+        ],
+        relations=[
+            PredictedRelation("Work_For", h, t, 0.5 + 0.01 * (h * 5 + t))
+            for h in range(5)
+            for t in range(5)
+            if h != t
+        ],
+    )
+    ents, rels, skipped = to_suggestions(pred, {"Peop"}, {"Work_For"})
+    assert sorted(e.confidence for e in ents) == [0.7, 0.8, 0.9]
+    kept = {e.id for e in ents}
+    assert len(rels) == 2 and all(r.arg1 in kept and r.arg2 in kept for r in rels)
+    assert sorted(r.confidence for r in rels) == [0.5 + 0.01 * 21, 0.5 + 0.01 * 23]
+    assert skipped == 2 + 18

@@ -1,5 +1,5 @@
-"""Browser fixtures for the editor tests: Debian Chromium driven by Playwright, and a Gradio
-app with the editor served in-process on a free port.
+"""Fixtures for the editor tests: a Gradio app with the editor served in-process on a free
+port, and page helpers (the shared ``browser`` fixture lives in tests/conftest.py).
 
 Chromium is never downloaded (no ``playwright install``): without /usr/bin/chromium the browser
 tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,16 +17,6 @@ import pytest
 from app.editor.backend import MemoryBackend
 from app.editor.demo import CONLL04_SCHEMA
 from app.editor.editor import AnnotationEditor
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def _free_port() -> int:

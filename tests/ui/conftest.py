@@ -19,15 +19,6 @@ from db import Store
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TINY_MODEL_SENTENCES = 8
 
 

@@ -75,6 +75,25 @@ class AppPage:
                 self.page.wait_for_timeout(500)
         raise AssertionError(f"{path.name} did not upload")
 
+    def type_import_target(self, name: str) -> None:
+        """Type a new project name into the Import screen's target box.
+
+        The page's own load chain (project dropdown -> refresh of every screen) also sets
+        this box to the current project and may land late on a busy machine, so wait for
+        the page to go quiet and retype until the typed name has stuck for a second.
+        """
+        box = self.page.locator("#sr-import-project").locator("input").first
+        for _ in range(4):
+            self.page.wait_for_load_state("networkidle")
+            box.click()
+            box.fill(name)
+            box.press("Enter")
+            box.blur()
+            self.page.wait_for_timeout(1_000)
+            if box.input_value() == name:
+                return
+        raise AssertionError(f"the import target did not keep {name!r}")
+
     def js(self, code: str, arg: Any = None) -> Any:
         return self.page.evaluate(code, arg)
 
@@ -194,12 +213,7 @@ def test_markup_in_text_and_names_stays_text(app_page, served, tmp_path: Path) -
     nasty.write_text(NASTY, encoding="utf-8")
     ap.tab("Import")
     ap.upload(nasty)
-    box = ap.page.locator("#sr-import-project").locator("input").first
-    box.click()
-    box.fill("<b>bold</b> project")
-    box.press("Enter")
-    box.blur()
-    ap.page.wait_for_timeout(500)
+    ap.type_import_target("<b>bold</b> project")
     ap.page.locator("#sr-import-go").click()
     ap.page.locator("#sr-import-msg").get_by_text("Imported").wait_for(timeout=20_000)
     assert store.list_documents("<b>bold</b> project")[0].name == "nasty"

@@ -4,8 +4,15 @@
                      [--models-dir DIR] [--max-upload-mb 200] [--workers 1] [--insecure]
 
 A fresh database gets the "CoNLL04 demo" project (231 annotated sentences and 60 new ones) so
-there is real work to look at at once. Serving on anything but a loopback address needs at
-least one ``--auth`` (or ``--insecure`` to say that an open annotation server is intended).
+there is real work to look at at once.
+
+Sign-in is required as soon as there is an account: in the database (``python -m db users
+add NAME``, stored as scrypt hashes) or given with ``--auth`` (hashed in memory, never written;
+but visible in process lists, so prefer the database). Accounts added to the database while the
+app runs can sign in at once, but an app started without any account stays open until restarted.
+Serving on anything but a loopback address needs at least one account (or ``--insecure`` to say
+that an open annotation server is intended). Cross-origin requests are refused
+(``app.access``).
 """
 
 from __future__ import annotations
@@ -26,9 +33,16 @@ log = logging.getLogger("spanrel")
 
 
 def _auth(value: str) -> tuple[str, str]:
+    from db.passwords import check_password, check_user_name
+
     user, sep, password = value.partition(":")
     if not sep or not user or not password:
         raise argparse.ArgumentTypeError("use USER:PASSWORD (both non-empty)")
+    try:
+        check_user_name(user)
+        check_password(password)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return user, password
 
 
@@ -53,7 +67,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1; anything else needs --auth or --insecure)",
+        help="address to listen on (default 127.0.0.1; anything else needs an account "
+        "(python -m db users add, or --auth) or --insecure)",
     )
     p.add_argument("--port", type=_port, default=7860, help="port to listen on (default 7860)")
     p.add_argument(
@@ -62,8 +77,10 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="USER:PASSWORD",
-        help="a user who may sign in; repeat for several users. Edits are recorded under the "
-        "user's name (without --auth: under the name of the OS user running the app)",
+        help="a user who may sign in, besides the database's accounts (python -m db users); "
+        "repeat for several users. Visible in process lists: prefer python -m db users add. "
+        "Edits are recorded under the user's name (with no account at all: under the name of "
+        "the OS user running the app)",
     )
     p.add_argument(
         "--models-dir",
@@ -89,7 +106,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--insecure",
         action="store_true",
-        help="allow a non-loopback --host without --auth (anyone who reaches it can edit)",
+        help="allow a non-loopback --host without any account (anyone who reaches it can edit)",
     )
     p.add_argument("--no-demo", action="store_true", help="do not create the demo project")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -113,25 +130,41 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("alembic.runtime.plugins", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if not is_loopback(args.host) and not args.auth and not args.insecure:
-        log.error(
-            "refusing to serve on %s without --auth USER:PASSWORD: anyone who can reach it "
-            "could read and change the annotations (add --insecure if that is intended)",
-            args.host,
-        )
-        return 2
     if args.max_upload_mb < 1 or args.workers < 1:
         log.error("--max-upload-mb and --workers must be at least 1")
         return 2
 
-    from app.demo_project import ensure_demo_project
-    from app.ui import AppConfig, create_app
+    from app.access import Accounts, launch_kwargs
     from db import Store, resolve_db_url
     from db.session import data_dir
 
     url = resolve_db_url(args.db)
     store = Store.open(url)
+    accounts = Accounts(store, args.auth)
+    names = accounts.names()
+    if not is_loopback(args.host) and not names and not args.insecure:
+        log.error(
+            "refusing to serve on %s without accounts: anyone who can reach it could read and "
+            "change the annotations. Add one with `python -m db users add NAME` (or --auth "
+            "USER:PASSWORD), or add --insecure if an open server is intended",
+            args.host,
+        )
+        store.close()
+        return 2
+    from app.demo_project import ensure_demo_project
+    from app.ui import AppConfig, create_app
+
     log.info("database: %s", store.url)
+    if names:
+        log.info("login required (%d accounts)", len(names))
+        if args.auth:
+            log.warning(
+                "--auth passwords are visible in process lists; prefer `python -m db users add`"
+            )
+        for name in accounts.shadowed():
+            log.warning("--auth %s replaces the database account of that name", name)
+    elif not is_loopback(args.host):
+        log.warning("no login (--insecure): anyone who reaches %s can edit", args.host)
     if not args.no_demo and ensure_demo_project(store):
         log.info("a fresh database: the demo project was created")
     models_dir = args.models_dir or data_dir() / "models"
@@ -144,14 +177,15 @@ def main(argv: list[str] | None = None) -> int:
         default_user=default_user,
         job_workers=args.workers,
         max_file_size=f"{args.max_upload_mb}mb",
-        auth=list(args.auth),
     )
     app, demo = create_app(store, config)
     log.info("models directory: %s", models_dir.resolve())
     shown = f"[{args.host}]" if ":" in args.host else args.host
     log.info("serving spanrel at http://%s:%d/", shown, args.port)
     try:
-        demo.launch(server_name=args.host, server_port=args.port, quiet=True, **app.launch_kwargs())
+        demo.launch(
+            server_name=args.host, server_port=args.port, quiet=True, **launch_kwargs(app, accounts)
+        )
     finally:
         app.close()
         store.close()

@@ -1,14 +1,19 @@
-"""``python -m db``: import, export, statistics and backup from the command line.
+"""``python -m db``: import, export, statistics, backup and user accounts from the command line.
 
 The database URL comes from ``--db URL``, else ``$SPANREL_DB_URL``, else the default file
 ``$SPANREL_DATA_DIR/spanrel.sqlite`` (``./data/spanrel.sqlite``); see ``db.session``. Results
 are printed as JSON on stdout; errors go to stderr with exit status 1 and name the file, entry
 or document at fault. An import is one transaction: on any error nothing is stored.
+
+``users add|passwd NAME`` asks for the password twice on the terminal (``getpass``), or reads
+one line from stdin with ``--password-stdin`` (for scripts; a password on the command line would
+be visible in process lists, so there is no option for that). Only its scrypt hash is stored.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -65,12 +70,62 @@ def _parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("backup", help="online backup of a SQLite database")
     db_arg(bk)
     bk.add_argument("out")
+
+    users = sub.add_parser("users", help="accounts that may sign in to the app")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    for name, text in (("add", "create an account"), ("passwd", "change a password")):
+        p = users_sub.add_parser(name, help=text)
+        db_arg(p)
+        p.add_argument("name")
+        p.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from the first line of stdin instead of asking twice",
+        )
+    rm = users_sub.add_parser("remove", help="delete an account (its edits keep its name)")
+    db_arg(rm)
+    rm.add_argument("name")
+    ls = users_sub.add_parser("list", help="account names as a JSON list")
+    db_arg(ls)
     return parser
 
 
 def _print(data: object) -> None:
     json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: one stdin line, or typed twice without echo."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.removesuffix("\n").removesuffix("\r")
+    try:
+        first = getpass.getpass("New password: ")
+        again = getpass.getpass("Repeat it: ")
+    except EOFError:
+        raise ValueError("no password given; nothing was changed") from None
+    if again != first:
+        raise ValueError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _users(store: Store, args: argparse.Namespace) -> None:
+    if args.users_command == "list":
+        _print(store.list_users())
+    elif args.users_command == "remove":
+        store.remove_user(args.name)
+        _print({"removed": args.name})
+    elif args.users_command == "add":
+        if args.name in store.list_users():  # say so before asking for a password
+            raise StoreError(f"a user named {args.name!r} already exists")
+        store.add_user(args.name, _read_password(args.password_stdin))
+        _print({"added": args.name})
+    elif args.users_command == "passwd":
+        if args.name not in store.list_users():
+            raise StoreError(f"no user named {args.name!r}")
+        store.set_password(args.name, _read_password(args.password_stdin))
+        _print({"password_changed": args.name})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _print(store.stats(args.project))
             elif args.command == "backup":
                 _print({"backup": str(store.backup(args.out))})
+            elif args.command == "users":
+                _users(store, args)
     except (ConversionError, StoreError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -312,3 +312,20 @@ ANNOTATION_TABLES = {
     m.__tablename__: m
     for m in (Entity, Relation, Event, Attribute, Normalization, Note, Group, Document)
 }
+
+
+# --- migration 0004 --------------------------------------------------------------------------
+
+
+class User(Base):
+    """An account that may sign in to the app (``python -m db users``).
+
+    ``password_hash`` is ``db.passwords.hash_password`` output (salted scrypt with its
+    parameters); the plain password is never stored. ``name`` is what edits record as author.
+    """
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,173 @@
+"""Who may use the app: sign-in against hashed accounts, and no cross-origin access.
+
+Accounts come from two places: the database (``python -m db users``, scrypt hashes) and
+``launch.py --auth USER:PASSWORD`` (hashed in memory at start-up, never written). A name given
+with ``--auth`` takes precedence over a database account of the same name. Gradio calls
+``Accounts.check`` for each sign-in; it is a coroutine that runs the deliberately slow hash in a
+worker thread, so a burst of sign-in attempts does not stall the server's event loop.
+
+Cross-origin requests: Gradio 6.31's ``CustomCORSMiddleware`` echoes *any* ``Origin`` back in
+``Access-Control-Allow-Origin`` together with ``Access-Control-Allow-Credentials: true`` whenever
+the request's ``Host`` is not a loopback name (that is, on every real deployment), and it adds
+``Allow-Credentials`` to every answer. Its session cookie is ``SameSite=None``, so behind HTTPS
+any web page could read the annotations and send edits with a signed-in annotator's cookie.
+``SameOriginGuard`` therefore sits in front of Gradio's middleware and answers every request
+whose ``Origin`` is not the app's own (``Host``, or ``X-Forwarded-Host`` behind a proxy that
+rewrites ``Host``) with 403 before Gradio sees it: no preflight succeeds, no CORS header is
+sent, no cross-site POST reaches a handler. Requests without ``Origin`` (address bar, links,
+scripts, non-browser clients) and same-origin requests pass unchanged. Browsers cannot forge
+``Origin`` or ``X-Forwarded-Host`` on a cross-origin request without a preflight, which is
+refused.
+
+Gradio offers no option for this and adds its middleware inside ``launch()``; the guard is put
+in front of the finished middleware stack from a lifespan handler passed as ``app_kwargs``
+(the stack is built when the server starts, before the lifespan runs; see ``guard_lifespan``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from db import Store, passwords
+
+log = logging.getLogger(__name__)
+
+AUTH_MESSAGE = "spanrel: sign in to annotate"
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class Accounts:
+    """The accounts that may sign in: the database's plus those given on the command line."""
+
+    def __init__(self, store: Store | None, cli: Iterable[tuple[str, str]] = ()) -> None:
+        self.store = store
+        self._cli: dict[str, str] = {}
+        for name, password in cli:
+            passwords.check_user_name(name)
+            self._cli[name] = passwords.hash_password(password)
+
+    def names(self) -> list[str]:
+        stored = self.store.list_users() if self.store is not None else []
+        return sorted(set(stored) | set(self._cli))
+
+    def shadowed(self) -> list[str]:
+        """Database accounts hidden by a command-line account of the same name."""
+        stored = self.store.list_users() if self.store is not None else []
+        return sorted(set(stored) & set(self._cli))
+
+    def verify(self, name: str, password: str) -> bool:
+        if name in self._cli:
+            return passwords.verify_password(password, self._cli[name])
+        if self.store is not None:
+            return self.store.verify_user(name, password)
+        passwords.verify_password(password, passwords.dummy_hash())
+        return False
+
+    async def check(self, username: str, password: str) -> bool:
+        """Gradio's ``auth=`` callable (a coroutine: the hash runs off the event loop)."""
+        ok = await asyncio.to_thread(self.verify, username, password)
+        if not ok:
+            log.warning("failed sign-in for user %r", username[: passwords.MAX_NAME])
+        return ok
+
+
+def _host_port(netloc: str, default_port: int | None) -> tuple[str, int | None] | None:
+    try:
+        parts = urlsplit(f"//{netloc.strip()}")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host.lower().rstrip("."), port or default_port
+
+
+def same_origin(origin: str, hosts: Iterable[str]) -> bool:
+    """Whether ``origin`` (the Origin header) names one of ``hosts`` (Host header values).
+
+    The scheme is not compared (a TLS proxy in front of a plain-HTTP app sees ``https``
+    origins on ``http`` requests); the port is, with the scheme's default filled in.
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        scheme = parts.scheme.lower()
+    except ValueError:
+        return False
+    if scheme not in _DEFAULT_PORTS or not parts.netloc:
+        return False  # "null", file:, extensions...
+    want = _host_port(parts.netloc, _DEFAULT_PORTS[scheme])
+    if want is None:
+        return False
+    return any(_host_port(h, _DEFAULT_PORTS[scheme]) == want for h in hosts if h)
+
+
+class SameOriginGuard:
+    """ASGI middleware: refuse (403) any request that carries a foreign ``Origin``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers: dict[str, list[str]] = {}
+        for key, value in scope.get("headers", []):
+            headers.setdefault(key.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        origins = headers.get("origin")
+        if not origins:
+            await self.app(scope, receive, send)
+            return
+        hosts = list(headers.get("host", []))
+        for forwarded in headers.get("x-forwarded-host", []):
+            hosts.extend(h.strip() for h in forwarded.split(","))
+        if len(origins) == 1 and same_origin(origins[0], hosts):
+            await self.app(scope, receive, send)
+            return
+        log.warning(
+            "refused a cross-origin %s %s from %r",
+            scope.get("method", "websocket"),
+            scope.get("path", ""),
+            origins[0][:200],
+        )
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = b"cross-origin request refused\n"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+@asynccontextmanager
+async def guard_lifespan(app: Any) -> AsyncIterator[None]:
+    """Put ``SameOriginGuard`` in front of the app's built middleware stack (Starlette builds
+    it on the first ASGI call, which is this lifespan's startup)."""
+    stack = app.middleware_stack or app.build_middleware_stack()
+    if not isinstance(stack, SameOriginGuard):
+        app.middleware_stack = SameOriginGuard(stack)
+    yield
+
+
+def launch_kwargs(app: Any, accounts: Accounts | None = None) -> dict[str, Any]:
+    """``demo.launch(**launch_kwargs(app, accounts))``: the app's own launch arguments, sign-in
+    against ``accounts`` when there are any, and the same-origin guard."""
+    kwargs = dict(app.launch_kwargs())
+    if accounts is not None and accounts.names():
+        kwargs["auth"] = accounts.check
+        kwargs["auth_message"] = AUTH_MESSAGE
+    kwargs["app_kwargs"] = {"lifespan": guard_lifespan}
+    return kwargs

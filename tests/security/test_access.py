@@ -1,0 +1,263 @@
+"""Access to the running app: sign-in against the database's hashed accounts, edits recorded
+under the signed-in user, no cross-origin access, and launch.py's refusal to serve an open app
+on a non-loopback address.
+
+The app runs in-process with exactly the launch arguments launch.py uses
+(``app.access.launch_kwargs``); requests go over real HTTP with httpx (no browser).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from converters.document import Document
+from converters.schema import EntityType, Schema
+from db import Store
+
+REPO = Path(__file__).resolve().parents[2]
+ANN = ("ann", "Ann-pw-0417-unique")
+BOB = ("bob", "Bob-pw-0923-unique")
+EVIL = "http://evil.example"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Running:
+    def __init__(self, url: str, store: Store, data: Path) -> None:
+        self.url, self.store, self.data = url, store, data
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    from app.access import Accounts, launch_kwargs
+    from app.ui import AppConfig, create_app
+
+    tmp = tmp_path_factory.mktemp("access")
+    data = tmp / "data"
+    store = Store.open(f"sqlite:///{data / 'spanrel.sqlite'}")
+    for name, password in (ANN, BOB):
+        store.add_user(name, password)
+    store.create_project("p", Schema([EntityType("Peop")]))
+    store.import_documents("p", [Document("d1", "John Smith lives in Paris.")])
+    app, demo = create_app(store, AppConfig(models_dir=tmp / "models", default_user="tester"))
+    port = _free_port()
+    demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=port,
+        quiet=True,
+        **launch_kwargs(app, Accounts(store)),
+    )
+    try:
+        yield Running(f"http://127.0.0.1:{port}", store, data)
+    finally:
+        demo.close()
+        app.close()
+        store.close()
+
+
+def _login(client: httpx.Client, url: str, name: str, password: str) -> httpx.Response:
+    return client.post(f"{url}/login", data={"username": name, "password": password})
+
+
+def _editor_id(client: httpx.Client, url: str) -> int:
+    config = client.get(f"{url}/config").raise_for_status().json()
+    ids = [
+        c["id"]
+        for c in config["components"]
+        if "editor_apply" in (c.get("props", {}).get("server_fns") or [])
+    ]
+    assert len(ids) == 1, "the editor component was not found in /config"
+    return ids[0]
+
+
+def _server_fn(client: httpx.Client, url: str, component: int, fn: str, data: Any) -> Any:
+    body = {"session_hash": "access-test", "component_id": component, "fn_name": fn, "data": data}
+    return client.post(f"{url}/gradio_api/component_server/", json=body)
+
+
+def test_sign_in_checks_the_hashes(running: Running) -> None:
+    with httpx.Client() as client:
+        assert client.get(f"{running.url}/config").status_code == 401
+        for name, password in (
+            ("ann", BOB[1]),
+            ("ann", ANN[1] + "x"),
+            ("nobody", ANN[1]),
+            ("ann", ""),
+            ("", ""),
+        ):
+            # 422: Gradio's form refuses an empty field before asking us
+            assert _login(client, running.url, name, password).status_code in (400, 422), name
+        assert client.get(f"{running.url}/config").status_code == 401
+        ok = _login(client, running.url, *ANN)
+        assert ok.status_code == 200 and ok.json() == {"success": True}
+        assert client.get(f"{running.url}/config").status_code == 200
+
+
+def test_an_edit_is_recorded_under_the_signed_in_user(running: Running) -> None:
+    doc_id = running.store.find_document("p", "d1")
+    op = {
+        "kind": "add_entity",
+        "doc_id": str(doc_id),
+        "seq": 1,
+        "base_version": running.store.load_document(doc_id).version,
+        "client_id": "access-test",
+        "type": "Peop",
+        "fragments": [[0, 10]],
+    }
+    with httpx.Client() as client:
+        assert _login(client, running.url, *BOB).status_code == 200
+        editor = _editor_id(client, running.url)
+    with httpx.Client() as stranger:  # not signed in: refused, nothing written
+        refused = _server_fn(stranger, running.url, editor, "editor_apply", op)
+        assert refused.status_code == 401
+        assert running.store.load_document(doc_id).entities == []
+    with httpx.Client() as client:
+        assert _login(client, running.url, *BOB).status_code == 200
+        ack = _server_fn(client, running.url, editor, "editor_apply", op)
+        assert ack.status_code == 200 and ack.json()["ok"], ack.text
+    doc = running.store.load_document(doc_id)
+    assert [(e.type, e.fragments, e.author) for e in doc.entities] == [("Peop", [(0, 10)], "bob")]
+    assert running.store.history(doc_id, limit=1)[0].author == "bob"
+
+
+def test_no_plain_password_in_the_data_directory(running: Running) -> None:
+    with httpx.Client() as client:
+        assert _login(client, running.url, *ANN).status_code == 200
+        assert _login(client, running.url, "ann", BOB[1]).status_code == 400
+    files = [p for p in running.data.rglob("*") if p.is_file()]
+    assert any(p.name.endswith("-wal") for p in files)
+    for path in files:
+        blob = path.read_bytes()
+        for _, password in (ANN, BOB):
+            assert password.encode() not in blob, path
+            assert password.encode("utf-16-le") not in blob, path
+
+
+@pytest.mark.parametrize("host", [None, "annotate.example.org", "10.1.2.3:7860"])
+def test_no_cross_origin_access(running: Running, host: str | None) -> None:
+    """Gradio alone echoes a foreign Origin (with credentials) when Host is not loopback."""
+    headers = {"Origin": EVIL} | ({"Host": host} if host else {})
+    with httpx.Client() as client:
+        assert _login(client, running.url, *ANN).status_code == 200
+        answers = [
+            client.get(f"{running.url}/config", headers=headers),
+            client.options(
+                f"{running.url}/gradio_api/component_server/",
+                headers=headers
+                | {
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "content-type",
+                },
+            ),
+            client.post(
+                f"{running.url}/gradio_api/component_server/",
+                headers=headers,
+                json={"session_hash": "x", "component_id": 1, "fn_name": "editor_load"},
+            ),
+            client.post(
+                f"{running.url}/login",
+                headers=headers,
+                data={"username": ANN[0], "password": ANN[1]},
+            ),
+        ]
+    for answer in answers:
+        assert answer.status_code == 403, answer.request
+        cors = {k.lower() for k in answer.headers if k.lower().startswith("access-control-")}
+        assert cors == set(), (answer.request, answer.headers)
+        assert "set-cookie" not in answer.headers
+
+
+def test_same_origin_requests_still_work(running: Running) -> None:
+    with httpx.Client() as client:
+        assert _login(client, running.url, *ANN).status_code == 200
+        same = client.get(f"{running.url}/config", headers={"Origin": running.url})
+        assert same.status_code == 200
+        behind_proxy = client.get(
+            f"{running.url}/config",
+            headers={
+                "Origin": "https://annotate.example.org",
+                "X-Forwarded-Host": "annotate.example.org",
+            },
+        )
+        assert behind_proxy.status_code == 200
+        assert behind_proxy.headers.get("access-control-allow-origin") in (
+            None,
+            "https://annotate.example.org",
+        )
+
+
+def _launch(*args: str, env_dir: Path) -> subprocess.Popen:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SPANREL_DATA_DIR": str(env_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "launch.py", "--no-demo", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _wait_answering(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[0]
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise AssertionError("launch.py did not answer in time")
+
+
+@pytest.mark.slow  # starts launch.py three times
+def test_launch_counts_database_accounts_for_a_public_host(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'launch.sqlite'}"
+    port = _free_port()
+    refused = _launch("--db", db, "--host", "0.0.0.0", "--port", str(port), env_dir=tmp_path)
+    out = refused.communicate(timeout=120)[0]
+    assert refused.returncode == 2 and "python -m db users add" in out and "--auth" in out
+
+    short = _launch("--auth", "ann:short", env_dir=tmp_path)
+    out = short.communicate(timeout=120)[0]
+    assert short.returncode == 2 and "at least 8" in out and "ann:short" not in out
+
+    with Store.open(db) as store:
+        store.add_user(*ANN)
+    proc = _launch("--db", db, "--host", "0.0.0.0", "--port", str(port), env_dir=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_answering(url, proc)
+        with httpx.Client() as client:
+            assert client.get(f"{url}/config").status_code == 401
+            assert _login(client, url, "ann", "wrong password").status_code == 400
+            assert _login(client, url, *ANN).status_code == 200
+            assert client.get(f"{url}/config").status_code == 200
+            evil = client.get(f"{url}/config", headers={"Origin": EVIL, "Host": "10.1.2.3"})
+            assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=60)[0]
+    assert "login required (1 accounts)" in out
+    assert ANN[1] not in out

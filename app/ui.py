@@ -42,6 +42,7 @@ from app.retrain import (
     RetrainOptions,
     recover_versions,
     rollback,
+    sweep_job_dirs,
 )
 from app.screens import exporting, importing, models, projects
 from app.store_backend import StoreBackend
@@ -65,7 +66,7 @@ DOC_HEADERS = [
 ]
 MAX_ROWS = 1000
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
 CSS = """
 .sr-header { align-items: center; }
@@ -102,8 +103,13 @@ def code(text: Any) -> str:
 
 
 def esc(text: Any) -> str:
-    """User text made inert inside Markdown: HTML-escaped, Markdown punctuation backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+    """User text made inert inside Markdown: HTML-escaped, Markdown punctuation backslashed
+    (``$`` too: Gradio renders ``$$...$$`` as LaTeX).
+
+    Quotes stay as they are (the result is element text, never an attribute value): escaping
+    them would make ``&#x27;``, whose ``#`` the backslashing breaks, so ``'`` showed as
+    ``&#x27;``."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 @dataclass
@@ -1125,6 +1131,9 @@ def create_app(store: Store, config: AppConfig) -> tuple[SpanrelApp, gr.Blocks]:
     failed = recover_versions(store)
     if failed:
         log.warning("%d model version(s) left training by an earlier run marked failed", failed)
+    swept = sweep_job_dirs(store, app.retrainer.models_dir.resolve())
+    if swept:
+        log.info("removed %d folder(s) left by killed training jobs", len(swept))
     demo = app.build()
     demo.queue(default_concurrency_limit=4)
     return app, demo

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.access import launch_kwargs
 from app.ui import AppConfig, create_app
 from db import Store
 
@@ -28,7 +29,7 @@ def _serve(tmp_path: Path, store: Store, options) -> tuple[str, Any, Any]:
         server_name="127.0.0.1",
         server_port=port,
         quiet=True,
-        **app.launch_kwargs(),
+        **launch_kwargs(app),  # as launch.py does (same-origin guard)
     )
     return f"http://127.0.0.1:{port}/", app, demo
 

@@ -93,6 +93,7 @@ class Served:
 def serve(
     tmp: Path, *, auth: list[tuple[str, str]] | None = None, demo_project: bool = True
 ) -> Served:
+    from app.access import Accounts, launch_kwargs
     from app.demo_project import ensure_demo_project
     from app.ui import AppConfig, create_app
 
@@ -108,7 +109,8 @@ def serve(
         server_name="127.0.0.1",
         server_port=port,
         quiet=True,
-        **app.launch_kwargs(),
+        # as launch.py does: hashed accounts (when any) and the same-origin guard
+        **launch_kwargs(app, Accounts(st, auth or [])),
     )
     return Served(f"http://127.0.0.1:{port}/", st, models_dir, app, demo)
 

@@ -66,10 +66,15 @@ class AppPage:
     def upload(self, path: Path) -> None:
         """Put a file into the Import screen's file box (retried: the box may not be ready)."""
         box = self.page.locator("#sr-import-files")
+        shown = box.get_by_text(path.name).first
         for _ in range(3):
+            # a slow first upload may still land: never send the file twice (a duplicate
+            # document would make the import refuse)
+            if shown.count():
+                return
             box.locator("input[type=file]").set_input_files(str(path))
             try:
-                box.get_by_text(path.name).first.wait_for(timeout=8_000)
+                shown.wait_for(timeout=20_000)
                 return
             except Exception:
                 self.page.wait_for_timeout(500)
@@ -93,6 +98,18 @@ class AppPage:
             if box.input_value() == name:
                 return
         raise AssertionError(f"the import target did not keep {name!r}")
+
+    def run_import(self) -> None:
+        """Click Import and wait for its outcome; a refusal fails with the per-file report."""
+        self.page.locator("#sr-import-go").click()
+        msg = self.page.locator("#sr-import-msg")
+        self.page.wait_for_function(
+            "() => /[\u2713\u26a0]/.test(document.querySelector('#sr-import-msg').innerText)",
+            timeout=20_000,
+        )
+        text = msg.inner_text()
+        report = self.page.locator("#sr-import-report").inner_text()
+        assert "\u2713 Imported" in text, f"import refused: {text}\n{report}"
 
     def js(self, code: str, arg: Any = None) -> Any:
         return self.page.evaluate(code, arg)
@@ -153,12 +170,9 @@ def test_create_import_annotate_reload_export(app_page, served, tmp_path: Path) 
     assert [t.name for t in store.project_schema("News").entity_types] == ["Person", "Org", "Place"]
     # import a BRAT zip into it
     ap.tab("Import")
-    ap.page.wait_for_function(
-        "() => document.querySelector('#sr-import-project input').value === 'News'"
-    )
+    ap.type_import_target("News")
     ap.upload(brat_zip(tmp_path))
-    ap.page.locator("#sr-import-go").click()
-    ap.page.locator("#sr-import-msg").get_by_text("Imported").wait_for(timeout=20_000)
+    ap.run_import()
     assert [d.name for d in store.list_documents("News")] == ["doc1"]
     # open it: the imported spans are there
     ap.open_doc("doc1")
@@ -214,8 +228,7 @@ def test_markup_in_text_and_names_stays_text(app_page, served, tmp_path: Path) -
     ap.tab("Import")
     ap.upload(nasty)
     ap.type_import_target("<b>bold</b> project")
-    ap.page.locator("#sr-import-go").click()
-    ap.page.locator("#sr-import-msg").get_by_text("Imported").wait_for(timeout=20_000)
+    ap.run_import()
     assert store.list_documents("<b>bold</b> project")[0].name == "nasty"
     ap.open_doc("nasty")
     shown = ap.js(
@@ -286,14 +299,14 @@ def test_preannotate_with_a_tiny_model_and_accept(
 
 
 def test_signed_in_user_is_the_author(browser, serve_app, tmp_path: Path) -> None:
-    served = serve_app(tmp_path, auth=[("ann", "secret")])
+    served = serve_app(tmp_path, auth=[("ann", "secret-pass")])
     page = browser.new_page()
     try:
         doc = served.store.list_documents("CoNLL04 demo", status="new")[0]
         page.goto(served.url)
         page.locator("input[type=password]").wait_for(timeout=30_000)
         page.locator("input").first.fill("ann")
-        page.locator("input[type=password]").fill("secret")
+        page.locator("input[type=password]").fill("secret-pass")
         page.keyboard.press("Enter")
         page.wait_for_selector("#sr-docs", timeout=30_000)
         page.get_by_text("signed in as").first.wait_for()

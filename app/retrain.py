@@ -53,7 +53,7 @@ from typing import Any
 import converters
 from app.screens.exporting import slug
 from db import Store, StoreError
-from db.views import JobInfo, ModelVersionInfo
+from db.views import JobInfo, ModelVersionInfo, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +321,45 @@ def recover_versions(store: Store) -> int:
                 store.mark_model_failed(mv.id)
                 count += 1
     return count
+
+
+def sweep_job_dirs(store: Store, models_dir: Path) -> list[Path]:
+    """Remove what killed workers left in ``models_dir``; the paths removed.
+
+    A worker killed with SIGKILL (or a server killed while monitoring it) cannot clean up:
+    its ``.jobs/job-<id>/`` folder (a copy of the training data and the log, already saved in
+    the job record) and the half-written ``<version>.work`` folder of its failed version stay
+    behind. Run at start-up after the recoveries above, so only folders of jobs that are no
+    longer queued or running, and of versions marked failed, are removed; a registered
+    model is never touched.
+    """
+    removed: list[Path] = []
+    jobs_root = models_dir / JOBS_DIR
+    if jobs_root.is_dir():
+        for path in jobs_root.iterdir():
+            name = path.name
+            if not (path.is_dir() and name.startswith("job-") and name[4:].isdigit()):
+                continue
+            try:
+                state = store.get_job(int(name[4:])).state
+            except NotFoundError:
+                state = "gone"
+            if state not in ("queued", "running"):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    for project in store.list_projects():
+        for mv in store.list_model_versions(project.name):
+            if mv.state != "failed":
+                continue
+            out = Path(mv.path)
+            parent = out.parent
+            if not parent.is_dir():
+                continue
+            for path in [parent / f"{out.name}.work", *parent.glob(f".{out.name}.*")]:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed.append(path)
+    return removed
 
 
 def fail_stale_jobs(store: Store, project: str) -> int:

@@ -216,6 +216,10 @@ def test_kill_9_during_training_then_restart(tmp_path: Path, tiny_encoder_dir: P
                 assert (Path(v.path) / "config.json").is_file()
                 assert (Path(v.path) / "model.safetensors").is_file()
         assert not (Path(killed[0].path) / "model.safetensors").exists()
+        # the killed job's data folder and half-written model are swept at start-up
+        assert not (models / ".jobs" / f"job-{job.id}").exists()
+        killed_out = Path(killed[0].path)
+        assert not list(killed_out.parent.glob(f"{killed_out.name}.work"))
     assert _tree_hash(active_dir) == active_files
 
 

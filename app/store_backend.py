@@ -13,10 +13,9 @@ integer database ids and ``db.Edit``. This module translates both ways:
   cached by version, so most operations cost one load (after) instead of two.
 
 The store arbitrates concurrency: a stale ``base_version`` is a ``ConflictError`` (answered with
-``conflict: True`` so the page reloads). ``(client_id, seq)`` is passed to ``Store.apply_edit``,
-which records it with the edit in one transaction and answers a repeat from that record;
-``accept_all``/``undo``/``redo`` have no such record in the store and rely on the editor's own
-in-process ``OpSequencer`` for repeats.
+``conflict: True`` so the page reloads). ``(client_id, seq)`` of every operation is passed to
+the store (``apply_edit``, ``accept_all``, ``undo``, ``redo``), which records it with the edit
+in one transaction and answers a repeat from that record, also after an app restart.
 """
 
 from __future__ import annotations
@@ -192,8 +191,6 @@ class StoreBackend:
             except KeyError:
                 return {"ok": False, "seq": seq, "error": "unknown document"}
         stale = before["version"] != op["base_version"]
-        if stale and op["kind"] in ("accept_all", "undo", "redo"):
-            return self._conflict(seq, op["base_version"], before["version"])
         # a stale edit still goes to the store: it answers a repeated (client_id, seq) from its
         # record (e.g. a retry after the app restarted) and refuses anything else as a conflict
         try:
@@ -232,24 +229,20 @@ class StoreBackend:
         kind = op["kind"]
         version = op["base_version"]
         store = self.store
+        once = {"client_id": op["client_id"], "seq": op["seq"]}
         if kind == "accept_all":
-            result = store.accept_all(db_id, op["min_confidence"], version, author)
+            result = store.accept_all(db_id, op["min_confidence"], version, author, **once)
             threshold = f"{op['min_confidence']:g}"
             return (
                 f"accepted {result.changed} suggestion(s) with confidence \u2265 {threshold}",
-                False,
+                result.repeated,
             )
         if kind == "undo":
-            store.undo(db_id, author, version)
-            return "", False
+            return "", store.undo(db_id, author, version, **once).repeated
         if kind == "redo":
-            store.redo(db_id, author, version)
-            return "", False
+            return "", store.redo(db_id, author, version, **once).repeated
         edit = self._edit(op, before)
-        result = store.apply_edit(
-            db_id, edit, version, author, client_id=op["client_id"], seq=op["seq"]
-        )
-        return "", result.repeated
+        return "", store.apply_edit(db_id, edit, version, author, **once).repeated
 
     @staticmethod
     def _edit(op: dict[str, Any], before: dict[str, Any]) -> Edit:

@@ -1213,22 +1213,9 @@ class Store:
         """
         if not isinstance(edit, Edit):
             edit = Edit.from_dict(edit)
-        if (client_id is None) != (seq is None):
-            raise EditError("client_id and seq go together")
 
         def run(s: Session) -> EditResult:
-            if client_id is not None:
-                repeat = self._client_repeat(s, doc_id, client_id, seq)  # type: ignore[arg-type]
-                if repeat is not None:
-                    return repeat
-            try:
-                doc = self._bump_version(s, doc_id, expected_version)
-            except ConflictError:
-                if client_id is not None:
-                    repeat = self._client_repeat(s, doc_id, client_id, seq)  # type: ignore[arg-type]
-                    if repeat is not None:
-                        return repeat
-                raise
+            doc = self._bump_version(s, doc_id, expected_version)
             changes = ChangeLog(s)
             result = EditResult(doc_id, doc.version, edit.op)
             self._apply(s, doc, edit, changes, author, result)
@@ -1238,23 +1225,56 @@ class Store:
             entry = self._record(s, doc, changes, author, "edit", edit.op)
             result.history_id = entry.id
             result.changed = len(changes.items)
-            if client_id is not None:
-                s.add(
-                    m.ClientOp(
-                        document_id=doc_id, client_id=client_id, seq=seq, result=result.to_dict()
-                    )
+            return result
+
+        return self._once(doc_id, client_id, seq, run)
+
+    def _once(
+        self,
+        doc_id: int,
+        client_id: str | None,
+        seq: int | None,
+        body: Callable[[Session], EditResult],
+    ) -> EditResult:
+        """Run one write of the page's operation ``(client_id, seq)`` exactly once.
+
+        Without a client id this is a plain write. With one, a repeat (a retry after a lost
+        answer or an app restart) is answered from the stored record (``repeated=True``), an
+        older seq is refused as out of order, and the record is written in the same
+        transaction as the edit, so an applied op is never applied twice.
+        """
+        if (client_id is None) != (seq is None):
+            raise EditError("client_id and seq go together")
+        if client_id is None:
+            return self._write(body)
+
+        def run(s: Session) -> EditResult:
+            repeat = self._client_repeat(s, doc_id, client_id, seq)  # type: ignore[arg-type]
+            if repeat is not None:
+                return repeat
+            try:
+                result = body(s)
+            except ConflictError:
+                # the version moved on: maybe because this very op was applied (a retry)
+                repeat = self._client_repeat(s, doc_id, client_id, seq)  # type: ignore[arg-type]
+                if repeat is not None:
+                    return repeat
+                raise
+            s.add(
+                m.ClientOp(
+                    document_id=doc_id, client_id=client_id, seq=seq, result=result.to_dict()
                 )
-                s.flush()
+            )
+            s.flush()
             return result
 
         try:
             return self._write(run)
         except IntegrityError as exc:
-            if client_id is not None:
-                # A concurrent repeat of the same op won the race: answer from its record.
-                repeat = self._read(lambda s: self._client_repeat(s, doc_id, client_id, seq))  # type: ignore[arg-type]
-                if repeat is not None:
-                    return repeat
+            # A concurrent repeat of the same op won the race: answer from its record.
+            repeat = self._read(lambda s: self._client_repeat(s, doc_id, client_id, seq))  # type: ignore[arg-type]
+            if repeat is not None:
+                return repeat
             raise EditError(f"the database refused the edit: {exc.orig}") from exc
 
     @staticmethod
@@ -1623,10 +1643,14 @@ class Store:
         min_confidence: float,
         expected_version: int,
         author: str | None,
+        *,
+        client_id: str | None = None,
+        seq: int | None = None,
     ) -> EditResult:
         """Accept every open suggestion with confidence >= ``min_confidence`` (no confidence
         counts as 0): entities first, then relations whose arguments are then accepted (a
-        relation never pulls in an entity below the threshold). One undoable step."""
+        relation never pulls in an entity below the threshold). One undoable step;
+        ``client_id``/``seq`` as in ``apply_edit``."""
 
         def run(s: Session) -> EditResult:
             doc = self._bump_version(s, doc_id, expected_version)
@@ -1654,7 +1678,7 @@ class Store:
                 doc_id, doc.version, "accept_all", entry.id, changed=len(changes.items)
             )
 
-        return self._write(run)
+        return self._once(doc_id, client_id, seq, run)
 
     def replace_suggestions(
         self,
@@ -1792,16 +1816,38 @@ class Store:
 
     # -- undo / redo / history --------------------------------------------------------------
 
-    def undo(self, doc_id: int, author: str | None, expected_version: int) -> EditResult:
+    def undo(
+        self,
+        doc_id: int,
+        author: str | None,
+        expected_version: int,
+        *,
+        client_id: str | None = None,
+        seq: int | None = None,
+    ) -> EditResult:
         """Revert the newest edit of the document that is not undone yet."""
-        return self._undo_redo(doc_id, author, expected_version, undo=True)
+        return self._undo_redo(doc_id, author, expected_version, True, client_id, seq)
 
-    def redo(self, doc_id: int, author: str | None, expected_version: int) -> EditResult:
+    def redo(
+        self,
+        doc_id: int,
+        author: str | None,
+        expected_version: int,
+        *,
+        client_id: str | None = None,
+        seq: int | None = None,
+    ) -> EditResult:
         """Re-apply the most recently undone edit (none after a new edit)."""
-        return self._undo_redo(doc_id, author, expected_version, undo=False)
+        return self._undo_redo(doc_id, author, expected_version, False, client_id, seq)
 
     def _undo_redo(
-        self, doc_id: int, author: str | None, expected_version: int, *, undo: bool
+        self,
+        doc_id: int,
+        author: str | None,
+        expected_version: int,
+        undo: bool,
+        client_id: str | None,
+        seq: int | None,
     ) -> EditResult:
         def run(s: Session) -> EditResult:
             doc = self._bump_version(s, doc_id, expected_version)
@@ -1837,7 +1883,7 @@ class Store:
             s.flush()
             return EditResult(doc_id, doc.version, action, record.id, changed=len(changes))
 
-        return self._write(run)
+        return self._once(doc_id, client_id, seq, run)
 
     def history(self, doc_id: int, limit: int = 100) -> list[HistoryEntry]:
         """The document's audit trail, newest first."""

@@ -133,6 +133,36 @@ def test_client_ops_are_idempotent_and_ordered(store: Store) -> None:
     store.apply_edit(doc_id, Edit.set_split("dev"), 2, "b", client_id="tab2", seq=1)
 
 
+def test_undo_redo_accept_all_are_idempotent_per_client_op(store: Store) -> None:
+    """A retried undo, redo or accept-all (lost answer, app restart) is applied once."""
+    doc_id = _project(store)
+    mv = store.register_model_version("p", "/models/v1", metrics={"f1": 0.5})
+    r = store.replace_suggestions(
+        doc_id, mv.id, [Entity("x", "Effect", [(33, 41)], confidence=0.9)]
+    )
+    v0 = r.version
+    added = store.apply_edit(
+        doc_id, Edit.add_entity("Drug", [(26, 32)]), v0, "a", client_id="tab", seq=1
+    )
+    undo = store.undo(doc_id, "a", added.version, client_id="tab", seq=2)
+    again = store.undo(doc_id, "a", added.version, client_id="tab", seq=2)
+    assert again.repeated and again.version == undo.version and again.history_id == undo.history_id
+    # the retry did not undo a second edit: the suggestion is still open
+    assert [e.review for e in store.load_document(doc_id).entities].count("suggested") == 1
+    redo = store.redo(doc_id, "a", undo.version, client_id="tab", seq=3)
+    assert store.redo(doc_id, "a", undo.version, client_id="tab", seq=3).repeated
+    acc = store.accept_all(doc_id, 0.5, redo.version, "a", client_id="tab", seq=4)
+    repeat = store.accept_all(doc_id, 0.5, redo.version, "a", client_id="tab", seq=4)
+    assert repeat.repeated and repeat.version == acc.version == store.load_document(doc_id).version
+    with pytest.raises(EditError, match="out of order"):
+        store.undo(doc_id, "a", acc.version, client_id="tab", seq=0)
+    # without a client op a stale version is still a conflict
+    with pytest.raises(ConflictError):
+        store.undo(doc_id, "a", redo.version)
+    with pytest.raises(EditError, match="go together"):
+        store.redo(doc_id, "a", acc.version, client_id="tab")
+
+
 def test_suggestions_accept_reject_and_replace(store: Store) -> None:
     doc_id = _project(store)
     mv = store.register_model_version("p", "/models/v1", metrics={"f1": 0.5})

@@ -26,7 +26,12 @@
     clientId: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)).replace(/[^A-Za-z0-9_-]/g, ""),
     seqs: {}, queue: [], inflight: false, retryMs: 250,
     byEid: new Map(), byRid: new Map(), width: 0, lastRenderMs: 0, showRejected: false,
+    fragMode: null, // id of the entity the next text selection is added to, as a fragment
   };
+  // key that starts "add fragment": never a type key (those are letters and digits), so it cannot
+  // shadow a schema shortcut; "f" would clash with types such as ACE's FAC
+  const FRAG_KEY = "+";
+  const MAX_FRAGMENTS = 32; // app/editor/ops.py
   root.dataset.pending = "0";
 
   // ---------- helpers ----------
@@ -75,6 +80,11 @@
     const m = h("span", "sr-msg sr-" + (kind || "info"), msg);
     m.setAttribute("data-testid", "sr-status-msg");
     statusEl.appendChild(m);
+    if (S.fragMode) {
+      const mode = h("span", "sr-mode", "adding a fragment to " + S.fragMode + ": select its text \u00B7 Esc cancels");
+      mode.setAttribute("data-testid", "sr-mode");
+      statusEl.appendChild(mode);
+    }
     const n = S.queue.length;
     if (n) statusEl.appendChild(h("span", "sr-pending", "saving " + n + "\u2026"));
     root.dataset.pending = String(n);
@@ -83,7 +93,7 @@
   // ---------- schema ----------
   function indexSchema(schema) {
     S.types.clear(); S.relTypes.clear(); S.keyToType.clear();
-    const used = new Set(["z", "y"]);
+    const used = new Set(["z", "y", FRAG_KEY]);
     (schema.entity_types || []).forEach((t, i) => {
       let key = typeof t.shortcut === "string" && t.shortcut.length === 1 ? t.shortcut.toLowerCase() : null;
       if (key && used.has(key)) key = null;
@@ -661,9 +671,11 @@
     if (S.chooser) for (const el of S.byEid.get(S.chooser.b) || []) el.classList.add("sr-selected");
   }
   function closePop() {
+    setFragMode(null);
     S.selected = null; S.chooser = null;
     pop.hidden = true;
     pop.replaceChildren();
+    docEl.style.minHeight = "";
     applySelection();
   }
   function placePop() {
@@ -682,6 +694,9 @@
     left = Math.max(4, Math.min(left, scroll.clientWidth - pop.offsetWidth - 8));
     pop.style.top = top + "px";
     pop.style.left = left + "px";
+    // a short document: let the scroll area grow to hold the whole popup, so that clicking in
+    // it does not scroll the text away (and a drag after it lands where it was aimed)
+    docEl.style.minHeight = Math.ceil(top + pop.offsetHeight + 6 - docEl.offsetTop) + "px";
   }
   function popTitle(main, sub) {
     const t = h("div", "sr-poptitle");
@@ -708,6 +723,7 @@
   function selectEntity(id) {
     const e = S.ents.get(id);
     if (!e) return;
+    if (S.fragMode && S.fragMode !== id) setFragMode(null);
     S.selected = { kind: "entity", id: id }; S.chooser = null;
     pop.replaceChildren();
     pop.setAttribute("aria-label", "Entity " + e.id);
@@ -731,6 +747,7 @@
       button("end \u25B6", "sr-end-right", "Move end one word right (\u2192)", () => resize(e, "end", 1)),
     );
     pop.appendChild(rs);
+    pop.appendChild(fragmentSection(e));
     const last = h("div", "sr-poprow");
     last.append(button("Delete", "sr-delete", "Delete this entity and its relations (Delete)", () => send("delete_entity", { entity_id: e.id }), "sr-danger"));
     last.appendChild(h("span", "sr-hint", "click another entity to link it"));
@@ -767,6 +784,7 @@
   }
   function openChooser(aId, bId) {
     const a = S.ents.get(aId), b = S.ents.get(bId);
+    setFragMode(null);
     const allowed = allowedRelations(a.type, b.type);
     S.selected = { kind: "entity", id: aId }; S.chooser = { a: aId, b: bId, allowed: allowed };
     pop.replaceChildren();
@@ -824,6 +842,76 @@
   }
   function l_overlaps(f) { for (let i = 1; i < f.length; i++) if (f[i][0] < f[i - 1][1]) return true; return false; }
 
+  // ---------- discontinuous entities (brat's "Add Frag.") ----------
+  function fragLabel(f) {
+    const str = S.doc.text.slice(f[0], f[1]);
+    return "\u201C" + (str.length > 40 ? str.slice(0, 37) + "\u2026" : str) + "\u201D";
+  }
+  function setFragMode(id) {
+    const was = S.fragMode;
+    S.fragMode = id || null;
+    root.classList.toggle("sr-fragmode", !!S.fragMode);
+    if (S.fragMode) root.dataset.fragMode = S.fragMode; else delete root.dataset.fragMode;
+    const b = pop.querySelector("[data-testid=sr-add-frag]");
+    if (b) b.setAttribute("aria-pressed", S.fragMode ? "true" : "false");
+    return was;
+  }
+  function startFragMode(e) {
+    if (e.fragments.length >= MAX_FRAGMENTS) { setStatus(e.id + " has " + MAX_FRAGMENTS + " fragments already", "err"); return; }
+    setFragMode(e.id);
+    setStatus("select the text to add to " + e.id + " (" + e.type + ")", "info");
+  }
+  function cancelFragMode() {
+    const id = setFragMode(null);
+    setStatus("adding a fragment to " + id + " cancelled", "info");
+  }
+  // one change_entity with the fragments sorted; an overlap is refused here, before sending,
+  // so the message can name the fragment it collides with
+  function addFragment(id, off) {
+    const e = S.ents.get(id);
+    setFragMode(null);
+    if (!e) { setStatus("entity " + id + " is gone: fragment not added", "err"); return; }
+    const i = e.fragments.findIndex((f) => off[0] < f[1] && f[0] < off[1]);
+    if (i >= 0) {
+      const f = e.fragments[i];
+      setStatus("not added: " + fragLabel(off) + " [" + off[0] + ", " + off[1] + ") overlaps fragment " + (i + 1) + " " +
+        fragLabel(f) + " [" + f[0] + ", " + f[1] + ") of " + e.id, "err");
+      return;
+    }
+    if (e.fragments.length >= MAX_FRAGMENTS) { setStatus(e.id + " has " + MAX_FRAGMENTS + " fragments already", "err"); return; }
+    const frags = [...e.fragments.map((f) => f.slice()), off].sort((a, b) => a[0] - b[0]);
+    send("change_entity", { entity_id: e.id, fragments: frags });
+  }
+  function removeFragment(e, i) {
+    if (e.fragments.length < 2) return;
+    send("change_entity", { entity_id: e.id, fragments: e.fragments.filter((_, j) => j !== i).map((f) => f.slice()) });
+  }
+  function fragmentSection(e) {
+    const box = h("div", "sr-frags");
+    box.appendChild(h("div", "sr-poplabel", e.fragments.length > 1 ? "Fragments (" + e.fragments.length + ")" : "Fragments"));
+    if (e.fragments.length > 1) {
+      const list = h("ol", "sr-fraglist");
+      list.setAttribute("data-testid", "sr-frag-list");
+      e.fragments.forEach((f, i) => {
+        const li = h("li", "sr-fragrow");
+        li.dataset.start = String(f[0]);
+        li.dataset.end = String(f[1]);
+        li.append(h("span", "sr-fragtext", fragLabel(f)), h("span", "sr-fragoff", f[0] + "\u2013" + f[1]));
+        li.appendChild(button("\u2715", "sr-frag-remove-" + i, "Remove fragment " + (i + 1) + " " + fragLabel(f), () => removeFragment(e, i), "sr-fragdel"));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
+    const row = h("div", "sr-poprow");
+    const add = button("+ Add fragment", "sr-add-frag", "Add a fragment: then select its text (key " + FRAG_KEY + "; or Shift+drag)",
+      () => (S.fragMode === e.id ? cancelFragMode() : startFragMode(e)));
+    add.appendChild(h("kbd", null, FRAG_KEY));
+    add.setAttribute("aria-pressed", S.fragMode === e.id ? "true" : "false");
+    row.append(add, h("span", "sr-hint", "or Shift+drag over text"));
+    box.appendChild(row);
+    return box;
+  }
+
   // ---------- mouse ----------
   function boundaryOffset(node, off) {
     const el = node.nodeType === 3 ? node.parentElement : node;
@@ -863,6 +951,18 @@
     while (b > a && /\s/.test(t[b - 1])) b--;
     return b > a ? [a, b] : null;
   }
+  // the entity a selection made now would extend: in "add fragment" mode, or with Shift held
+  // while an entity is selected (Alt is taken: Alt+drag selects without snapping to words)
+  function fragTarget(ev) {
+    if (S.fragMode) return S.fragMode;
+    if (ev.shiftKey && S.selected && S.selected.kind === "entity" && !S.chooser && S.ents.has(S.selected.id)) return S.selected.id;
+    return null;
+  }
+  docEl.addEventListener("mousedown", (ev) => {
+    // Shift+mousedown would extend the caret left by the click that selected the entity:
+    // drop it so the drag starts where the mouse went down
+    if (S.doc && ev.button === 0 && ev.shiftKey && fragTarget(ev)) window.getSelection().removeAllRanges();
+  });
   docEl.addEventListener("mouseup", (ev) => {
     if (!S.doc || ev.button !== 0) return;
     const off = selectionOffsets(ev.altKey);
@@ -870,6 +970,8 @@
     window.getSelection().removeAllRanges();
     S.suppressClick = true;
     setTimeout(() => { S.suppressClick = false; }, 0);
+    const target = fragTarget(ev);
+    if (target) { addFragment(target, off); return; }
     if (!S.curType) { setStatus("choose an entity type first", "err"); return; }
     closePop();
     send("add_entity", { type: S.curType, fragments: [off] });
@@ -918,7 +1020,7 @@
     let handled = true;
     if (mod && (k === "z" || k === "Z") && !ev.shiftKey) send("undo", {});
     else if (mod && (k === "y" || ((k === "z" || k === "Z") && ev.shiftKey))) send("redo", {});
-    else if (k === "Escape") closePop();
+    else if (k === "Escape") { if (S.fragMode) cancelFragMode(); else closePop(); }
     else if (mod || ev.altKey) handled = false;
     else if (S.chooser && /^[1-9]$/.test(k)) {
       const t = S.chooser.allowed[+k - 1];
@@ -929,6 +1031,7 @@
       else if (k === "Delete" || k === "Backspace") send(isSuggestion(e) ? "reject" : "delete_entity", isSuggestion(e) ? { ann_id: e.id } : { entity_id: e.id });
       else if (k === "Enter" && isSuggestion(e)) send("accept", { ann_id: e.id });
       else if (k === "ArrowLeft" || k === "ArrowRight") resize(e, ev.shiftKey ? "start" : "end", k === "ArrowLeft" ? -1 : 1);
+      else if (k === FRAG_KEY) (S.fragMode === e.id ? cancelFragMode() : startFragMode(e));
       else if (S.keyToType.has(k.toLowerCase()) && k.length === 1) {
         const t = S.keyToType.get(k.toLowerCase());
         if (t !== e.type) send("change_entity", { entity_id: e.id, type: t });

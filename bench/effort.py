@@ -511,11 +511,12 @@ def write_csv(rows: Sequence[RoundRecord], path: Path) -> None:
 def write_plot(rows: Sequence[RoundRecord], path: Path) -> None:
     """Learning curve: % of from-scratch edits saved (total, entities, relations) against the
     documents annotated before the round's batch. Plain Pillow drawing."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     w, h, left, right, top, bottom = 800, 500, 70, 170, 40, 60
     img = Image.new("RGB", (w, h), "white")
     d = ImageDraw.Draw(img)
+    d.font = ImageFont.load_default(size=13)  # the tiny bitmap default drops the spaces
     pw, ph = w - left - right, h - top - bottom
     xs = [r.documents_done - r.batch_documents for r in rows]
     xmax = max([*xs, 1])
@@ -560,6 +561,28 @@ def write_plot(rows: Sequence[RoundRecord], path: Path) -> None:
         d.line([(w - right + 15, ly), (w - right + 40, ly)], fill=colour, width=3)
         d.text((w - right + 48, ly - 6), name, fill="black")
     img.save(path, format="PNG")
+
+
+def read_csv(path: Path) -> list[RoundRecord]:
+    """Rows of an ``effort.csv`` back as records (to redraw the plot of a finished run)."""
+    kinds = {f.name: str(f.type) for f in fields(RoundRecord)}
+
+    def value(name: str, text: str) -> Any:
+        kind = kinds[name]
+        if text == "":
+            return None
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+        if kind == "bool":
+            return text == "True"
+        return text
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            RoundRecord(**{k: value(k, v) for k, v in row.items()}) for row in csv.DictReader(fh)
+        ]
 
 
 def summary(rows: Sequence[RoundRecord]) -> str:
@@ -616,7 +639,14 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     parser.add_argument("--seed", type=int, default=42, help="training seed")
     parser.add_argument("--train-config", default="{}", help="JSON TrainConfig overrides")
     parser.add_argument("--model-config", default="{}", help="JSON ModelConfig overrides")
+    parser.add_argument(
+        "--replot", action="store_true", help="only redraw DIR/effort.png from DIR/effort.csv"
+    )
     args = parser.parse_args(argv)
+    if args.replot:
+        rows = read_csv(args.out / "effort.csv")
+        write_plot(rows, args.out / "effort.png")
+        return rows
     if args.batch < 1 or args.max_docs < 1:
         parser.error("--batch and --max-docs must be at least 1")
     logging.basicConfig(level=logging.WARNING)

@@ -46,6 +46,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database at ``engine`` up to ``revision`` (default: the newest)."""
     cfg = alembic_config()
     target = head_revision() if revision == "head" else revision
+    if current_revision(engine) == target:
+        # the usual case (every start, every CLI call): no write lock, so opening a busy
+        # database never waits on, or fails behind, the writers already using it
+        return
     with engine.connect() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():

@@ -64,21 +64,16 @@ class AppPage:
         )
 
     def upload(self, path: Path) -> None:
-        """Put a file into the Import screen's file box (retried: the box may not be ready)."""
+        """Put a file into the Import screen's file box, once.
+
+        Sent after the page has gone quiet (so the box's handlers are bound), and never
+        resent: on a loaded machine a slow upload still lands, and a second copy would make
+        the import refuse the duplicate document.
+        """
+        self.page.wait_for_load_state("networkidle")
         box = self.page.locator("#sr-import-files")
-        shown = box.get_by_text(path.name).first
-        for _ in range(3):
-            # a slow first upload may still land: never send the file twice (a duplicate
-            # document would make the import refuse)
-            if shown.count():
-                return
-            box.locator("input[type=file]").set_input_files(str(path))
-            try:
-                shown.wait_for(timeout=20_000)
-                return
-            except Exception:
-                self.page.wait_for_timeout(500)
-        raise AssertionError(f"{path.name} did not upload")
+        box.locator("input[type=file]").set_input_files(str(path))
+        box.get_by_text(path.name).first.wait_for(timeout=90_000)
 
     def type_import_target(self, name: str) -> None:
         """Type a new project name into the Import screen's target box.

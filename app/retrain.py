@@ -323,6 +323,15 @@ def recover_versions(store: Store) -> int:
     return count
 
 
+def partial_outputs(out_dir: Path) -> list[Path]:
+    """What a worker writing the model ``out_dir`` may leave half-done beside it: the
+    ``<name>.work`` folder it writes into and the ``.<name>.*`` folders of the final rename."""
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return []
+    return [parent / f"{out_dir.name}.work", *parent.glob(f".{out_dir.name}.*")]
+
+
 def sweep_job_dirs(store: Store, models_dir: Path) -> list[Path]:
     """Remove what killed workers left in ``models_dir``; the paths removed.
 
@@ -351,11 +360,7 @@ def sweep_job_dirs(store: Store, models_dir: Path) -> list[Path]:
         for mv in store.list_model_versions(project.name):
             if mv.state != "failed":
                 continue
-            out = Path(mv.path)
-            parent = out.parent
-            if not parent.is_dir():
-                continue
-            for path in [parent / f"{out.name}.work", *parent.glob(f".{out.name}.*")]:
+            for path in partial_outputs(Path(mv.path)):
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                     removed.append(path)
@@ -833,10 +838,7 @@ class Retrainer:
     def _cleanup(run: _Run, *, keep_model: bool) -> None:
         """Remove the job's data and whatever a stopped worker left half-written; a finished
         model is kept only when it is registered."""
-        parent = run.out_dir.parent
-        leftovers = [parent / f"{run.out_dir.name}.work"]
-        if parent.is_dir():
-            leftovers += [p for p in parent.iterdir() if p.name.startswith(f".{run.out_dir.name}.")]
+        leftovers = partial_outputs(run.out_dir)
         if not keep_model:
             leftovers.append(run.out_dir)
         for path in [*leftovers, run.job_dir]:

@@ -15,13 +15,14 @@ markup in a *file name* reaches us only as a member of an uploaded archive; both
 
 from __future__ import annotations
 
-import contextlib
 import io
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.ui.pages import AppPage
 
 pytestmark = pytest.mark.slow
 
@@ -66,32 +67,16 @@ INJECTED_ANYWHERE = 'img[src="x"], svg[onload], [onerror], [onload]'
 INJECTED_OURS = "b, script, svg[onload], img, iframe"
 
 
-class MarkupPage:
-    """A page of the app that records dialogs and errors (a trimmed copy of ``AppPage`` in
-    test_app_browser.py: test modules are not importable from one another)."""
+class MarkupPage(AppPage):
+    """The app's page, plus the count of would-be injected elements the page starts with."""
 
     def __init__(self, page: Any, url: str) -> None:
-        self.page, self.url = page, url
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        super().__init__(page, url)
         self.baseline = 0
 
     def goto(self) -> None:
-        self.page.goto(self.url)
-        self.page.wait_for_selector("#sr-docs", timeout=30_000)
-        self.page.get_by_text("signed in as").first.wait_for(timeout=30_000)
+        super().goto()
         self.baseline = self.js(f"() => document.querySelectorAll('{INJECTED_ANYWHERE}').length")
-
-    def js(self, code: str, arg: Any = None) -> Any:
-        return self.page.evaluate(code, arg)
-
-    def tab(self, name: str) -> None:
-        self.page.get_by_role("tab", name=name).click()
-
-    def fill(self, elem_id: str, value: str) -> None:
-        self.page.locator(f"#{elem_id}").locator("textarea, input").first.fill(value)
 
     def text(self, selector: str) -> str:
         return self.page.locator(selector).first.inner_text()
@@ -104,11 +89,7 @@ class MarkupPage:
             timeout=timeout,
         )
 
-    def choose_project(self, name: str) -> None:
-        self.page.locator("#sr-project").locator("input").first.click()
-        self.page.get_by_role("option", name=name, exact=True).click()
-
-    def upload(self, elem_id: str, paths: list[Path]) -> None:
+    def upload_files(self, elem_id: str, paths: list[Path]) -> None:
         box = self.page.locator(f"#{elem_id}")
         box.locator("input[type=file]").set_input_files([str(p) for p in paths])
         # the box lists a row per file once the server has them (under the browser's name;
@@ -124,34 +105,6 @@ class MarkupPage:
             f"#{elem_id}",
         )
         assert shown == [p.name for p in paths]
-
-    def type_import_target(self, name: str) -> None:
-        """Type a new project name (retyped until it sticks: the page's load chain sets it)."""
-        box = self.page.locator("#sr-import-project").locator("input").first
-        for _ in range(4):
-            # Gradio's own requests may keep a busy machine from ever going idle
-            with contextlib.suppress(Exception):
-                self.page.wait_for_load_state("networkidle", timeout=5_000)
-            box.click()
-            box.fill(name)
-            box.press("Enter")
-            box.blur()
-            self.page.wait_for_timeout(800)
-            if box.input_value() == name:
-                return
-        raise AssertionError(f"the import target did not keep {name!r}")
-
-    def open_doc(self, name: str) -> None:
-        self.tab("Documents")
-        cell = self.page.locator("#sr-docs [role=gridcell][data-col='1']", has_text=name)
-        cell.filter(has=self.page.get_by_text(name, exact=True)).first.click()
-        self.page.wait_for_function(
-            "n => { const r = document.querySelector('.sr-editor');"
-            " return r && r.dataset.ready === '1' &&"
-            " (document.querySelector('[data-testid=sr-doc-name]') || {}).textContent === n; }",
-            arg=name,
-            timeout=20_000,
-        )
 
     def assert_inert(self) -> None:
         """No dialog, no page error, nothing injected anywhere or into our regions."""
@@ -202,7 +155,7 @@ def test_type_names_refused_or_created_on_the_projects_screen(mp, served, tmp_pa
         "[events]\n[attributes]\n",
         encoding="utf-8",
     )
-    mp.upload("sr-new-conf", [conf])
+    mp.upload_files("sr-new-conf", [conf])
     mp.page.locator("#sr-create").click()
     mp.wait_text("#sr-create-msg", "created")
     assert f"Project {project} created" in mp.text("#sr-create-msg")
@@ -223,7 +176,7 @@ def test_type_names_refused_or_created_on_the_projects_screen(mp, served, tmp_pa
         zf.writestr("c/d.txt", TEXT)
         zf.writestr("c/d.ann", f"T1\t{ENT_BOLD} 14 18\tAcme\n")
     mp.tab("Import")
-    mp.upload("sr-import-files", [bad])
+    mp.upload_files("sr-import-files", [bad])
     mp.page.locator("#sr-import-go").click()
     mp.wait_text("#sr-import-msg", "nothing was imported")
     report = mp.text("#sr-import-report")
@@ -250,7 +203,7 @@ def test_type_names_notes_and_file_names_stay_text(mp, served, tmp_path: Path) -
     plain.write_text(IMG, encoding="utf-8")
     # import: an archive whose members and types carry markup, and a .txt named with markup
     mp.tab("Import")
-    mp.upload("sr-import-files", [archive, plain])
+    mp.upload_files("sr-import-files", [archive, plain])
     mp.type_import_target(project)
     mp.page.locator("#sr-import-go").click()
     mp.wait_text("#sr-import-msg", "Imported")

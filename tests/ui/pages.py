@@ -1,0 +1,132 @@
+"""The app's page in Chromium, as the UI tests drive it (shared by the test modules here).
+
+A plain module rather than a fixture: test modules subclass ``AppPage`` for their own checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+
+class AppPage:
+    def __init__(self, page: Any, url: str) -> None:
+        self.page, self.url = page, url
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def goto(self) -> None:
+        self.page.goto(self.url)
+        self.page.wait_for_selector("#sr-docs", timeout=30_000)
+        # the page's load event has filled the screens (and set the import target)
+        self.page.get_by_text("signed in as").first.wait_for(timeout=30_000)
+        self.page.evaluate("() => document.fonts.ready")
+
+    def tab(self, name: str) -> None:
+        self.page.get_by_role("tab", name=name).click()
+
+    def fill(self, elem_id: str, value: str) -> None:
+        self.page.locator(f"#{elem_id}").locator("textarea, input").first.fill(value)
+
+    def choose_project(self, name: str) -> None:
+        box = self.page.locator("#sr-project").locator("input").first
+        box.click()
+        self.page.get_by_role("option", name=name, exact=True).click()
+
+    def open_doc(self, name: str) -> None:
+        self.tab("Documents")
+        cell = self.page.locator("#sr-docs [role=gridcell][data-col='1']", has_text=name)
+        cell.filter(has=self.page.get_by_text(name, exact=True)).first.click()
+        self.page.wait_for_function(
+            "n => { const r = document.querySelector('.sr-editor');"
+            " return r && r.dataset.ready === '1' &&"
+            " (document.querySelector('[data-testid=sr-doc-name]') || {}).textContent === n; }",
+            arg=name,
+            timeout=20_000,
+        )
+
+    def upload(self, path: Path) -> None:
+        """Put a file into the Import screen's file box, once.
+
+        Sent after the page has gone quiet (so the box's handlers are bound), and never
+        resent: on a loaded machine a slow upload still lands, and a second copy would make
+        the import refuse the duplicate document.
+        """
+        with contextlib.suppress(Exception):  # a busy machine may never go fully idle
+            self.page.wait_for_load_state("networkidle", timeout=5_000)
+        box = self.page.locator("#sr-import-files")
+        box.locator("input[type=file]").set_input_files(str(path))
+        box.get_by_text(path.name).first.wait_for(timeout=90_000)
+
+    def type_import_target(self, name: str) -> None:
+        """Type a new project name into the Import screen's target box.
+
+        The page's own load chain (project dropdown -> refresh of every screen) also sets
+        this box to the current project and may land late on a busy machine, so wait for
+        the page to go quiet and retype until the typed name has stuck for a second.
+        """
+        box = self.page.locator("#sr-import-project").locator("input").first
+        for _ in range(4):
+            # Gradio's own requests may keep a busy machine from ever going idle
+            with contextlib.suppress(Exception):
+                self.page.wait_for_load_state("networkidle", timeout=5_000)
+            box.click()
+            box.fill(name)
+            box.press("Enter")
+            box.blur()
+            self.page.wait_for_timeout(1_000)
+            if box.input_value() == name:
+                return
+        raise AssertionError(f"the import target did not keep {name!r}")
+
+    def run_import(self) -> None:
+        """Click Import and wait for its outcome; a refusal fails with the per-file report."""
+        self.page.locator("#sr-import-go").click()
+        msg = self.page.locator("#sr-import-msg")
+        self.page.wait_for_function(
+            "() => /[\u2713\u26a0]/.test(document.querySelector('#sr-import-msg').innerText)",
+            timeout=20_000,
+        )
+        text = msg.inner_text()
+        report = self.page.locator("#sr-import-report").inner_text()
+        assert "\u2713 Imported" in text, f"import refused: {text}\n{report}"
+
+    def js(self, code: str, arg: Any = None) -> Any:
+        return self.page.evaluate(code, arg)
+
+    def settle(self) -> None:
+        self.page.wait_for_function(
+            "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
+            " return s.queue.length === 0 && !s.inflight; }",
+            timeout=15_000,
+        )
+
+    def char_box(self, offset: int) -> dict[str, float]:
+        return self.js(
+            """off => {
+              const seg = [...document.querySelectorAll('.sr-seg')].find(
+                s => +s.dataset.s <= off && off < +s.dataset.s + s.textContent.length);
+              const r = document.createRange();
+              r.setStart(seg.firstChild, off - seg.dataset.s);
+              r.setEnd(seg.firstChild, off - seg.dataset.s + 1);
+              const b = r.getBoundingClientRect();
+              return {x: b.left, y: b.top, w: b.width, h: b.height};
+            }""",
+            offset,
+        )
+
+    def drag_select(self, start: int, end: int) -> None:
+        a, b = self.char_box(start), self.char_box(end - 1)
+        mouse = self.page.mouse
+        mouse.move(a["x"] + 1, a["y"] + a["h"] / 2)
+        mouse.down()
+        mouse.move(b["x"] + b["w"] - 1, b["y"] + b["h"] / 2, steps=6)
+        mouse.up()
+
+    def labels(self) -> list[str]:
+        return self.js(
+            "() => [...document.querySelectorAll('.sr-label text')].map(t => t.textContent)"
+        )

@@ -248,7 +248,9 @@ def test_type_names_notes_and_file_names_stay_text(mp, served, tmp_path: Path) -
     pop = mp.text(".sr-pop")
     assert f"{ENT_BOLD} \u00b7 e{org.id}" in pop and ENT_HANDLEBARS in pop
     rel = next(r for r in d1.relations if r.type == REL_SVG)
-    mp.page.locator(f".sr-arclabel[data-rid='r{rel.id}']").first.click(force=True)
+    arc = mp.page.locator(f".sr-arclabel[data-rid='r{rel.id}']").first
+    arc.wait_for(state="visible")  # the arcs are redrawn while the open popup resizes the text
+    arc.click(force=True)
     mp.page.wait_for_function(
         "t => document.querySelector('.sr-pop').innerText.includes(t)", arg=REL_SVG
     )

@@ -87,6 +87,7 @@ from converters.ace_apf import (
 from converters.ace_sgm import SgmText
 from converters.document import Document, Entity, Event, Group, Relation
 from converters.errors import ConversionError, Problem, read_utf8
+from converters.files import default_modes
 from converters.schema import Schema, infer_schema
 
 __all__ = [
@@ -1272,7 +1273,7 @@ class _ApfWriter:
 
 def _check_doc_id(directory: Path, doc_id: str) -> PurePosixPath:
     rel = PurePosixPath(doc_id)
-    if not doc_id or rel.is_absolute() or ".." in rel.parts or "\\" in doc_id:
+    if not rel.parts or rel.is_absolute() or ".." in rel.parts or "\\" in doc_id:
         raise ConversionError(directory, f"document id {doc_id!r} cannot be used as a file name")
     return rel
 
@@ -1296,10 +1297,12 @@ def _render(doc: Document, directory: Path) -> tuple[PurePosixPath, str, bytes, 
     return rel, writer.src.sgm, apf, writer.problems()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write through a temporary beside ``path``; ``mode`` replaces mkstemp's owner-only 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
@@ -1319,15 +1322,17 @@ def write_corpus(
     """
     directory = Path(directory)
     rendered = [_render(doc, directory) for doc in documents]
-    seen: set[PurePosixPath] = set()
+    seen: set[str] = set()
     for rel, *_ in rendered:
-        if rel in seen:
-            raise ConversionError(directory, f"two documents have the id {str(rel)!r}")
-        seen.add(rel)
+        key = str(rel).casefold()  # "A" and "a" are one file on Windows and macOS disks
+        if key in seen:
+            raise ConversionError(directory, f"two documents would be written to {str(rel)!r}")
+        seen.add(key)
     problems: list[Problem] = []
+    mode, _ = default_modes()
     for rel, sgm, apf, found in rendered:
-        _write_atomic(directory / (str(rel) + SGM_SUFFIX), sgm.encode("utf-8"))
-        _write_atomic(directory / (str(rel) + APF_SUFFIX), apf)
+        _write_atomic(directory / (str(rel) + SGM_SUFFIX), sgm.encode("utf-8"), mode)
+        _write_atomic(directory / (str(rel) + APF_SUFFIX), apf, mode)
         problems.extend(found)
     return problems
 

@@ -51,6 +51,7 @@ from converters.document import (
     Relation,
 )
 from converters.errors import ConversionError, Problem, read_utf8
+from converters.files import default_modes
 from converters.schema import Schema
 
 DISCONT_SEP = " "
@@ -714,10 +715,48 @@ def write_document(doc: Document, directory: Path) -> list[Problem]:
     return [Problem(str(directory / p.path), p.message, p.line, p.offset) for p in problems]
 
 
+def _conf_files(schema: Schema, folder: str) -> tuple[dict[str, str], list[Problem]]:
+    """``annotation.conf`` (+ ``visual.conf``, ``kb_shortcuts.conf``) for ``schema``, keyed by
+    path relative to the export folder, and a Problem if it does not read back equal."""
+    prefix = f"{folder}/" if folder else ""
+    files = {f"{prefix}annotation.conf": brat_conf.format_conf(schema)}
+    visual = brat_conf.format_visual(schema)
+    if visual is not None:
+        files[f"{prefix}visual.conf"] = visual
+    shortcuts = brat_conf.format_kb_shortcuts(schema)
+    if shortcuts is not None:
+        files[f"{prefix}kb_shortcuts.conf"] = shortcuts
+    try:
+        reread: Schema | None = brat_conf.parse_conf(files[f"{prefix}annotation.conf"])
+        if visual is not None:
+            brat_conf.apply_visual(reread, visual)
+        if shortcuts is not None:
+            brat_conf.apply_kb_shortcuts(reread, shortcuts)
+    except ConversionError:  # e.g. a type named "<b>" reads back as an undefined macro
+        reread = None
+    if reread == schema:
+        return files, []
+    return files, [
+        Problem(
+            f"{prefix}annotation.conf",
+            "the schema could not be written exactly as annotation.conf (names with "
+            "spaces/commas/bars, format-specific options, empty argument type lists "
+            "or a non depth-first hierarchy order)",
+        )
+    ]
+
+
 def write_corpus(
-    documents: list[Document], directory: Path, schema: Schema | None = None
+    documents: list[Document],
+    directory: Path,
+    schema: Schema | None = None,
+    collection_schemas: dict[str, Schema] | None = None,
 ) -> list[Problem]:
     """Write every document (and ``annotation.conf`` etc. when ``schema`` is given).
+
+    ``collection_schemas`` maps sub-folders (posix, relative to ``directory``) to the schema
+    of that brat collection, as ``read_collection_schemas`` returns them: brat lets every
+    collection carry its own ``annotation.conf``, and a tree exported again keeps them.
 
     All or nothing: everything is rendered in memory, written into a hidden temporary folder
     next to ``directory`` and only then moved into place (a rename when ``directory`` does not
@@ -727,39 +766,24 @@ def write_corpus(
     directory = Path(directory)
     files, problems = _prepare(list(documents))
     conf_files: dict[str, str] = {}
-    if schema is not None:
-        conf_files["annotation.conf"] = brat_conf.format_conf(schema)
-        visual = brat_conf.format_visual(schema)
-        if visual is not None:
-            conf_files["visual.conf"] = visual
-        shortcuts = brat_conf.format_kb_shortcuts(schema)
-        if shortcuts is not None:
-            conf_files["kb_shortcuts.conf"] = shortcuts
-        try:
-            reread: Schema | None = brat_conf.parse_conf(conf_files["annotation.conf"])
-            if visual is not None:
-                brat_conf.apply_visual(reread, visual)
-            if shortcuts is not None:
-                brat_conf.apply_kb_shortcuts(reread, shortcuts)
-        except ConversionError:  # e.g. a type named "<b>" reads back as an undefined macro
-            reread = None
-        if reread != schema:
-            problems.append(
-                Problem(
-                    str(directory / "annotation.conf"),
-                    "the schema could not be written exactly as annotation.conf (names with "
-                    "spaces/commas/bars, format-specific options, empty argument type lists "
-                    "or a non depth-first hierarchy order)",
-                )
-            )
+    schemas = [("", schema)] if schema is not None else []
+    for folder, sub_schema in sorted((collection_schemas or {}).items()):
+        folder = _doc_relpath(folder).as_posix()  # refuses '..', absolute and hidden parts
+        schemas.append((folder, sub_schema))
+    for folder, one in schemas:
+        written, conf_problems = _conf_files(one, folder)
+        conf_files.update(written)
+        problems += conf_problems
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
         for rel, txt, ann in files:
             _write_pair(tmp, rel, txt, ann)
         for name, content in conf_files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(content, encoding="utf-8", newline="")
         if not directory.exists():
+            os.chmod(tmp, default_modes()[1])  # mkdtemp's 0700 would become the export's mode
             os.rename(tmp, directory)
         else:
             for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
@@ -862,3 +886,20 @@ def read_schema(path: Path) -> Schema | None:
     if not conf.is_file():
         return None
     return brat_conf.read_conf(conf)
+
+
+def read_collection_schemas(path: Path) -> dict[str, Schema]:
+    """The ``annotation.conf`` of every sub-collection below ``path`` (not ``path`` itself,
+    which is ``read_schema``'s), keyed by folder relative to ``path`` in posix form, each with
+    its ``visual.conf``/``kb_shortcuts.conf``; hidden folders are skipped as by the reader.
+    ``write_corpus(..., collection_schemas=...)`` writes them back in place."""
+    path = Path(path)
+    if not path.is_dir():
+        return {}
+    found: dict[str, Schema] = {}
+    for conf in sorted(path.rglob("annotation.conf")):
+        rel = conf.parent.relative_to(path)
+        if not rel.parts or any(part.startswith(".") for part in rel.parts):
+            continue
+        found[rel.as_posix()] = brat_conf.read_conf(conf)
+    return found

@@ -11,8 +11,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import converters
+from converters import brat
 from converters.errors import ConversionError
 
 log = logging.getLogger("converters")
@@ -55,9 +57,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    extra: dict[str, object] = {}
     try:
         documents = converters.read(args.src_format, args.src)
         schema = converters.read_schema(args.src_format, args.src)
+        if args.src_format == "brat" and args.dst_format == "brat":
+            # each brat collection in the tree may have its own annotation.conf: keep them
+            extra["collection_schemas"] = brat.read_collection_schemas(Path(args.src))
     except ConversionError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -72,7 +78,9 @@ def _convert(args: argparse.Namespace) -> int:
     if options and args.dst_format != "spert":
         print("error: --tokenizer and --discontinuous apply to --to spert only", file=sys.stderr)
         return 2
-    warnings = converters.write(args.dst_format, documents, args.dst, schema=schema, **options)
+    warnings = converters.write(
+        args.dst_format, documents, args.dst, schema=schema, **options, **extra
+    )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(

@@ -52,6 +52,7 @@ from typing import Any, Literal
 
 from converters.document import Document, Entity, Relation
 from converters.errors import ConversionError, Problem, read_utf8
+from converters.files import default_modes
 from converters.schema import EntityType, RelationType, Schema
 from converters.tokenize import Span, check_tokens, split_at, tokenize, whitespace_tokenize
 
@@ -665,12 +666,19 @@ def dumps(records: list[dict[str, Any]]) -> str:
 
 
 def _write_atomic(targets: list[tuple[Path, str]]) -> None:
-    """Write every file to a temporary beside it, then move them all into place."""
+    """Write every file to a temporary beside it, then move them all into place.
+
+    The folder is created if missing (as the BRAT and ACE writers do); the files get the mode
+    a plain ``open()`` would give them, not ``mkstemp``'s owner-only 0600.
+    """
     temps: list[tuple[str, Path]] = []
+    file_mode, _ = default_modes()
     try:
         for target, content in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             temps.append((tmp, target))
+            os.fchmod(fd, file_mode)
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(content)
                 fh.flush()

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from db.session import WRITE_OPTION
 
@@ -52,12 +52,39 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         return
     with engine.connect() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-            current = MigrationContext.configure(conn).get_current_revision()
-            if current == target:
-                return
-            log.info("migrating database from %s to %s", current or "empty", target)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # A table rebuild (Alembic batch mode) drops the old table; with foreign keys on,
+            # that drop would cascade-delete the rows that reference it. The pragma only takes
+            # effect outside a transaction, so it is set on the driver connection before BEGIN,
+            # and the result is checked with foreign_key_check before the commit instead.
+            _raw_pragma(conn, "PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == target:
+                    return
+                log.info("migrating database from %s to %s", current or "empty", target)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(
+                            f"migration to {target} would leave {len(broken)} foreign key "
+                            f"violations (first: {tuple(broken[0])}); nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                _raw_pragma(conn, "PRAGMA foreign_keys = ON")
+
+
+def _raw_pragma(conn: Connection, sql: str) -> None:
+    """Run ``sql`` on the driver connection itself: no SQLAlchemy BEGIN around it."""
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()

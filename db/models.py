@@ -54,6 +54,11 @@ MODEL_STATES = ("training", "ready", "failed")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 
 
+# Migration 0005: on SQLite a deleted row's id is never handed out again (history replays rows
+# with their ids, so an undo must find the id free). PostgreSQL sequences never reuse ids.
+AUTOINCREMENT: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -165,6 +170,7 @@ class Entity(_Annotated, Base):
     __table_args__ = (
         UniqueConstraint("document_id", "ann_id"),
         Index(None, "document_id", "start"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
@@ -180,7 +186,7 @@ class Entity(_Annotated, Base):
 
 class Relation(_Annotated, Base):
     __tablename__ = "relation"
-    __table_args__ = (UniqueConstraint("document_id", "ann_id"),)
+    __table_args__ = (UniqueConstraint("document_id", "ann_id"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
     ann_id: Mapped[str] = mapped_column(String(100))
@@ -200,6 +206,7 @@ class Relation(_Annotated, Base):
 
 
 class _DocumentChild:
+    __table_args__ = AUTOINCREMENT
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
         ForeignKey("document.id", ondelete="CASCADE"), index=True

@@ -384,6 +384,50 @@ def fail_stale_jobs(store: Store, project: str) -> int:
     return count
 
 
+def decide_activation(
+    version_id: int,
+    metrics: dict[str, Any] | None,
+    *,
+    auto: bool,
+    previous_id: int | None,
+    active_id: int | None,
+) -> tuple[bool, str]:
+    """Whether a freshly trained version becomes active, and why (the job's last log line).
+
+    ``previous_id``: the version active when training started (the one its dev scores were
+    compared with); ``active_id``: the one active now. Only a version strictly better on the
+    same dev documents (``selection_score``) replaces the active one; a tie keeps the old one.
+    """
+    if not auto:
+        return False, f"version {version_id} is ready; automatic activation is off"
+    if active_id is None:
+        return True, f"version {version_id} is active (the project had no active model)"
+    if previous_id is None or active_id != previous_id:
+        return False, (
+            f"version {version_id} is ready; the active version changed during training, "
+            "so it was not compared: activate it by hand if wanted"
+        )
+    compared = (metrics or {}).get("compared_with")
+    if not compared:
+        return False, (
+            f"version {version_id} is ready; the active version could not be evaluated on "
+            "the same dev documents, so it stays active"
+        )
+    new, old = selection_score(metrics), selection_score(compared)
+    scores = (
+        f"relation F1 {100 * new[0]:.1f} vs {100 * old[0]:.1f}, entity F1 "
+        f"{100 * new[1]:.1f} vs {100 * old[1]:.1f}"
+    )
+    if new > old:
+        return True, (
+            f"version {version_id} is active: better on dev than version {previous_id} ({scores})"
+        )
+    return False, (
+        f"version {version_id} is ready but not better on dev than version {previous_id} "
+        f"({scores}); it waits: activate it by hand if wanted"
+    )
+
+
 # -- the manager ------------------------------------------------------------------------------
 
 
@@ -437,7 +481,10 @@ class Retrainer:
         ``RetrainError`` when there is nothing to train on."""
         options = options or RetrainOptions()
         train_config = options.resolved_train_config()
-        fail_stale_jobs(self.store, project)
+        if fail_stale_jobs(self.store, project):
+            # a monitor killed with its worker (``python -m app retrain`` killed) left the
+            # job's data and the half-written model behind; the app sweeps at start-up only
+            sweep_job_dirs(self.store, self.models_dir.resolve())
         assign_dev_split(self.store, project)
         active = self.store.active_model_version(project)
         warm = None
@@ -783,38 +830,17 @@ class Retrainer:
         if auto is None:
             settings = self.store.get_project(run.project).settings
             auto = bool(settings.get(SETTING_AUTO_ACTIVATE, True))
-        new = selection_score(version.metrics)
         now_active = self.store.active_model_version(run.project)
-        if not auto:
-            return False, f"version {version.id} is ready; automatic activation is off"
-        if now_active is None:
-            self.store.activate_model_version(version.id)
-            return True, f"version {version.id} is active (the project had no active model)"
-        previous = run.previous
-        if previous is None or now_active.id != previous.id:
-            return False, (
-                f"version {version.id} is ready; the active version changed during training, "
-                "so it was not compared: activate it by hand if wanted"
-            )
-        compared = version.metrics.get("compared_with")
-        if not compared:
-            return False, (
-                f"version {version.id} is ready; the active version could not be evaluated on "
-                "the same dev documents, so it stays active"
-            )
-        old = selection_score(compared)
-        if new > old:
-            self.store.activate_model_version(version.id)
-            return True, (
-                f"version {version.id} is active: better on dev than version {previous.id} "
-                f"(relation F1 {100 * new[0]:.1f} vs {100 * old[0]:.1f}, entity F1 "
-                f"{100 * new[1]:.1f} vs {100 * old[1]:.1f})"
-            )
-        return False, (
-            f"version {version.id} is ready but not better on dev than version {previous.id} "
-            f"(relation F1 {100 * new[0]:.1f} vs {100 * old[0]:.1f}, entity F1 {100 * new[1]:.1f} "
-            f"vs {100 * old[1]:.1f}); it waits: activate it by hand if wanted"
+        activated, reason = decide_activation(
+            version.id,
+            version.metrics,
+            auto=auto,
+            previous_id=run.previous.id if run.previous is not None else None,
+            active_id=now_active.id if now_active is not None else None,
         )
+        if activated:
+            self.store.activate_model_version(version.id)
+        return activated, reason
 
     def _fail(self, run: _Run, why: str) -> None:
         tail = self._log_tail(run)

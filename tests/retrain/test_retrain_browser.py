@@ -78,6 +78,14 @@ def _check(browser: Any, url: str, store: Store) -> None:
         page.locator("#sr-model-info").get_by_text(f"version {mv.id}").wait_for()
         # the learning curve is drawn (Vega renders an SVG or canvas with one point)
         page.locator("#sr-learning-curve").locator("canvas, svg").first.wait_for(timeout=10_000)
+        # one click re-runs the new active version over every unfinished document
+        unfinished = {d.id for d in store.list_documents(PROJECT) if d.status != "done"}
+        page.locator("#sr-refresh-suggestions").click()
+        page.locator("#sr-model-msg").get_by_text(
+            f"{len(unfinished)} document(s) pre-annotated"
+        ).wait_for(timeout=60_000)
+        scored = dict(store.uncertainty_order(PROJECT))
+        assert all(scored.get(i) is not None for i in unfinished)
         # a second retraining starts warm from version 1; a click during it is refused with a
         # clear message, and Cancel stops it leaving version 1 active
         set_epochs(page, 100)  # the most the page allows; cancelled below
@@ -89,6 +97,9 @@ def _check(browser: Any, url: str, store: Store) -> None:
         status.get_by_text("cancelled").first.wait_for(timeout=60_000)
         jobs = [j for j in store.list_jobs(project=PROJECT) if j.kind == "retrain"]
         assert [j.state for j in jobs] == ["cancelled", "done"]
+        assert any(
+            j.kind != "retrain" and j.state == "done" for j in store.list_jobs(project=PROJECT)
+        )
         assert jobs[0].params["warm_start_from"] == mv.id
         assert store.active_model_version(PROJECT).id == mv.id
         assert not errors, errors

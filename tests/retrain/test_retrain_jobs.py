@@ -3,6 +3,7 @@ a real training process per test (a tiny encoder: seconds each)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -14,6 +15,7 @@ import pytest
 from app.preannotate import PredictorCache, preannotate
 from app.retrain import (
     KIND,
+    SETTING_AUTO_ACTIVATE,
     Retrainer,
     activate,
     assign_dev_split,
@@ -178,19 +180,56 @@ def test_warm_start_compares_and_rollback_restores_predictions(
     scored = dict(store.uncertainty_order(PROJECT))
     assert set(unreviewed) <= set(scored)
     assert all(scored[i] is not None and 0.0 <= scored[i] <= 1.0 for i in unreviewed)
-    # a second version, warm-started from v1, never activated automatically
-    v2 = train_one(retrainer, make_options(epochs=2, auto_activate=False))
+    # a second version, warm-started from v1; the project's setting keeps it waiting
+    store.update_project_settings(PROJECT, {SETTING_AUTO_ACTIVATE: False})
+    job2 = retrainer.start(PROJECT, make_options(epochs=2))
+    assert job2.params["warm_start_from"] == v1 and not job2.params["from_scratch"]
+    job2 = retrainer.wait(job2.id, WAIT_S)
+    assert job2.state == "done" and not job2.result["activated"], job2.log
+    assert "automatic activation is off" in job2.result["reason"]
+    v2 = job2.result["version"]
     mv2 = next(mv for mv in store.list_model_versions(PROJECT) if mv.id == v2)
     assert mv2.state == "ready" and not mv2.active
     assert mv2.metrics["warm_start_from"] == v1
     assert mv2.metrics["compared_with"]["version"] == v1
     assert set(mv2.metrics["delta"]) >= {"entities", "relations"}
+    assert set(mv2.metrics["delta"]["entities_per_type"]) == {"Loc", "Org", "Other", "Peop"}
     assert store.active_model_version(PROJECT).id == v1
+    # "from the base encoder" even though a version is active; still compared with it
+    v3 = train_one(retrainer, make_options(epochs=1, from_scratch=True))
+    mv3 = next(mv for mv in store.list_model_versions(PROJECT) if mv.id == v3)
+    assert mv3.metrics["warm_start_from"] is None and not mv3.active
+    assert mv3.metrics["compared_with"]["version"] == v1
+    assert store.list_jobs(project=PROJECT)[0].params["from_scratch"]
     activate(store, PROJECT, v2)
     preannotate(store, PROJECT, unreviewed, predictors=cache)
     with_v2 = _suggestions(store, unreviewed)
     assert {s[-1] for s in with_v2} <= {v2}
+    # the tiny model may suggest nothing; its per-document uncertainty shows which model ran
+    scored_v2 = dict(store.uncertainty_order(PROJECT))
+    assert any(abs(scored_v2[i] - scored[i]) > 1e-6 for i in unreviewed)
     rolled = rollback(store, PROJECT)
     assert rolled.id == v1 and store.active_model_version(PROJECT).id == v1
     preannotate(store, PROJECT, unreviewed, predictors=cache)
     assert _suggestions(store, unreviewed) == with_v1
+    rolled_back = dict(store.uncertainty_order(PROJECT))
+    assert all(abs(rolled_back[i] - scored[i]) < 1e-6 for i in unreviewed)
+
+
+def test_failed_training_process_is_marked_failed_with_its_log(
+    store: Store, retrainer: Retrainer, make_options, tmp_path: Path
+) -> None:
+    v1 = train_one(retrainer, make_options(epochs=1))
+    active = store.active_model_version(PROJECT)
+    before = tree_hashes(Path(active.path))
+    missing = tmp_path / "no-such-encoder"
+    options = dataclasses.replace(make_options(from_scratch=True), encoder_dir=str(missing))
+    job = retrainer.start(PROJECT, options)
+    job = retrainer.wait(job.id, WAIT_S)
+    assert job.state == "failed" and "exit code 1" in job.message, job.log
+    assert "training process log (end)" in job.log and "error:" in job.log
+    assert store.active_model_version(PROJECT).id == v1
+    assert tree_hashes(Path(active.path)) == before
+    failed = [mv for mv in store.list_model_versions(PROJECT) if mv.id != v1]
+    assert [mv.state for mv in failed] == ["failed"] and not Path(failed[0].path).exists()
+    assert not list((retrainer.models_dir / ".jobs").glob("*"))

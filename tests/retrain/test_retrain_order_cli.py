@@ -76,7 +76,14 @@ def test_a_job_whose_process_died_does_not_block_the_next(
         params={"host": socket.gethostname(), "monitor_pid": _dead_pid()},
     )
     store.start_job(stale.id)
-    orphan = store.register_model_version(PROJECT, "/nowhere", state="training")
+    # what a killed ``python -m app retrain`` leaves: the job's data and a half-written model
+    job_dir = retrainer.models_dir / ".jobs" / f"job-{stale.id}"
+    job_dir.mkdir(parents=True)
+    (job_dir / "train.json").write_text("[]")
+    orphan_dir = retrainer.models_dir / PROJECT / f"20260101-000000-job{stale.id}"
+    work = orphan_dir.parent / f"{orphan_dir.name}.work"
+    work.mkdir(parents=True)
+    orphan = store.register_model_version(PROJECT, str(orphan_dir), state="training")
     # at the app's start: versions of a job that is still marked running are left alone
     assert recover_versions(store) == 0
     job = retrainer.start(PROJECT, make_options(epochs=1))
@@ -84,6 +91,7 @@ def test_a_job_whose_process_died_does_not_block_the_next(
     assert "gone" in store.get_job(stale.id).message
     states = {mv.id: mv.state for mv in store.list_model_versions(PROJECT)}
     assert states[orphan.id] == "failed"
+    assert not job_dir.exists() and not work.exists()
     assert retrainer.wait(job.id, 300).state == "done"
 
 

@@ -10,7 +10,9 @@ integer database ids and ``db.Edit``. This module translates both ways:
 - every acknowledgement carries the *difference* between the document before and after the
   operation (the page applies it and fires its ``doc_status`` event on a status change). The
   state the page had is the state at ``base_version``; the last state sent for each document is
-  cached by version, so most operations cost one load (after) instead of two.
+  cached by version, and the state after an edit is that copy patched with the rows the edit
+  changed (its history entry), so an edit costs no reload of the document; undo and redo, and
+  anything uncertain, reload it.
 
 The store arbitrates concurrency: a stale ``base_version`` is a ``ConflictError`` (answered with
 ``conflict: True`` so the page reloads). ``(client_id, seq)`` of every operation is passed to
@@ -28,7 +30,7 @@ from typing import Any
 from app import ordering
 from app.editor.backend import schema_dict
 from db import ConflictError, Edit, NotFoundError, Store, StoreError
-from db.views import DocumentView
+from db.views import DocumentView, EditResult
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ STATUS_TO_PAGE = {
 }
 STATUS_FROM_PAGE = {v: k for k, v in STATUS_TO_PAGE.items()}
 CACHE_SIZE = 256
+#: rows an edit may change that the page does not draw (BRAT extras kept by the store)
+_UNSHOWN_TABLES = {"event", "attribute", "normalization", "note", "coref_group"}
 
 
 def parse_doc_id(doc_id: Any) -> int:
@@ -194,14 +198,17 @@ class StoreBackend:
         # a stale edit still goes to the store: it answers a repeated (client_id, seq) from its
         # record (e.g. a retry after the app restarted) and refuses anything else as a conflict
         try:
-            message, repeated = self._run(db_id, op, before, author)
+            message, result = self._run(db_id, op, before, author)
         except ConflictError as exc:
             return self._conflict(seq, op["base_version"], exc.current_version)
         except NotFoundError:
             return {"ok": False, "seq": seq, "error": "unknown document"}
         except StoreError as exc:  # EditError included: the reason is meant for a person
             return {"ok": False, "seq": seq, "error": str(exc)}
-        after = self._fresh(doc_key)
+        repeated = result.repeated
+        after = None if repeated or stale else self._patched(doc_key, before, result)
+        if after is None:
+            after = self._fresh(doc_key)
         if repeated or stale:
             # the page's state is unknown: send the whole document
             return {"ok": True, "seq": seq, "version": after["version"], "doc": after}
@@ -223,9 +230,77 @@ class StoreBackend:
             f"{expected}); reloaded",
         }
 
+    def _patched(
+        self, doc_key: str, before: dict[str, Any], result: EditResult
+    ) -> dict[str, Any] | None:
+        """The page document after ``result``, built from ``before`` and the rows the edit
+        changed (its history entry) instead of reloading every annotation: a document with
+        1,000 annotations costs ~15-45 ms to reload, its history entry ~1 ms. ``None`` when that
+        is not certain (undo/redo, an entry of someone else's edit, a table the page does not
+        know): the caller reloads."""
+        if result.history_id is None:
+            return None
+        try:
+            entry = self.store.history(int(doc_key), limit=1)[0]
+        except (IndexError, StoreError):
+            return None
+        if (
+            entry.id != result.history_id
+            or entry.action != "edit"
+            or entry.version_before != before["version"]
+            or entry.version_after != result.version
+        ):
+            return None
+        ents = {e["id"]: e for e in before["entities"]}
+        rels = {r["id"]: r for r in before["relations"]}
+        status = before["status"]
+        for change in entry.changes:
+            table, row = change.get("t"), change.get("a")
+            if table == "document":
+                if row and "status" in row:
+                    status = STATUS_TO_PAGE.get(row["status"], "new")
+            elif table == "entity":
+                key = f"e{change['id']}"
+                if row is None:
+                    ents.pop(key, None)
+                else:
+                    ents[key] = {
+                        "id": key,
+                        "type": row["type"],
+                        "fragments": [[int(a), int(b)] for a, b in row["fragments"]],
+                        "source": row["source"],
+                        "review": row["review"],
+                        "confidence": row["confidence"],
+                    }
+            elif table == "relation":
+                key = f"r{change['id']}"
+                if row is None or row["arg1_id"] is None or row["arg2_id"] is None:
+                    rels.pop(key, None)
+                else:
+                    rels[key] = {
+                        "id": key,
+                        "type": row["type"],
+                        "arg1": f"e{row['arg1_id']}",
+                        "arg2": f"e{row['arg2_id']}",
+                        "source": row["source"],
+                        "review": row["review"],
+                        "confidence": row["confidence"],
+                    }
+            elif table not in _UNSHOWN_TABLES:
+                return None
+        after = {
+            **before,
+            "version": result.version,
+            "status": status,
+            "entities": list(ents.values()),
+            "relations": list(rels.values()),
+        }
+        self._remember(after)
+        return after
+
     def _run(
         self, db_id: int, op: dict[str, Any], before: dict[str, Any], author: str
-    ) -> tuple[str, bool]:
+    ) -> tuple[str, EditResult]:
         kind = op["kind"]
         version = op["base_version"]
         store = self.store
@@ -235,14 +310,14 @@ class StoreBackend:
             threshold = f"{op['min_confidence']:g}"
             return (
                 f"accepted {result.changed} suggestion(s) with confidence \u2265 {threshold}",
-                result.repeated,
+                result,
             )
         if kind == "undo":
-            return "", store.undo(db_id, author, version, **once).repeated
+            return "", store.undo(db_id, author, version, **once)
         if kind == "redo":
-            return "", store.redo(db_id, author, version, **once).repeated
+            return "", store.redo(db_id, author, version, **once)
         edit = self._edit(op, before)
-        return "", store.apply_edit(db_id, edit, version, author, **once).repeated
+        return "", store.apply_edit(db_id, edit, version, author, **once)
 
     @staticmethod
     def _edit(op: dict[str, Any], before: dict[str, Any]) -> Edit:

@@ -47,7 +47,7 @@ from app.retrain import (
 from app.screens import exporting, importing, models, projects
 from app.store_backend import StoreBackend
 from converters.errors import ConversionError
-from db import JobBusyError, Store, StoreError
+from db import Edit, JobBusyError, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +222,36 @@ class SpanrelApp:
         if len(docs) > MAX_ROWS:
             note += f"; the first {MAX_ROWS} are listed: narrow the filter"
         return pd.DataFrame(rows, columns=DOC_HEADERS), note
+
+    def assign_listed(
+        self, project: str | None, filters: tuple[str, str, str], name: str, user: str
+    ) -> str:
+        """Set (or, with an empty ``name``, clear) the annotator of every listed document.
+
+        The table's *assignee* column and filter say who annotates which document; this is the
+        way to set it. Each document gets one ``set_assignee`` edit (history, version bump); a
+        document changed meanwhile is skipped and counted, never overwritten blindly.
+        """
+        if not project:
+            return "Choose a project first."
+        name = (name or "").strip()
+        if len(name) > 200 or any(ord(ch) < 32 for ch in name):
+            return "An annotator name has at most 200 characters and no control characters."
+        ids = set(self.filtered_ids(project, *filters))
+        if not ids:
+            return "No document is listed."
+        changed = skipped = 0
+        for doc in self.store.list_documents(project):
+            if doc.id not in ids or (doc.assignee or "") == name:
+                continue
+            try:
+                self.store.apply_edit(doc.id, Edit.set_assignee(name or None), doc.version, user)
+                changed += 1
+            except StoreError:  # ConflictError included: edited meanwhile
+                skipped += 1
+        who = f"to {name}" if name else "to nobody"
+        msg = f"{changed} document(s) assigned {who}"
+        return msg + (f"; {skipped} changed meanwhile, not assigned" if skipped else "") + "."
 
     def filtered_ids(self, project: str, status: str, assignee: str, search: str) -> list[int]:
         frame, _ = self.documents_frame(project, status, assignee, search)
@@ -475,6 +505,15 @@ class SpanrelApp:
             show_search="none",
         )
         gr.Markdown("Click a row to open the document in the **Annotate** tab.")
+        with gr.Row():
+            c["assign_name"] = gr.Textbox(
+                label="Annotator of the listed documents (empty: nobody)",
+                scale=2,
+                max_length=200,
+                elem_id="sr-assign-name",
+            )
+            c["assign"] = gr.Button("Assign", scale=0, elem_id="sr-assign-go")
+        c["assign_msg"] = gr.Markdown("", elem_id="sr-assign-msg")
         with gr.Accordion("Pre-annotate with the active model", open=True):
             with gr.Row():
                 c["pre_listed"] = gr.Button(
@@ -851,6 +890,17 @@ class SpanrelApp:
             )
 
         d["table"].select(open_row, None, [a["editor"], tabs, a["doc_id"]])
+
+        def assign(proj, status, assignee, search, name, request: gr.Request):
+            msg = self.assign_listed(proj, (status, assignee, search), name, self.user(request))
+            frame, note = self.documents_frame(proj, status, assignee, search)
+            return esc(msg), frame, esc(note)
+
+        d["assign"].click(
+            assign,
+            [*doc_filters(), d["assign_name"]],
+            [d["assign_msg"], d["table"], d["note"]],
+        )
 
         def run_pre(proj, ids, scope, progress):
             if not proj:

@@ -1,8 +1,11 @@
 """Editor benchmark: Chromium render time of a 5,000-word document with 800 entities and 300
 relations, and edit round-trip latency (page -> server function -> backend -> ack).
 
-Run: HF_HUB_OFFLINE=1 .venv/bin/python bench/editor_render.py [--edits 50] [--runs 3]
-Needs /usr/bin/chromium (Debian); uses the in-process MemoryBackend.
+Run: HF_HUB_OFFLINE=1 .venv/bin/python bench/editor_render.py [--edits 50] [--runs 3] [--store]
+Needs /usr/bin/chromium (Debian). By default the editor runs over the in-process MemoryBackend;
+with ``--store`` over the app's StoreBackend on a temporary SQLite database, so the round trip
+is page -> server function -> database commit -> acknowledgement (the document is imported
+with all its annotations accepted: the store keeps suggestions only from a model).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import socket
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
 
+from app.demo_project import demo_schema
 from app.editor.demo import backend_with, build_app, synthetic_document
+from app.store_backend import StoreBackend
+from converters.document import Document, Entity, Relation
+from db import Store
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,6 +44,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def store_backend_with(doc: dict, folder: Path) -> tuple[StoreBackend, str]:
+    """The synthetic document in a fresh SQLite store (CoNLL04 demo types)."""
+    store = Store.open(f"sqlite:///{folder / 'bench.sqlite'}")
+    store.create_project("bench", demo_schema())
+    entities = [
+        Entity(e["id"], e["type"], [tuple(f) for f in e["fragments"]]) for e in doc["entities"]
+    ]
+    relations = [Relation(r["id"], r["type"], r["arg1"], r["arg2"]) for r in doc["relations"]]
+    store.import_documents("bench", [Document(doc["doc_id"], doc["text"], entities, relations)])
+    return StoreBackend(store), str(store.find_document("bench", doc["doc_id"]))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -48,11 +68,17 @@ def main() -> None:
     ap.add_argument("--relations", type=int, default=300)
     ap.add_argument("--edits", type=int, default=50)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--store", action="store_true", help="edit through SQLite (StoreBackend)")
     args = ap.parse_args()
 
     doc = synthetic_document(args.words, args.entities, args.relations)
-    backend = backend_with([doc])
-    demo = build_app(backend, doc["doc_id"])
+    tmp = None
+    if args.store:
+        tmp = tempfile.TemporaryDirectory(prefix="spanrel-bench-")
+        backend, doc_id = store_backend_with(doc, Path(tmp.name))
+    else:
+        backend, doc_id = backend_with([doc]), doc["doc_id"]
+    demo = build_app(backend, doc_id)
     port = free_port()
     demo.launch(
         prevent_thread_lock=True,
@@ -114,6 +140,10 @@ def main() -> None:
             browser.close()
     finally:
         demo.close()
+        if tmp is not None:
+            backend.store.close()
+            tmp.cleanup()
+    print("backend:", "StoreBackend on SQLite" if args.store else "MemoryBackend")
     rt = [r[0] for r in rtts]
     total = [r[1] for r in rtts]
     rerenders = [r[2] for r in rtts]

@@ -17,6 +17,17 @@ class AppPage:
         self.errors: list[str] = []
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.responses: list[str] = []  # uploads and failures, for the upload error message
+        page.on(
+            "response",
+            lambda r: (
+                self.responses.append(f"{r.status} {r.url.split('?')[0]}")
+                if "upload" in r.url or r.status >= 400
+                else None
+            ),
+        )
+        page.on("requestfailed", lambda r: self.responses.append(f"failed {r.url.split('?')[0]}"))
+        page.on("console", lambda m: m.type == "error" and self.responses.append(m.text[:200]))
 
     def goto(self) -> None:
         self.page.goto(self.url)
@@ -59,7 +70,21 @@ class AppPage:
             self.page.wait_for_load_state("networkidle", timeout=5_000)
         box = self.page.locator("#sr-import-files")
         box.locator("input[type=file]").set_input_files(str(path))
-        box.get_by_text(path.name).first.wait_for(timeout=90_000)
+        try:
+            # Gradio may show the name as two elements (stem, extension) with white space
+            # between them: match the text with white space removed
+            self.page.wait_for_function(
+                "n => { const b = document.querySelector('#sr-import-files');"
+                " return !!b && b.textContent.replace(/\\s+/g, '').includes(n); }",
+                arg="".join(path.name.split()),
+                timeout=90_000,
+            )
+        except Exception as exc:  # say what the box shows and what the page logged
+            shown = box.inner_text()
+            raise AssertionError(
+                f"{path.name} never showed in the file box (it shows {shown!r}); "
+                f"responses: {self.responses[-8:]}; page errors: {self.errors}"
+            ) from exc
 
     def type_import_target(self, name: str) -> None:
         """Type a new project name into the Import screen's target box.

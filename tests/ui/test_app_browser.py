@@ -104,8 +104,9 @@ def test_markup_in_text_and_names_stays_text(app_page, served, tmp_path: Path) -
     nasty = tmp_path / "nasty.txt"
     nasty.write_text(NASTY, encoding="utf-8")
     ap.tab("Import")
-    ap.upload(nasty)
+    # the target first, as in the test above: its wait lets the page's load chain finish
     ap.type_import_target("<b>bold</b> project")
+    ap.upload(nasty)
     ap.run_import()
     assert store.list_documents("<b>bold</b> project")[0].name == "nasty"
     ap.open_doc("nasty")

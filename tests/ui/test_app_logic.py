@@ -398,3 +398,191 @@ def test_prediction_to_suggestions_caps_a_flood_by_probability(
     assert len(rels) == 2 and all(r.arg1 in kept and r.arg2 in kept for r in rels)
     assert sorted(r.confidence for r in rels) == [0.5 + 0.01 * 21, 0.5 + 0.01 * 23]
     assert skipped == 2 + 18
+
+
+def test_export_ace_zip_imports_back_and_suggestions_only_on_request(
+    brat_project, tmp_path: Path
+) -> None:
+    """ACE .zip both ways through the screens; open suggestions leave only when asked for."""
+    from converters.document import Entity
+
+    store, doc_id = brat_project
+    store.replace_suggestions(doc_id, None, [Entity("s", "Place", [(34, 40)], confidence=0.8)])
+    files, _ = exporting.export_project(store, "news", "ace", out_dir=tmp_path / "ace")
+    assert files[0].suffix == ".zip" and importing.detect_format(files[0]) == "ace"
+    out = importing.import_uploads(store, "back", files)
+    assert out.ok, out.error
+    back = store.load_document(store.list_documents("back")[0].id)
+    assert back.text == TEXT
+    assert sorted((e.type, e.fragments) for e in back.entities) == [
+        ("Org", [(21, 30)]),
+        ("Person", [(0, 10)]),
+    ]
+    for include, expected in ((False, ANN), (True, ANN + "T3\tPlace 34 40\tBoston\n")):
+        files, _ = exporting.export_project(
+            store, "news", "brat", include_suggestions=include, out_dir=tmp_path / str(include)
+        )
+        with zipfile.ZipFile(files[0]) as zf:
+            assert zf.read("news/doc1.ann").decode().splitlines() == expected.splitlines()
+
+
+def test_documents_table_assign_annotator_and_filter(store: Store, tmp_path: Path) -> None:
+    """The Documents screen sets who annotates the listed documents; the table and its
+    assignee filter show it."""
+    from app.ui import AppConfig, SpanrelApp
+
+    out = importing.import_uploads(
+        store, "team", [brat_zip(tmp_path, docs={"a1": (TEXT, ANN), "b1": (TEXT, "")})]
+    )
+    assert out.ok, out.error
+    app = SpanrelApp(store, AppConfig(models_dir=tmp_path / "models"))
+    try:
+        msg = app.assign_listed("team", ("all", "", "a1"), "  ann ", "lead")
+        assert msg == "1 document(s) assigned to ann."
+        frame, note = app.documents_frame("team", "all", "ann", "")
+        assert list(frame["name"]) == ["a1"] and list(frame["assignee"]) == ["ann"]
+        assert note == "1 document(s)"
+        assert list(app.documents_frame("team")[0]["assignee"]) == ["ann", ""]
+        assert store.history(store.find_document("team", "a1"), limit=1)[0].author == "lead"
+        assert "control characters" in app.assign_listed("team", ("all", "", ""), "a\nb", "x")
+        assert app.assign_listed("team", ("all", "", ""), "", "lead").startswith("1 document")
+        assert set(app.documents_frame("team")[0]["assignee"]) == {""}
+    finally:
+        app.close()
+
+
+def test_uploads_over_the_size_limit_are_refused(store: Store, tmp_path: Path) -> None:
+    """``--max-upload-mb`` reaches Gradio: a larger upload is refused before it is stored."""
+    import httpx
+
+    from app.access import Accounts, launch_kwargs
+    from app.ui import AppConfig, create_app
+    from tests.ui.conftest import free_port
+
+    app, demo = create_app(store, AppConfig(models_dir=tmp_path / "m", max_file_size="2kb"))
+    port = free_port()
+    demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=port,
+        quiet=True,
+        **launch_kwargs(app, Accounts(store, [])),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/gradio_api/upload"
+        small = httpx.post(url, files={"files": ("a.txt", b"x" * 500)}, timeout=30)
+        assert small.status_code == 200, small.text
+        big = httpx.post(url, files={"files": ("b.txt", b"x" * 50_000)}, timeout=30)
+        assert big.status_code == 413, big.text
+    finally:
+        demo.close()
+        app.close()
+
+
+@pytest.mark.slow
+def test_preannotate_a_selection_keeps_human_edits(
+    store: Store, tmp_path: Path, tiny_model: Path, demo_sentences
+) -> None:
+    """The Documents screen's "listed documents" path: only the filtered documents get
+    suggestions, the job reports progress, and a re-run leaves human edits alone."""
+    from app.demo_project import demo_schema
+    from app.ui import AppConfig, SpanrelApp
+    from converters import spert
+
+    records = [
+        {"tokens": s["tokens"], "entities": [], "relations": [], "orig_id": s["orig_id"]}
+        for s in demo_sentences[:6]
+    ]
+    store.create_project("sel", demo_schema())
+    store.import_documents("sel", spert.from_records(records))
+    mv = store.register_model_version("sel", str(tiny_model), state="ready")
+    store.activate_model_version(mv.id)
+    app = SpanrelApp(store, AppConfig(models_dir=tmp_path / "models"))
+    try:
+        docs = store.list_documents("sel")
+        listed = app.filtered_ids("sel", "all", "", docs[1].name)
+        assert listed == [docs[1].id]
+        job = app.jobs.wait(app.submit_preannotation("sel", listed, "selection").id, timeout=120)
+        assert job.state == "done" and job.progress == 1.0 and job.result["documents"] == 1
+        after = {d.id: d for d in store.list_documents("sel")}
+        # the model may or may not find something in this one sentence; the status says it ran
+        assert after[docs[1].id].status == "pre-annotated"
+        assert all(after[d.id].status == "new" for d in docs if d.id != docs[1].id)
+        assert all(after[d.id].suggestions == 0 for d in docs if d.id != docs[1].id)
+        # a human edit, then a re-run: the edit stays, the suggestions are replaced, not doubled
+        doc_id = str(docs[1].id)
+        page = app.backend.load(doc_id)
+        op = {"doc_id": doc_id, "client_id": "c", "seq": 1, "base_version": page["version"]}
+        ack = app.backend.apply(
+            {**op, "kind": "add_entity", "type": "Other", "fragments": [[0, 1]]}, "ann"
+        )
+        assert ack["ok"], ack
+        before = store.load_document(docs[1].id)
+        job = app.jobs.wait(app.submit_preannotation("sel", listed, "selection").id, timeout=120)
+        assert job.state == "done"
+        again = store.load_document(docs[1].id)
+        key = lambda v: sorted((e.type, e.fragments, e.review, e.author) for e in v.entities)  # noqa: E731
+        assert [k for k in key(again) if k[3] == "ann"] == [("Other", [(0, 1)], "accepted", "ann")]
+        assert len(again.entities) == len(before.entities)
+    finally:
+        app.close()
+
+
+def test_backend_patches_its_copy_exactly_as_a_reload_would(brat_project) -> None:
+    """After an edit the backend builds the new page document from the edit's changed rows
+    (no reload of every annotation); it must equal a fresh load after every kind of op."""
+    from converters.document import Entity, Relation
+
+    store, doc_id = brat_project
+    store.replace_suggestions(
+        doc_id,
+        None,
+        [
+            Entity("a", "Place", [(34, 40)], confidence=0.9),
+            Entity("b", "Person", [(0, 4)], confidence=0.3),
+        ],
+        [Relation("r", "Works_for", "b", "a", confidence=0.8)],
+    )
+
+    class Counting(StoreBackend):
+        reloads = 0
+
+        def _fresh(self, doc_key: str) -> dict:
+            Counting.reloads += 1
+            return super()._fresh(doc_key)
+
+    backend = Counting(store)
+    d = str(doc_id)
+    page = backend.load(d)
+    ids = {e["type"]: e["id"] for e in page["entities"] if e["review"] != "suggested"}
+    sugg = {e["type"]: e["id"] for e in page["entities"] if e["review"] == "suggested"}
+    steps = [
+        ("add_entity", {"type": "Org", "fragments": [[5, 10]]}),
+        ("change_entity", {"entity_id": ids["Org"], "fragments": [[21, 25]]}),
+        ("add_relation", {"type": "Works_for", "arg1": ids["Person"], "arg2": ids["Org"]}),
+        ("reject", {"ann_id": sugg["Person"]}),
+        ("accept", {"ann_id": sugg["Place"]}),
+        ("set_status", {"status": "in_progress"}),
+        ("delete_entity", {"entity_id": ids["Org"]}),
+        ("undo", {}),
+        ("redo", {}),
+        ("set_status", {"status": "done"}),
+    ]
+
+    def norm(doc: dict) -> dict:
+        return {
+            **doc,
+            "entities": sorted(doc["entities"], key=lambda e: e["id"]),
+            "relations": sorted(doc["relations"], key=lambda r: r["id"]),
+        }
+
+    version, reloads = page["version"], Counting.reloads
+    for seq, (kind, fields) in enumerate(steps, 1):
+        ack = backend.apply(op(d, seq, version, kind, **fields), "ann")
+        assert ack["ok"], (kind, ack)
+        version = ack["version"]
+        patched = backend._cache[d]
+        assert patched["version"] == version
+        assert norm(patched) == norm(StoreBackend(store).load(d)), kind
+    # only undo and redo reloaded the whole document
+    assert Counting.reloads - reloads == 2

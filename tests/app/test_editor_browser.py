@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ui.pages import LABEL_OVERLAPS_JS
+
 pytestmark = pytest.mark.slow
 
 TEXT = "John Wilkes Booth, who assassinated President Abraham Lincoln, was an actor in Washington."
@@ -52,15 +54,7 @@ def test_renders_spans_stacked_and_arcs(backend, editor):
     )
     assert len(set(levels)) == 3
     # no two labels overlap (collisions are stacked into lanes)
-    overlaps = ed.js(
-        """() => { const b = [...document.querySelectorAll('.sr-label rect')]
-                     .map(r => r.getBoundingClientRect());
-                   let n = 0;
-                   for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++)
-                     if (b[i].left < b[j].right - 1 && b[j].left < b[i].right - 1 &&
-                         b[i].top < b[j].bottom - 1 && b[j].top < b[i].bottom - 1) n++;
-                   return n; }"""
-    )
+    overlaps = ed.js(LABEL_OVERLAPS_JS)
     assert overlaps == 0
     # innermost entity tints the text and sits nearest to it
     assert ed.js("() => document.querySelector(`.sr-band[data-eid='T4']`).dataset.level") == "0"

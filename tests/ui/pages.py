@@ -9,6 +9,15 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+#: JS that counts pairs of editor labels whose boxes overlap (stacked labels must not collide)
+LABEL_OVERLAPS_JS = """() => {
+  const b = [...document.querySelectorAll('.sr-label rect')].map(r => r.getBoundingClientRect());
+  let n = 0;
+  for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++)
+    if (b[i].left < b[j].right - 1 && b[j].left < b[i].right - 1 &&
+        b[i].top < b[j].bottom - 1 && b[j].top < b[i].bottom - 1) n++;
+  return n; }"""
+
 
 class AppPage:
     def __init__(self, page: Any, url: str) -> None:

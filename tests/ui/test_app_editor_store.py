@@ -18,7 +18,7 @@ from app.demo_project import demo_schema
 from app.editor.backend import relation_allowed, schema_dict
 from converters.document import Document, Entity, Relation
 from db import Edit
-from tests.ui.pages import AppPage
+from tests.ui.pages import LABEL_OVERLAPS_JS, AppPage
 
 pytestmark = pytest.mark.slow
 
@@ -143,15 +143,7 @@ def test_every_editor_capability_on_the_store(browser, served, project) -> None:
             [t2, t3, t4],
         )
         assert len(set(levels)) == 3
-        overlaps = ap.js(
-            """() => { const b = [...document.querySelectorAll('.sr-label rect')]
-                         .map(r => r.getBoundingClientRect());
-                       let n = 0;
-                       for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++)
-                         if (b[i].left < b[j].right - 1 && b[j].left < b[i].right - 1 &&
-                             b[i].top < b[j].bottom - 1 && b[j].top < b[i].bottom - 1) n++;
-                       return n; }"""
-        )
+        overlaps = ap.js(LABEL_OVERLAPS_JS)
         assert overlaps == 0
         # suggestions look different: dashed band, marked label
         assert "sr-sugg" in ap.label(sa).get_attribute("class")

@@ -17,6 +17,7 @@ import pytest
 from app.editor.backend import MemoryBackend
 from app.editor.demo import CONLL04_SCHEMA
 from app.editor.editor import AnnotationEditor
+from tests.ui.pages import CHAR_BOX_JS
 
 
 def _free_port() -> int:
@@ -98,19 +99,7 @@ class EditorPage:
 
     def char_box(self, offset: int) -> dict[str, float]:
         """Viewport box of one character of the document text."""
-        return self.js(
-            """off => {
-              const segs = [...document.querySelectorAll('.sr-seg')];
-              const seg = segs.find(
-                s => +s.dataset.s <= off && off < +s.dataset.s + s.textContent.length);
-              const r = document.createRange();
-              r.setStart(seg.firstChild, off - seg.dataset.s);
-              r.setEnd(seg.firstChild, off - seg.dataset.s + 1);
-              const b = r.getBoundingClientRect();
-              return {x: b.left, y: b.top, w: b.width, h: b.height};
-            }""",
-            offset,
-        )
+        return self.js(CHAR_BOX_JS, offset)
 
     def drag_select(self, start: int, end: int) -> None:
         """Select characters [start, end) with the mouse."""

@@ -91,7 +91,11 @@ class Served:
 
 
 def serve(
-    tmp: Path, *, auth: list[tuple[str, str]] | None = None, demo_project: bool = True
+    tmp: Path,
+    *,
+    auth: list[tuple[str, str]] | None = None,
+    demo_project: bool = True,
+    max_file_size: str | None = None,
 ) -> Served:
     from app.access import Accounts, launch_kwargs
     from app.demo_project import ensure_demo_project
@@ -102,6 +106,8 @@ def serve(
         ensure_demo_project(st)
     models_dir = tmp / "models"
     config = AppConfig(models_dir=models_dir, default_user="tester", auth=list(auth or []))
+    if max_file_size is not None:
+        config.max_file_size = max_file_size
     app, demo = create_app(st, config)
     port = free_port()
     demo.launch(

@@ -19,6 +19,17 @@ LABEL_OVERLAPS_JS = """() => {
   return n; }"""
 
 
+#: JS giving the viewport box of the document character at an offset (for mouse selections)
+CHAR_BOX_JS = """off => {
+  const seg = [...document.querySelectorAll('.sr-seg')].find(
+    s => +s.dataset.s <= off && off < +s.dataset.s + s.textContent.length);
+  const r = document.createRange();
+  r.setStart(seg.firstChild, off - seg.dataset.s);
+  r.setEnd(seg.firstChild, off - seg.dataset.s + 1);
+  const b = r.getBoundingClientRect();
+  return {x: b.left, y: b.top, w: b.width, h: b.height}; }"""
+
+
 class AppPage:
     def __init__(self, page: Any, url: str) -> None:
         self.page, self.url = page, url
@@ -139,18 +150,7 @@ class AppPage:
         )
 
     def char_box(self, offset: int) -> dict[str, float]:
-        return self.js(
-            """off => {
-              const seg = [...document.querySelectorAll('.sr-seg')].find(
-                s => +s.dataset.s <= off && off < +s.dataset.s + s.textContent.length);
-              const r = document.createRange();
-              r.setStart(seg.firstChild, off - seg.dataset.s);
-              r.setEnd(seg.firstChild, off - seg.dataset.s + 1);
-              const b = r.getBoundingClientRect();
-              return {x: b.left, y: b.top, w: b.width, h: b.height};
-            }""",
-            offset,
-        )
+        return self.js(CHAR_BOX_JS, offset)
 
     def drag_select(self, start: int, end: int) -> None:
         a, b = self.char_box(start), self.char_box(end - 1)

@@ -451,32 +451,16 @@ def test_documents_table_assign_annotator_and_filter(store: Store, tmp_path: Pat
         app.close()
 
 
-def test_uploads_over_the_size_limit_are_refused(store: Store, tmp_path: Path) -> None:
+def test_uploads_over_the_size_limit_are_refused(serve_app, tmp_path: Path) -> None:
     """``--max-upload-mb`` reaches Gradio: a larger upload is refused before it is stored."""
     import httpx
 
-    from app.access import Accounts, launch_kwargs
-    from app.ui import AppConfig, create_app
-    from tests.ui.conftest import free_port
-
-    app, demo = create_app(store, AppConfig(models_dir=tmp_path / "m", max_file_size="2kb"))
-    port = free_port()
-    demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=port,
-        quiet=True,
-        **launch_kwargs(app, Accounts(store, [])),
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/gradio_api/upload"
-        small = httpx.post(url, files={"files": ("a.txt", b"x" * 500)}, timeout=30)
-        assert small.status_code == 200, small.text
-        big = httpx.post(url, files={"files": ("b.txt", b"x" * 50_000)}, timeout=30)
-        assert big.status_code == 413, big.text
-    finally:
-        demo.close()
-        app.close()
+    served = serve_app(tmp_path, demo_project=False, max_file_size="2kb")
+    url = f"{served.url}gradio_api/upload"
+    small = httpx.post(url, files={"files": ("a.txt", b"x" * 500)}, timeout=30)
+    assert small.status_code == 200, small.text
+    big = httpx.post(url, files={"files": ("b.txt", b"x" * 50_000)}, timeout=30)
+    assert big.status_code == 413, big.text
 
 
 @pytest.mark.slow

@@ -48,6 +48,8 @@ def run_variant(
     select_average: str,
     keep_dir: Path | None = None,
     head_lr: float | None = None,
+    lr: float | None = None,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix=f"spanrel_{variant}_")) / "model"
     started = time.perf_counter()
@@ -65,6 +67,8 @@ def run_variant(
             max_steps_per_epoch=max_steps_per_epoch,
             select_average=select_average,
             head_lr=head_lr,
+            **({"lr": lr} if lr is not None else {}),
+            **({"batch_size": batch_size} if batch_size is not None else {}),
         ),
     )
     wall = time.perf_counter() - started
@@ -73,6 +77,10 @@ def run_variant(
     summary = {
         "variant": variant,
         "epochs": epochs,
+        "seed": seed,
+        "lr": lr if lr is not None else TrainConfig.lr,
+        "head_lr": head_lr,
+        "batch_size": batch_size if batch_size is not None else TrainConfig.batch_size,
         "best_epoch": result.best_epoch,
         "threshold": result.threshold,
         "train_s_per_epoch": round(sum(train_s) / len(train_s), 1),

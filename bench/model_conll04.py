@@ -32,6 +32,8 @@ def main() -> None:
     ap.add_argument("--encoder", help="encoder directory (default: the bundled MiniLM)")
     ap.add_argument("--max-steps-per-epoch", type=int)
     ap.add_argument("--head-lr", type=float, help="learning rate of the new layers")
+    ap.add_argument("--lr", type=float, help="learning rate of the encoder (default: design's)")
+    ap.add_argument("--batch-size", type=int, help="training batch size (default: design's)")
     ap.add_argument("--final", action="store_true", help="train on train+dev, no dev selection")
     args = ap.parse_args()
     c = DATA / "conll04"
@@ -50,6 +52,8 @@ def main() -> None:
             max_steps_per_epoch=args.max_steps_per_epoch,
             select_average="micro",
             head_lr=args.head_lr,
+            lr=args.lr,
+            batch_size=args.batch_size,
         )
         for v in args.variants
     ]

@@ -4,6 +4,10 @@ Every variant maps queries ``[B, Q, dq]`` over keys/values ``[B, L, dk]`` with a
 broadcastable to ``[B, Q, L]`` to ``[B, Q, dk]``. All queries of a batch (every span, every
 pair) are scored in one tensor operation. A query whose mask is empty gets a zero vector
 (the design's rule for an empty local context) instead of the NaN a plain softmax would give.
+
+Each variant first passes the query through one linear layer (``query_linear``);
+``forward_projected`` takes a query already so projected. That layer is linear in the query,
+so inference can project each entity once instead of every pair it takes part in.
 """
 
 from __future__ import annotations
@@ -20,6 +24,15 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
     weights = torch.softmax(scores, dim=-1)
     return weights * mask.to(weights.dtype)
+
+
+def has_key(mask: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``[B, Q, 1]``: 1 where a query sees at least one key, else 0 (in ``out``'s dtype).
+
+    An empty mask gives zero weights; multiplying by this keeps such an output exactly zero
+    (no bias leak through an output projection).
+    """
+    return mask.any(-1, keepdim=True).expand(*out.shape[:2], 1).to(out.dtype)
 
 
 class MultiHeadAttention(nn.Module):
@@ -52,11 +65,18 @@ class MultiHeadAttention(nn.Module):
             ctx = masked_softmax(scores, mask) @ v
         return ctx.transpose(1, 2).reshape(b, nq, d)
 
+    @property
+    def query_linear(self) -> nn.Linear:
+        return self.q
+
+    def forward_projected(
+        self, q: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        ctx = self.attend(q, keys, mask)
+        return self.out(ctx) * has_key(mask, ctx)
+
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        ctx = self.attend(self.q(query), keys, mask)
-        # an empty mask gives zero weights; keep its output exactly zero too (no bias leak)
-        has_key = mask.any(-1, keepdim=True).expand(*ctx.shape[:2], 1).to(ctx.dtype)
-        return self.out(ctx) * has_key
+        return self.forward_projected(self.q(query), keys, mask)
 
 
 class AdditiveAttention(nn.Module):
@@ -68,8 +88,17 @@ class AdditiveAttention(nn.Module):
         self.w2 = nn.Linear(k_dim, hidden)
         self.v = nn.Linear(hidden, 1, bias=False)
 
+    @property
+    def query_linear(self) -> nn.Linear:
+        return self.w1
+
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        hidden = torch.tanh(self.w1(query).unsqueeze(2) + self.w2(keys).unsqueeze(1))
+        return self.forward_projected(self.w1(query), keys, mask)
+
+    def forward_projected(
+        self, q: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        hidden = torch.tanh(q.unsqueeze(2) + self.w2(keys).unsqueeze(1))
         scores = self.v(hidden).squeeze(-1)  # [B, Q, L]
         return masked_softmax(scores, mask) @ keys
 
@@ -84,9 +113,18 @@ class DotAttention(nn.Module):
         self.w = nn.Parameter(torch.ones(k_dim))
         self.scale = 1.0 / math.sqrt(k_dim)
 
+    @property
+    def query_linear(self) -> nn.Linear:
+        return self.q
+
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.forward_projected(self.q(query), keys, mask)
+
+    def forward_projected(
+        self, q: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
         # w^T (q * k) = (q * w) . k, so no [B, Q, L, d] tensor is ever built
-        scores = (self.q(query) * self.w) @ self.k(keys).transpose(-1, -2) * self.scale
+        scores = (q * self.w) @ self.k(keys).transpose(-1, -2) * self.scale
         return masked_softmax(scores, mask) @ keys
 
 
@@ -98,8 +136,17 @@ class GeneralAttention(nn.Module):
         self.w = nn.Linear(q_dim, k_dim, bias=False)
         self.scale = 1.0 / math.sqrt(k_dim)
 
+    @property
+    def query_linear(self) -> nn.Linear:
+        return self.w
+
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        scores = self.w(query) @ keys.transpose(-1, -2) * self.scale
+        return self.forward_projected(self.w(query), keys, mask)
+
+    def forward_projected(
+        self, q: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        scores = q @ keys.transpose(-1, -2) * self.scale
         return masked_softmax(scores, mask) @ keys
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .attention import MultiHeadAttention, make_attention, masked_softmax
+from .attention import MultiHeadAttention, has_key, make_attention, masked_softmax
 from .config import ModelConfig
 from .sampling import Batch
 
@@ -69,19 +69,40 @@ def _pair_groups(counts: list[int], budget: int) -> list[list[int]]:
     """Units with pairs, grouped by similar pair count so that padding stays small.
 
     Padding every unit to the batch's largest pair count would score mostly padding when one
-    sentence has many entities; sorted groups of at most ``budget`` padded pairs avoid that.
+    sentence has many entities; sorted groups of at most ``budget`` padded pairs, whose largest
+    count is at most twice their smallest, avoid that (each unit is still in one group only,
+    so its keys are projected once).
     """
     order = sorted((i for i, c in enumerate(counts) if c), key=lambda i: counts[i])
     groups: list[list[int]] = []
     current: list[int] = []
     for i in order:
-        if current and (len(current) + 1) * counts[i] > budget:
+        too_many = (len(current) + 1) * counts[i] > budget
+        if current and (too_many or counts[i] > 2 * counts[current[0]]):
             groups.append(current)
             current = []
         current.append(i)
     if current:
         groups.append(current)
     return groups
+
+
+def _between_bounds(
+    span_start: torch.Tensor, span_end: torch.Tensor, pairs: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``[B, P]`` bounds (exclusive) of the sub-words strictly between the spans of each pair."""
+    first, second = pairs[..., 0], pairs[..., 1]
+    lo = torch.minimum(torch.gather(span_end, 1, first), torch.gather(span_end, 1, second))
+    hi = torch.maximum(torch.gather(span_start, 1, first), torch.gather(span_start, 1, second))
+    return lo, hi
+
+
+def _between_mask(
+    x: torch.Tensor, context_mask: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor
+) -> torch.Tensor:
+    """``[B, P, L]`` local context: empty for adjacent or overlapping spans."""
+    pos = torch.arange(x.shape[1], device=x.device)
+    return (pos > lo.unsqueeze(-1)) & (pos < hi.unsqueeze(-1)) & context_mask.unsqueeze(1)
 
 
 @dataclass
@@ -238,20 +259,12 @@ class SpanRelModel(nn.Module):
         b, p = pairs.shape[:2]
         first, second = pairs[..., 0], pairs[..., 1]
         h_r = torch.cat([batched_gather(reduced, first), batched_gather(reduced, second)], dim=-1)
-        s1 = torch.gather(span_start, 1, first)
-        e1 = torch.gather(span_end, 1, first)
-        s2 = torch.gather(span_start, 1, second)
-        e2 = torch.gather(span_end, 1, second)
-        lo = torch.minimum(e1, e2).unsqueeze(-1)
-        hi = torch.maximum(s1, s2).unsqueeze(-1)
+        lo, hi = _between_bounds(span_start, span_end, pairs)
         if self.config.local_attention:
-            # sub-words strictly between the two spans; empty for adjacent or overlapping spans
-            pos = torch.arange(x.shape[1], device=x.device)
-            between = (pos > lo) & (pos < hi) & context_mask.unsqueeze(1)  # [B, P, L]
-            local = self.local_context(h_r, x, between)
+            local = self.local_context(h_r, x, _between_mask(x, context_mask, lo, hi))
         else:
             # ablation: max-pool over the sub-words strictly between (never [CLS]/[SEP]/pad)
-            local = range_max(x, lo.squeeze(-1) + 1, hi.squeeze(-1) - 1)
+            local = range_max(x, lo + 1, hi - 1)
         if self.config.sentence_attention:
             sentence = self.rel_context(h_r, x, context_mask.unsqueeze(1))
         else:
@@ -305,23 +318,130 @@ class SpanRelModel(nn.Module):
         rel_probs = torch.zeros(b, n_pairs, n_rel, device=x.device)
         if n_rel and pair_mask.any():
             # R_s and FFNN(R_s) only for the spans that are entities
-            reduced = x.new_zeros(b, entity_mask.shape[1], self.config.reduce)
             bi, si = entity_mask.nonzero(as_tuple=True)
-            r_s = span_rows(bi, si)
-            reduced[bi, si] = self.reduce(r_s).to(reduced.dtype)
+            reduced = self.reduce(span_rows(bi, si))
+            fold = self.relation_fold(reduced)
+            rows = torch.zeros_like(batch.span_start)
+            rows[bi, si] = torch.arange(len(bi), device=x.device)
             budget = self.config.max_pairs_per_chunk
             for group in _pair_groups([len(pl) for pl in pair_lists], budget):
                 idx = torch.tensor(group, device=x.device)
                 width = max(len(pair_lists[i]) for i in group)
                 chunk = max(1, budget // len(group))
                 for c in range(0, width, chunk):
-                    logits = self.relation_logits(
+                    logits = self.relation_inference(
                         x[idx],
                         batch.context_mask[idx],
-                        reduced[idx],
+                        fold,
+                        rows[idx],
                         batch.span_start[idx],
                         batch.span_end[idx],
                         pairs[idx, c : min(c + chunk, width)],
                     )
                     rel_probs[idx, c : min(c + chunk, width)] = torch.sigmoid(logits.float())
         return ModelOutput(span_probs, entity_mask, pairs, pair_mask, rel_probs)
+
+    def relation_fold(self, reduced: torch.Tensor) -> RelationFold:
+        """What :meth:`relation_inference` needs, computed once per batch of units.
+
+        ``H_r = [FFNN(R_s1); FFNN(R_s2)]`` enters the relation classifier's first layer and the
+        query projection of each relation attention only linearly, so ``W H_r = W_1 FFNN(R_s1)
+        + W_2 FFNN(R_s2)``: projected once per entity (rows of ``reduced``) and summed per pair,
+        instead of three projections of a twice as wide vector for every pair. With multihead
+        attention, its output projection and the first layer of ``FFNN_F`` / ``FFNN_T`` are two
+        linear maps in a row, so they are multiplied into one here.
+        """
+        cfg = self.config
+        r = cfg.reduce
+        weights = [self.rel_classifier[0].weight[:, : 2 * r]]
+        attentions = []
+        if cfg.local_attention:
+            attentions.append((self.local_context, self.ffnn_local))
+        if cfg.sentence_attention:
+            attentions.append((self.rel_context, self.ffnn_sentence))
+        weights += [att.query_linear.weight for att, _ in attentions]
+        w = torch.cat(weights)  # [D, 2r]
+        folded: list[tuple[torch.Tensor, torch.Tensor] | None] = []
+        for att, ffnn in attentions:
+            if isinstance(att, MultiHeadAttention):
+                first = ffnn[0]
+                folded.append((first.weight @ att.out.weight, first.weight @ att.out.bias))
+            else:
+                folded.append(None)
+        return RelationFold(
+            first=reduced @ w[:, :r].T,
+            second=reduced @ w[:, r:].T,
+            sizes=[len(part) for part in weights],
+            folded=folded,
+        )
+
+    def relation_inference(
+        self,
+        x: torch.Tensor,
+        context_mask: torch.Tensor,
+        fold: RelationFold,
+        rows: torch.Tensor,
+        span_start: torch.Tensor,
+        span_end: torch.Tensor,
+        pairs: torch.Tensor,
+    ) -> torch.Tensor:
+        """Relation logits ``[B, P, R]``, equal in value to :meth:`relation_logits` (inference).
+
+        ``fold`` holds one row per entity (see :meth:`relation_fold`) and ``rows [B, S]`` maps
+        each span slot to its entity's row. The ``[CLS]`` ablation runs ``FFNN_T`` once per unit.
+        """
+        cfg = self.config
+        b, p = pairs.shape[:2]
+        ids = torch.gather(rows, 1, pairs.flatten(1)).view_as(pairs)
+        h = fold.first[ids[..., 0]] + fold.second[ids[..., 1]]
+        classifier = self.rel_classifier[0]
+        parts = list(h.split(fold.sizes, dim=-1))
+        folded = list(fold.folded)
+        hidden = parts.pop(0) + classifier.bias
+        lo, hi = _between_bounds(span_start, span_end, pairs)
+        if cfg.local_attention:
+            between = _between_mask(x, context_mask, lo, hi)
+            local = _attend_into(
+                self.local_context, self.ffnn_local, folded.pop(0), parts.pop(0), x, between
+            )
+        else:
+            local = self.ffnn_local(range_max(x, lo + 1, hi - 1))
+        if cfg.sentence_attention:
+            mask = context_mask.unsqueeze(1)
+            sentence = _attend_into(
+                self.rel_context, self.ffnn_sentence, folded.pop(0), parts.pop(0), x, mask
+            )
+        else:
+            sentence = self.ffnn_sentence(x[:, :1]).expand(b, p, -1)
+        c = cfg.context
+        w_rest = classifier.weight[:, 2 * cfg.reduce :]
+        hidden = hidden + local @ w_rest[:, :c].T + sentence @ w_rest[:, c:].T
+        return self.rel_classifier[1:](hidden)
+
+
+@dataclass
+class RelationFold:
+    """Per-entity projections and folded weights for :meth:`SpanRelModel.relation_inference`."""
+
+    first: torch.Tensor  # [E, D]: what an entity adds as the pair's first argument
+    second: torch.Tensor  # [E, D]: ... as its second argument
+    sizes: list[int]  # D split: classifier's hidden layer, then each relation attention's query
+    folded: list[tuple[torch.Tensor, torch.Tensor] | None]  # FFNN[0] o attention output, or None
+
+
+def _attend_into(
+    att: nn.Module,
+    ffnn: nn.Sequential,
+    folded: tuple[torch.Tensor, torch.Tensor] | None,
+    q_terms: torch.Tensor,
+    x: torch.Tensor,
+    mask: torch.Tensor,
+) -> torch.Tensor:
+    """``ffnn(att(H_r, x, mask))`` from the per-pair query terms (query bias not yet added)."""
+    bias = att.query_linear.bias
+    q = q_terms + bias if bias is not None else q_terms
+    if folded is None:
+        return ffnn(att.forward_projected(q, x, mask))
+    ctx = att.attend(q, x, mask)
+    hidden = torch.nn.functional.linear(ctx, *folded) * has_key(mask, ctx) + ffnn[0].bias
+    return ffnn[1:](hidden)

@@ -212,7 +212,7 @@ def test_variant_forward_backward(tiny_encoder_dir: Path, variant: str, ablation
 
 
 @pytest.mark.parametrize("variant", ["multihead", "dot"])
-@pytest.mark.parametrize("ablation", [{}, {"span_attention": False}])
+@pytest.mark.parametrize("ablation", ABLATIONS, ids=lambda a: "+".join(a) or "full")
 def test_fast_span_classifier_equals_concat_path(
     tiny_encoder_dir: Path, ablation: dict, variant: str
 ) -> None:
@@ -227,6 +227,23 @@ def test_fast_span_classifier_equals_concat_path(
         assert torch.allclose(slow, model.span_classifier[1:](hidden), atol=1e-5)
         bi, si = batch.span_mask.nonzero(as_tuple=True)
         assert torch.allclose(rows(bi, si), r_s[bi, si], atol=1e-5)
+        # the folded relation path equals relation_logits on every pair of some real spans
+        reduced = model.reduce(r_s)
+        coin = torch.rand(batch.span_mask.shape, generator=torch.Generator().manual_seed(0))
+        keep = batch.span_mask & (coin < 0.5)
+        kb, ks = keep.nonzero(as_tuple=True)
+        fold = model.relation_fold(reduced[kb, ks])
+        rows = torch.zeros_like(batch.span_start)
+        rows[kb, ks] = torch.arange(len(kb))
+        n = int(keep.sum(1).min())
+        assert n >= 2
+        pairs = torch.stack(
+            [torch.cartesian_prod(*[keep[i].nonzero().flatten()[:n]] * 2) for i in range(len(keep))]
+        )
+        args = (batch.span_start, batch.span_end, pairs)
+        slow = model.relation_logits(x, batch.context_mask, reduced, *args)
+        fast = model.relation_inference(x, batch.context_mask, fold, rows, *args)
+        assert torch.allclose(slow, fast, atol=1e-5)
         # and the relation path of predict() matches reducing the full R_s
         out = model.predict(batch)
         if out.pair_mask.any():

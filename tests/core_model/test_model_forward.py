@@ -270,3 +270,18 @@ def test_range_max_matches_brute_force() -> None:
             assert torch.equal(out[b, q], want)
     out.sum().backward()
     assert torch.isfinite(x.grad).all()
+
+
+def test_pair_groups_cover_each_unit_once_with_little_padding() -> None:
+    from core_model.models import _pair_groups
+
+    rng = random.Random(3)
+    for _ in range(200):
+        counts = [rng.choice([0, 0, 2, 6, 12, 20, 56, 132, 380, 1200]) for _ in range(16)]
+        groups = _pair_groups(counts, 1000)
+        flat = [i for g in groups for i in g]
+        assert sorted(flat) == [i for i, c in enumerate(counts) if c]  # each unit once
+        for g in groups:
+            sizes = [counts[i] for i in g]
+            assert len(g) == 1 or len(g) * max(sizes) <= 1000  # padded pairs within budget
+            assert max(sizes) <= 2 * min(sizes)  # padding at most half of a group's slots

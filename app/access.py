@@ -6,6 +6,14 @@ with ``--auth`` takes precedence over a database account of the same name. Gradi
 ``Accounts.check`` for each sign-in; it is a coroutine that runs the deliberately slow hash in a
 worker thread, so a burst of sign-in attempts does not stall the server's event loop.
 
+Guessing: every sign-in attempt counts against its account name until it succeeds. After
+``MAX_FAILURES`` failures in a row (within ``FAILURE_WINDOW_S``) the name is locked: further
+attempts are refused without checking the password, for ``LOCK_S`` seconds, doubling with each
+further failure up to ``MAX_LOCK_S``. Counting before the (slow) check means a burst of parallel
+guesses gets ``MAX_FAILURES`` tries, not one per request. A lock costs the real user at most
+``MAX_LOCK_S`` of waiting; the name and lock are logged. Gradio's ``auth=`` callable is not
+given the client's address, so the lock is per name, not per client.
+
 Cross-origin requests: Gradio 6.31's ``CustomCORSMiddleware`` echoes *any* ``Origin`` back in
 ``Access-Control-Allow-Origin`` together with ``Access-Control-Allow-Credentials: true`` whenever
 the request's ``Host`` is not a loopback name (that is, on every real deployment), and it adds
@@ -28,8 +36,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,11 +51,81 @@ AUTH_MESSAGE = "spanrel: sign in to annotate"
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
+MAX_FAILURES = 5
+FAILURE_WINDOW_S = 900.0
+LOCK_S = 30.0
+MAX_LOCK_S = 900.0
+_MAX_TRACKED = 10_000  # names with recent failures kept; older entries are dropped first
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
+    locked_until: float = 0.0
+
+
+class SignInThrottle:
+    """Failed sign-ins per account name, and the lock that follows too many of them."""
+
+    def __init__(
+        self,
+        max_failures: int = MAX_FAILURES,
+        lock_s: float = LOCK_S,
+        max_lock_s: float = MAX_LOCK_S,
+        window_s: float = FAILURE_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures, self.lock_s, self.max_lock_s = max_failures, lock_s, max_lock_s
+        self.window_s, self.clock = window_s, clock
+        self._names: dict[str, _Failures] = {}
+
+    def locked_for(self, name: str) -> float:
+        """Seconds until ``name`` may try again (0 when it may now)."""
+        entry = self._names.get(name)
+        return max(0.0, entry.locked_until - self.clock()) if entry else 0.0
+
+    def attempt(self, name: str) -> None:
+        """Count an attempt as failed until :meth:`succeeded` says otherwise."""
+        now = self.clock()
+        entry = self._names.get(name)
+        if entry is None or now - entry.last > self.window_s:
+            if len(self._names) >= _MAX_TRACKED:
+                self._forget_oldest()
+            entry = self._names[name] = _Failures()
+        entry.count += 1
+        entry.last = now
+        if entry.count >= self.max_failures:
+            lock = min(self.lock_s * 2 ** (entry.count - self.max_failures), self.max_lock_s)
+            entry.locked_until = now + lock
+            log.warning(
+                "sign-in for %r locked for %.0f s after %d failed attempts",
+                name[: passwords.MAX_NAME],
+                lock,
+                entry.count,
+            )
+
+    def succeeded(self, name: str) -> None:
+        self._names.pop(name, None)
+
+    def _forget_oldest(self) -> None:
+        for name, _ in sorted(self._names.items(), key=lambda kv: kv[1].last)[
+            : len(self._names) // 2
+        ]:
+            del self._names[name]
+
+
 class Accounts:
     """The accounts that may sign in: the database's plus those given on the command line."""
 
-    def __init__(self, store: Store | None, cli: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        store: Store | None,
+        cli: Iterable[tuple[str, str]] = (),
+        throttle: SignInThrottle | None = None,
+    ) -> None:
         self.store = store
+        self.throttle = throttle or SignInThrottle()
         self._cli: dict[str, str] = {}
         for name, password in cli:
             passwords.check_user_name(name)
@@ -70,8 +150,19 @@ class Accounts:
 
     async def check(self, username: str, password: str) -> bool:
         """Gradio's ``auth=`` callable (a coroutine: the hash runs off the event loop)."""
+        wait = self.throttle.locked_for(username)
+        if wait > 0:
+            log.warning(
+                "refused sign-in for %r: locked for %.0f s more",
+                username[: passwords.MAX_NAME],
+                wait,
+            )
+            return False
+        self.throttle.attempt(username)
         ok = await asyncio.to_thread(self.verify, username, password)
-        if not ok:
+        if ok:
+            self.throttle.succeeded(username)
+        else:
             log.warning("failed sign-in for user %r", username[: passwords.MAX_NAME])
         return ok
 

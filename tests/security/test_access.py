@@ -1,6 +1,6 @@
-"""Access to the running app: sign-in against the database's hashed accounts, edits recorded
-under the signed-in user, no cross-origin access, and launch.py's refusal to serve an open app
-on a non-loopback address.
+"""Access to the running app: sign-in against the database's hashed accounts, a lock after
+repeated failed sign-ins, edits recorded under the signed-in user, no cross-origin access, and
+launch.py's refusal to serve an open app on a non-loopback address.
 
 The app runs in-process with exactly the launch arguments launch.py uses
 (``app.access.launch_kwargs``); requests go over real HTTP with httpx (no browser).
@@ -107,6 +107,74 @@ def test_sign_in_checks_the_hashes(running: Running) -> None:
         ok = _login(client, running.url, *ANN)
         assert ok.status_code == 200 and ok.json() == {"success": True}
         assert client.get(f"{running.url}/config").status_code == 200
+
+
+def test_repeated_failures_lock_the_name_not_the_others(running: Running) -> None:
+    from app.access import MAX_FAILURES
+
+    carol = ("carol", "Carol-pw-5521-unique")
+    running.store.add_user(*carol)
+    with httpx.Client() as client:
+        for _ in range(MAX_FAILURES):
+            assert _login(client, running.url, "carol", "guess-" + carol[1]).status_code == 400
+        # locked: even the right password is refused now, without a hint
+        assert _login(client, running.url, *carol).status_code == 400
+        assert client.get(f"{running.url}/config").status_code == 401
+        assert _login(client, running.url, *BOB).status_code == 200  # other names unaffected
+
+
+def test_throttle_locks_doubles_and_forgets() -> None:
+    import asyncio
+
+    from app.access import Accounts, SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(max_failures=3, lock_s=30, max_lock_s=100, clock=lambda: now[0])
+    accounts = Accounts(None, [ANN], throttle=throttle)
+
+    def sign_in(password: str) -> bool:
+        return asyncio.run(accounts.check("ann", password))
+
+    assert not sign_in("wrong") and not sign_in("wrong")
+    assert sign_in(ANN[1])  # a success clears the count
+    for _ in range(3):
+        assert not sign_in("wrong")
+    assert throttle.locked_for("ann") == 30
+    assert not sign_in(ANN[1])  # refused while locked
+    now[0] += 31
+    assert not sign_in("wrong")  # the next failure locks twice as long
+    assert throttle.locked_for("ann") == 60
+    now[0] += 61
+    assert not sign_in("wrong")
+    assert throttle.locked_for("ann") == 100  # capped
+    now[0] += 101
+    assert sign_in(ANN[1]) and throttle.locked_for("ann") == 0
+    # failures older than the window are forgotten
+    assert not sign_in("wrong") and not sign_in("wrong")
+    now[0] += throttle.window_s + 1
+    assert not sign_in("wrong") and throttle.locked_for("ann") == 0
+
+
+def test_parallel_guesses_get_only_the_allowed_tries() -> None:
+    import asyncio
+
+    from app.access import Accounts, SignInThrottle
+
+    accounts = Accounts(None, [ANN], throttle=SignInThrottle(max_failures=5))
+    checked = []
+    verify = accounts.verify
+
+    def counting_verify(name: str, password: str) -> bool:
+        checked.append(password)
+        return verify(name, password)
+
+    accounts.verify = counting_verify  # type: ignore[method-assign]
+
+    async def burst() -> list[bool]:
+        return await asyncio.gather(*(accounts.check("ann", f"guess {i}") for i in range(40)))
+
+    assert not any(asyncio.run(burst()))
+    assert len(checked) == 5  # the other 35 were refused before any hash was computed
 
 
 def test_an_edit_is_recorded_under_the_signed_in_user(running: Running) -> None:

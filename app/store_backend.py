@@ -44,7 +44,26 @@ STATUS_TO_PAGE = {
 STATUS_FROM_PAGE = {v: k for k, v in STATUS_TO_PAGE.items()}
 CACHE_SIZE = 256
 #: rows an edit may change that the page does not draw (BRAT extras kept by the store)
-_UNSHOWN_TABLES = {"event", "attribute", "normalization", "note", "coref_group"}
+_UNSHOWN_TABLES = {"event", "coref_group"}
+# what the page shows of each annotation besides its type and extent (read-only there)
+_EXTRA_KEYS = ("attributes", "norms", "notes")
+
+
+def _extras_by_target(view: DocumentView) -> dict[str, dict[str, list[Any]]]:
+    """Attributes, normalizations and notes of each annotation, keyed by its BRAT id.
+
+    Only annotations that have any get the keys, so the page document stays small.
+    """
+    out: dict[str, dict[str, list[Any]]] = {}
+    for a in view.attributes:
+        item = {"name": a.type} if a.value is None else {"name": a.type, "value": a.value}
+        out.setdefault(a.target, {}).setdefault("attributes", []).append(item)
+    for n in view.normalizations:
+        item = {"ref": f"{n.ref_db}:{n.ref_id}", "text": n.text}
+        out.setdefault(n.target, {}).setdefault("norms", []).append(item)
+    for n in view.notes:
+        out.setdefault(n.target, {}).setdefault("notes", []).append(n.text)
+    return out
 
 
 def parse_doc_id(doc_id: Any) -> int:
@@ -116,6 +135,7 @@ class StoreBackend:
 
     def to_page(self, view: DocumentView) -> dict[str, Any]:
         """The editor's document dict (module docstring of ``app.editor.backend``)."""
+        extras = _extras_by_target(view)
         entities = [
             {
                 "id": f"e{e.id}",
@@ -124,6 +144,7 @@ class StoreBackend:
                 "source": e.source,
                 "review": e.review,
                 "confidence": e.confidence,
+                **extras.get(e.ann_id, {}),
             }
             for e in view.entities
         ]
@@ -136,6 +157,7 @@ class StoreBackend:
                 "source": r.source,
                 "review": r.review,
                 "confidence": r.confidence,
+                **extras.get(r.ann_id, {}),
             }
             # a BRAT relation may point at an event; the editor draws entity-to-entity arcs only
             for r in view.relations
@@ -264,6 +286,7 @@ class StoreBackend:
                 if row is None:
                     ents.pop(key, None)
                 else:
+                    kept = {k: v for k, v in ents.get(key, {}).items() if k in _EXTRA_KEYS}
                     ents[key] = {
                         "id": key,
                         "type": row["type"],
@@ -271,12 +294,14 @@ class StoreBackend:
                         "source": row["source"],
                         "review": row["review"],
                         "confidence": row["confidence"],
+                        **kept,
                     }
             elif table == "relation":
                 key = f"r{change['id']}"
                 if row is None or row["arg1_id"] is None or row["arg2_id"] is None:
                     rels.pop(key, None)
                 else:
+                    kept = {k: v for k, v in rels.get(key, {}).items() if k in _EXTRA_KEYS}
                     rels[key] = {
                         "id": key,
                         "type": row["type"],
@@ -285,8 +310,9 @@ class StoreBackend:
                         "source": row["source"],
                         "review": row["review"],
                         "confidence": row["confidence"],
+                        **kept,
                     }
-            elif table not in _UNSHOWN_TABLES:
+            elif table not in _UNSHOWN_TABLES:  # attributes, notes... too: reload
                 return None
         after = {
             **before,

@@ -15,6 +15,10 @@ Document dict returned by ``load``::
                 "relation_types": [{"name", "arg1_types", "arg2_types", "color"}]},
      "prev_id", "next_id"}
 
+An entity or relation may also carry, read-only in the page (imported from BRAT, kept on
+export): ``"attributes": [{"name", "value"?}]`` (no value: a binary flag), ``"norms": [{"ref":
+"db:id", "text"}]`` and ``"notes": [str]``; the keys are absent when there are none.
+
 Acknowledgement returned by ``apply``::
 
     {"ok": True, "seq": n, "version": v, "changes": {...}, "message": "..."}   # or "doc": {...}

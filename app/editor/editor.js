@@ -69,6 +69,30 @@
   function fmtConf(c) { return typeof c === "number" ? c.toFixed(2) : ""; }
   function isLive(a) { return S.showRejected || a.review !== "rejected"; }
   function isSuggestion(a) { return a.review === "suggested"; }
+  // attributes, normalizations and notes (imported, read-only here): one line each
+  function fmtAttr(at) { return at.value != null ? at.name + " = " + at.value : at.name; }
+  function fmtNorm(n) { return n.ref + (n.text ? " (" + n.text + ")" : ""); }
+  function extraLines(a) {
+    return [...(a.attributes || []).map(fmtAttr), ...(a.norms || []).map(fmtNorm),
+      ...(a.notes || []).map((n) => "\u201C" + n + "\u201D")];
+  }
+  function marked(a, label) { return extraLines(a).length ? label + " *" : label; }
+  function extraTip(a) { const l = extraLines(a); return l.length ? "\n" + l.join("\n") : ""; }
+  function extraSection(a) {
+    const box = h("div", "sr-extras");
+    box.setAttribute("data-testid", "sr-extras");
+    const groups = [
+      ["Attributes", (a.attributes || []).map(fmtAttr)],
+      ["Normalizations", (a.norms || []).map(fmtNorm)],
+      ["Notes", a.notes || []],
+    ];
+    for (const [title, items] of groups) {
+      if (!items.length) continue;
+      box.appendChild(h("div", "sr-poplabel", title));
+      for (const it of items) box.appendChild(h("div", "sr-extra", it));
+    }
+    return box;
+  }
   function entText(e) {
     const t = S.doc.text;
     const str = e.fragments.map((f) => t.slice(f[0], f[1])).join(" \u2026 ");
@@ -468,7 +492,7 @@
         const piece = { f: f, ent: f.ent, x0: x0, x1: Math.max(x1, x0 + 2), len: pe - ps, level: 0 };
         r.pieces.push(piece);
         if (f.first && !entAnchor.has(f.ent.id)) {
-          const label = isSuggestion(f.ent) && f.ent.confidence != null ? f.ent.type + " " + fmtConf(f.ent.confidence) : f.ent.type;
+          const label = marked(f.ent, isSuggestion(f.ent) && f.ent.confidence != null ? f.ent.type + " " + fmtConf(f.ent.confidence) : f.ent.type);
           const w = measure(labelFont, label) + 2 * LABEL_PAD;
           const c = (piece.x0 + piece.x1) / 2;
           let lx = Math.max(0, Math.min(c - w / 2, maxW + 12 - w));
@@ -500,7 +524,7 @@
     }
     for (const [ea, eb] of ends) {
       const rel = ea.rel;
-      const label = isSuggestion(rel) && rel.confidence != null ? rel.type + " " + fmtConf(rel.confidence) : rel.type;
+      const label = marked(rel, isSuggestion(rel) && rel.confidence != null ? rel.type + " " + fmtConf(rel.confidence) : rel.type);
       const lw = measure(arcFont, label) + 2 * ARC_LABEL_PAD;
       const [L, R] = ea.lab.row < eb.lab.row || (ea.lab.row === eb.lab.row && ea.x <= eb.x) ? [ea, eb] : [eb, ea];
       if (L.lab.row === R.lab.row) {
@@ -579,7 +603,7 @@
         const tx = s("text", { x: (l.x + l.w / 2).toFixed(1), y: (y + LABEL_H / 2).toFixed(1) });
         tx.textContent = l.text;
         const tip = s("title");
-        tip.textContent = e.id + " " + e.type + (e.confidence != null ? " (" + fmtConf(e.confidence) + ", " + (e.review || e.source) + ")" : "") + ": " + entText(e);
+        tip.textContent = e.id + " " + e.type + (e.confidence != null ? " (" + fmtConf(e.confidence) + ", " + (e.review || e.source) + ")" : "") + ": " + entText(e) + extraTip(e);
         g.append(rect, tx, tip);
         svg.appendChild(g);
         reg(S.byEid, e.id, g);
@@ -655,7 +679,7 @@
     const tip = s("title");
     const e1 = S.ents.get(rel.arg1), e2 = S.ents.get(rel.arg2);
     tip.textContent = rel.id + " " + rel.type + ": " + (e1 ? entText(e1) : rel.arg1) + " \u2192 " + (e2 ? entText(e2) : rel.arg2) +
-      (rel.confidence != null ? " (" + fmtConf(rel.confidence) + ", " + (rel.review || rel.source) + ")" : "");
+      (rel.confidence != null ? " (" + fmtConf(rel.confidence) + ", " + (rel.review || rel.source) + ")" : "") + extraTip(rel);
     lg.append(bg, tx, tip);
     g.appendChild(lg);
     svg.appendChild(g);
@@ -748,6 +772,7 @@
     );
     pop.appendChild(rs);
     pop.appendChild(fragmentSection(e));
+    if (extraLines(e).length) pop.appendChild(extraSection(e));
     const last = h("div", "sr-poprow");
     last.append(button("Delete", "sr-delete", "Delete this entity and its relations (Delete)", () => send("delete_entity", { entity_id: e.id }), "sr-danger"));
     last.appendChild(h("span", "sr-hint", "click another entity to link it"));
@@ -775,6 +800,7 @@
     const allowed = e1 && e2 ? allowedRelations(e1.type, e2.type) : [];
     pop.appendChild(h("div", "sr-poplabel", "Type"));
     pop.appendChild(typeButtons(allowed, r.type, (t) => t !== r.type && send("change_relation", { relation_id: r.id, type: t }), "sr-rel-type-"));
+    if (extraLines(r).length) pop.appendChild(extraSection(r));
     const last = h("div", "sr-poprow");
     last.append(button("Delete", "sr-delete", "Delete this relation (Delete)", () => send("delete_relation", { relation_id: r.id }), "sr-danger"));
     pop.appendChild(last);

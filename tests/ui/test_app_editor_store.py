@@ -16,7 +16,7 @@ import pytest
 
 from app.demo_project import demo_schema
 from app.editor.backend import relation_allowed, schema_dict
-from converters.document import Document, Entity, Relation
+from converters.document import Attribute, Document, Entity, Normalization, Note, Relation
 from db import Edit
 from tests.ui.pages import LABEL_OVERLAPS_JS, AppPage
 
@@ -309,6 +309,81 @@ def test_assign_an_annotator_and_filter_by_it(browser, served) -> None:
             timeout=15_000,
         )
         assert page.locator("#sr-docs b, #sr-assign-msg b").count() == 0
+        assert not ap.errors and not ap.dialogs
+    finally:
+        page.close()
+
+
+def test_attributes_notes_and_normalizations_are_shown(browser, served) -> None:
+    """Imported BRAT extras: a marker on the label, lines in the tooltip and the popup, kept
+    through an edit of their entity, and gone with it when it is deleted."""
+    store = served.store
+    name = "Extras shown"
+    store.create_project(name, demo_schema())
+    doc = Document(
+        "x1",
+        TEXT,
+        entities=[
+            Entity("T1", "Peop", [span("John Wilkes Booth")]),
+            Entity("T2", "Peop", [span("Abraham Lincoln")]),
+            Entity("T3", "Loc", [span("Washington")]),
+        ],
+        relations=[Relation("R1", "Kill", "T1", "T2")],
+        attributes=[
+            Attribute("A1", "Negation", "T1"),
+            Attribute("A2", "Certainty", "T2", "<b>high</b>"),
+        ],
+        normalizations=[Normalization("N1", "Reference", "T2", "Wikidata", "Q91", "Lincoln")],
+        notes=[
+            Note("#1", "AnnotatorNotes", "T1", "check <i>alias</i>"),
+            Note("#2", "AnnotatorNotes", "R1", "1865"),
+            Note("#3", "AnnotatorNotes", "T3", "the city"),
+        ],
+    )
+    store.import_documents(name, [doc])
+    doc_id = store.find_document(name, "x1")
+    view = store.load_document(doc_id)
+    ids = {e.ann_id: f"e{e.id}" for e in view.entities}
+    t1, t2, t3 = ids["T1"], ids["T2"], ids["T3"]
+    r1 = f"r{view.relations[0].id}"
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    ap = StorePage(page, served.url)
+    try:
+        ap.goto()
+        ap.choose_project(name)
+        ap.open_doc("x1")
+        ents, rels = ap.shown()
+        assert (ents[t1], ents[t2], ents[t3]) == ("Peop *", "Peop *", "Loc *")
+        assert rels[r1] == "Kill *"
+        tip = ap.js(
+            "i => document.querySelector(`.sr-label[data-eid='${i}'] title`).textContent", t2
+        )
+        assert "Certainty = <b>high</b>" in tip and "Wikidata:Q91 (Lincoln)" in tip
+        ap.label(t1).click()
+        extras = page.locator(".sr-pop [data-testid=sr-extras]")
+        assert [c.text_content() for c in extras.locator("div").all()] == [
+            "Attributes",
+            "Negation",
+            "Notes",
+            "check <i>alias</i>",
+        ]
+        assert page.locator(".sr-pop b, .sr-pop i, .sr-label b").count() == 0  # text, not markup
+        # retype T3: the marker and its lines stay (the page patches its copy of the document)
+        page.keyboard.press("Escape")
+        ap.label(t3).click()
+        page.keyboard.press("o")
+        ap.settle()
+        assert ap.label_text(t3) == "Org *"
+        assert "the city" in extras.inner_text()  # the popup, rebuilt for the retyped entity
+        assert len(store.load_document(doc_id).notes) == 3
+        # delete T2: its relation, attributes and normalization go with it
+        page.keyboard.press("Escape")
+        ap.label(t2).click()
+        page.keyboard.press("Delete")
+        ap.settle()
+        after = store.load_document(doc_id)
+        assert [a.target for a in after.attributes] == ["T1"] and not after.normalizations
+        assert ap.shown() == [{t1: "Peop *", t3: "Org *"}, {}]
         assert not ap.errors and not ap.dialogs
     finally:
         page.close()

@@ -512,12 +512,16 @@ def test_preannotate_a_selection_keeps_human_edits(
         app.close()
 
 
-def test_backend_patches_its_copy_exactly_as_a_reload_would(brat_project) -> None:
+def test_backend_patches_its_copy_exactly_as_a_reload_would(store: Store, tmp_path: Path) -> None:
     """After an edit the backend builds the new page document from the edit's changed rows
-    (no reload of every annotation); it must equal a fresh load after every kind of op."""
+    (no reload of every annotation); it must equal a fresh load after every kind of op,
+    attributes and notes of the edited entities included."""
     from converters.document import Entity, Relation
 
-    store, doc_id = brat_project
+    extras = "A1\tNegation T1\n#1\tAnnotatorNotes T1\tcheck the name\n"
+    upload = brat_zip(tmp_path, docs={"doc1": (TEXT, ANN + extras)})
+    assert importing.import_uploads(store, "news", [upload]).ok
+    doc_id = store.find_document("news", "doc1")
     store.replace_suggestions(
         doc_id,
         None,
@@ -540,7 +544,11 @@ def test_backend_patches_its_copy_exactly_as_a_reload_would(brat_project) -> Non
     page = backend.load(d)
     ids = {e["type"]: e["id"] for e in page["entities"] if e["review"] != "suggested"}
     sugg = {e["type"]: e["id"] for e in page["entities"] if e["review"] == "suggested"}
+    person = next(e for e in page["entities"] if e["id"] == ids["Person"])
+    assert person["attributes"] == [{"name": "Negation"}]
+    assert person["notes"] == ["check the name"]
     steps = [
+        ("change_entity", {"entity_id": ids["Person"], "fragments": [[0, 4]]}),
         ("add_entity", {"type": "Org", "fragments": [[5, 10]]}),
         ("change_entity", {"entity_id": ids["Org"], "fragments": [[21, 25]]}),
         ("add_relation", {"type": "Works_for", "arg1": ids["Person"], "arg2": ids["Org"]}),
@@ -568,5 +576,7 @@ def test_backend_patches_its_copy_exactly_as_a_reload_would(brat_project) -> Non
         patched = backend._cache[d]
         assert patched["version"] == version
         assert norm(patched) == norm(StoreBackend(store).load(d)), kind
+    person = next(e for e in backend._cache[d]["entities"] if e["id"] == ids["Person"])
+    assert person["fragments"] == [[0, 4]] and person["notes"] == ["check the name"]
     # only undo and redo reloaded the whole document
     assert Counting.reloads - reloads == 2

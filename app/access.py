@@ -14,6 +14,9 @@ guesses gets ``MAX_FAILURES`` tries, not one per request. A lock costs the real 
 ``MAX_LOCK_S`` of waiting; the name and lock are logged. Gradio's ``auth=`` callable is not
 given the client's address, so the lock is per name, not per client.
 
+Sessions: Gradio keeps each sign-in until the server stops; ``Sessions`` ends those of a
+removed account or a changed password within ``SESSION_CHECK_S`` seconds.
+
 Cross-origin requests: Gradio 6.31's ``CustomCORSMiddleware`` echoes *any* ``Origin`` back in
 ``Access-Control-Allow-Origin`` together with ``Access-Control-Allow-Credentials: true`` whenever
 the request's ``Host`` is not a loopback name (that is, on every real deployment), and it adds
@@ -126,10 +129,16 @@ class Accounts:
     ) -> None:
         self.store = store
         self.throttle = throttle or SignInThrottle()
+        self.sessions: Sessions | None = None  # set once the server runs (guard_lifespan)
         self._cli: dict[str, str] = {}
         for name, password in cli:
             passwords.check_user_name(name)
             self._cli[name] = passwords.hash_password(password)
+
+    def stamps(self) -> dict[str, str]:
+        """Every account's name and password stamp (``db.passwords.stamp``)."""
+        stored = self.store.credential_stamps() if self.store is not None else {}
+        return {**stored, **{name: passwords.stamp(h) for name, h in self._cli.items()}}
 
     def names(self) -> list[str]:
         stored = self.store.list_users() if self.store is not None else []
@@ -162,9 +171,61 @@ class Accounts:
         ok = await asyncio.to_thread(self.verify, username, password)
         if ok:
             self.throttle.succeeded(username)
+            if self.sessions is not None:  # a new password: end the sessions of the old one
+                await asyncio.to_thread(self.sessions.signed_in, username)
         else:
             log.warning("failed sign-in for user %r", username[: passwords.MAX_NAME])
         return ok
+
+
+SESSION_CHECK_S = 2.0
+
+
+class Sessions:
+    """Ends the sign-ins of a removed account, or of a password changed since they began.
+
+    Gradio keeps its sign-ins in ``app.tokens`` (token -> name) for the life of the server and
+    never looks at the accounts again. ``sweep`` (every ``SESSION_CHECK_S`` seconds while the
+    server runs) drops the tokens whose name has no account any more or whose account's
+    password stamp differs from the one seen when the sweeper last looked; a sign-in with a
+    new password first drops the old password's tokens (``signed_in``), so its own token
+    survives the next sweep. The next request with a dropped token gets 401 and the page
+    asks to sign in again.
+    """
+
+    def __init__(self, accounts: Accounts, server_app: Any) -> None:
+        self.accounts, self.server_app = accounts, server_app
+        self._seen: dict[str, str] = accounts.stamps()
+
+    def _drop(self, keep: Callable[[str], bool]) -> list[str]:
+        tokens: dict[str, str] = self.server_app.tokens
+        ended = [(t, name) for t, name in list(tokens.items()) if not keep(name)]
+        for token, name in ended:
+            tokens.pop(token, None)
+            log.warning("ended a session of %r: account removed or password changed", name)
+        return [name for _, name in ended]
+
+    def sweep(self) -> list[str]:
+        """Drop stale sign-ins; the names whose sessions were ended."""
+        stamps = self.accounts.stamps()
+        seen, self._seen = self._seen, stamps
+        return self._drop(lambda name: name in stamps and seen.get(name) == stamps[name])
+
+    def signed_in(self, name: str) -> None:
+        """Before Gradio records a successful sign-in: end ``name``'s sessions of an old
+        password (the sweeper may not have run since the change)."""
+        stamp = self.accounts.stamps().get(name)
+        if stamp is not None and self._seen.get(name) != stamp:
+            self._drop(lambda n: n != name)
+            self._seen[name] = stamp
+
+    async def run(self, interval: float = SESSION_CHECK_S) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.sweep)
+            except Exception:  # a database hiccup must not stop the sweeper
+                log.exception("session check failed; trying again")
 
 
 def _host_port(netloc: str, default_port: int | None) -> tuple[str, int | None] | None:
@@ -253,12 +314,33 @@ async def guard_lifespan(app: Any) -> AsyncIterator[None]:
     yield
 
 
+def _lifespan(accounts: Accounts | None) -> Callable[[Any], Any]:
+    """The guard, and with accounts the session sweeper, for the life of the server."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        async with guard_lifespan(app):
+            if accounts is None:
+                yield
+                return
+            accounts.sessions = Sessions(accounts, app)
+            task = asyncio.create_task(accounts.sessions.run())
+            try:
+                yield
+            finally:
+                task.cancel()
+                accounts.sessions = None
+
+    return lifespan
+
+
 def launch_kwargs(app: Any, accounts: Accounts | None = None) -> dict[str, Any]:
     """``demo.launch(**launch_kwargs(app, accounts))``: the app's own launch arguments, sign-in
     against ``accounts`` when there are any, and the same-origin guard."""
     kwargs = dict(app.launch_kwargs())
-    if accounts is not None and accounts.names():
+    signing_in = accounts is not None and bool(accounts.names())
+    if signing_in:
         kwargs["auth"] = accounts.check
         kwargs["auth_message"] = AUTH_MESSAGE
-    kwargs["app_kwargs"] = {"lifespan": guard_lifespan}
+    kwargs["app_kwargs"] = {"lifespan": _lifespan(accounts if signing_in else None)}
     return kwargs

@@ -121,3 +121,9 @@ def dummy_hash() -> str:
     if _DUMMY is None:
         _DUMMY = hash_password(_b64(os.urandom(24)))
     return _DUMMY
+
+
+def stamp(encoded: str) -> str:
+    """A short digest of a stored hash: equal while the password is unchanged, and of no use
+    for guessing it (the hash itself stays in the database)."""
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]

@@ -2295,6 +2295,15 @@ class Store:
     def list_users(self) -> list[str]:
         return self._read(lambda s: list(s.scalars(select(m.User.name).order_by(m.User.name))))
 
+    def credential_stamps(self) -> dict[str, str]:
+        """Each account's name and a short digest of its password hash.
+
+        The digest changes when the password does; the app compares it with the one seen at
+        sign-in to end the sessions of a removed account or a changed password.
+        """
+        rows = self._read(lambda s: list(s.execute(select(m.User.name, m.User.password_hash))))
+        return {name: passwords.stamp(hashed) for name, hashed in rows}
+
     def verify_user(self, name: str, password: str) -> bool:
         """Whether ``name`` exists and ``password`` is its password.
 

@@ -123,6 +123,66 @@ def test_repeated_failures_lock_the_name_not_the_others(running: Running) -> Non
         assert _login(client, running.url, *BOB).status_code == 200  # other names unaffected
 
 
+def _until(check: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.2)
+
+
+def test_removing_an_account_or_changing_its_password_ends_its_sessions(running: Running) -> None:
+    dave, erin = ("dave", "Dave-pw-3141-unique"), ("erin", "Erin-pw-2718-unique")
+    for name, password in (dave, erin):
+        running.store.add_user(name, password)
+    signed = {}
+    for name, password in (dave, erin, BOB):
+        client = httpx.Client()
+        assert _login(client, running.url, name, password).status_code == 200
+        signed[name] = client
+    try:
+
+        def config(name: str) -> int:
+            return signed[name].get(f"{running.url}/config").status_code
+
+        running.store.remove_user("dave")
+        _until(lambda: config("dave") == 401)
+        running.store.set_password("erin", "Erin-new-pw-1618")
+        _until(lambda: config("erin") == 401)
+        # the new password signs in, and that session outlives the next checks
+        assert _login(signed["erin"], running.url, "erin", erin[1]).status_code == 400
+        assert _login(signed["erin"], running.url, "erin", "Erin-new-pw-1618").status_code == 200
+        time.sleep(5)
+        assert config("erin") == 200 and config("bob") == 200  # others untouched
+    finally:
+        for client in signed.values():
+            client.close()
+
+
+def test_a_new_password_signing_in_before_the_sweep_keeps_only_its_session(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from app.access import Accounts, Sessions
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    try:
+        store.add_user(*ANN)
+        accounts = Accounts(store)
+        server = SimpleNamespace(tokens={"old-ann": "ann", "t-bob": "bob"})
+        accounts.sessions = Sessions(accounts, server)
+        store.set_password("ann", "Ann-new-pw-0001")
+        assert asyncio.run(accounts.check("ann", "Ann-new-pw-0001"))
+        assert server.tokens == {"t-bob": "bob"}  # the old password's session ended at once
+        server.tokens["new-ann"] = "ann"  # what Gradio does after a successful check
+        accounts.sessions.sweep()
+        # bob has no account here (and no --auth): his token goes; ann's new one stays
+        assert server.tokens == {"new-ann": "ann"}
+    finally:
+        store.close()
+
+
 def test_throttle_locks_doubles_and_forgets() -> None:
     import asyncio
 

@@ -6,6 +6,8 @@ Read from BRAT's ``annotation.conf`` (``converters.brat_conf``) or inferred from
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from converters.document import Document
@@ -120,6 +122,56 @@ class Schema:
         if "<EVENT>" in constraint and type_name in events:
             return True
         return "<ENTITY>" in constraint and type_name not in events
+
+
+def merge_schemas(base: Schema | None, others: Iterable[Schema]) -> Schema | None:
+    """One schema for a BRAT tree whose collections each have an ``annotation.conf``.
+
+    ``base`` (the tree's own conf) wins; each of ``others`` in turn adds the entity, event and
+    attribute types it names that are not there yet, and the relation lines (name and argument
+    types) that differ from every line there, since BRAT reads a repeated relation name as one
+    more allowed argument combination. An attribute type defined twice gets the union of its
+    targets and values. A shortcut key already taken is dropped from the later type.
+    ``None`` when there is no schema at all.
+    """
+    others = list(others)
+    if base is None and not others:
+        return None
+    out = copy.deepcopy(base) if base is not None else Schema()
+    for other in others:
+        keys = {t.shortcut for t in [*out.entity_types, *out.relation_types] if t.shortcut}
+        names = {t.name for t in out.entity_types}
+        for t in other.entity_types:
+            if t.name not in names:
+                names.add(t.name)
+                out.entity_types.append(_without_taken_key(t, keys))
+        lines = {(r.name, tuple(r.arg1_types), tuple(r.arg2_types)) for r in out.relation_types}
+        for r in other.relation_types:
+            line = (r.name, tuple(r.arg1_types), tuple(r.arg2_types))
+            if line not in lines:
+                lines.add(line)
+                out.relation_types.append(_without_taken_key(r, keys))
+        events = {t.name for t in out.event_types}
+        out.event_types += [copy.deepcopy(t) for t in other.event_types if t.name not in events]
+        attrs = {a.name: a for a in out.attribute_types}
+        for a in other.attribute_types:
+            if a.name not in attrs:
+                attrs[a.name] = copy.deepcopy(a)
+                out.attribute_types.append(attrs[a.name])
+            else:
+                have = attrs[a.name]
+                have.targets += [x for x in a.targets if x not in have.targets]
+                have.values += [x for x in a.values if x not in have.values]
+    return out
+
+
+def _without_taken_key(t: EntityType | RelationType, keys: set[str]) -> EntityType | RelationType:
+    t = copy.deepcopy(t)
+    if t.shortcut in keys:
+        t.shortcut = None
+    elif t.shortcut:
+        keys.add(t.shortcut)
+    return t
 
 
 def infer_schema(documents: list[Document]) -> Schema:

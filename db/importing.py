@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import converters
+from converters.brat import read_collection_schemas
 from converters.document import Document
 from converters.errors import ConversionError, Problem
-from converters.schema import Schema
+from converters.schema import Schema, merge_schemas
 
 MAX_ENTRIES = 50_000
 MAX_ENTRY_BYTES = 256 * 1024**2
@@ -243,7 +244,7 @@ def read_input(
             try:
                 inner = _find_input(fmt, root)
                 docs = converters.read(fmt, inner)
-                schema = converters.read_schema(fmt, inner)
+                schema = _read_schema(fmt, inner)
             except ConversionError as exc:
                 raise _in_archive(exc, path, root) from None
             check_documents(docs, path)
@@ -252,4 +253,14 @@ def read_input(
         path = _find_input(fmt, path)
     docs = converters.read(fmt, path)
     check_documents(docs, path)
-    return docs, converters.read_schema(fmt, path)
+    return docs, _read_schema(fmt, path)
+
+
+def _read_schema(fmt: str, path: Path) -> Schema | None:
+    """The input's schema; for a BRAT tree, its own ``annotation.conf`` merged with those of
+    its collections (a project has one schema: their types keep their colours, keys and
+    argument constraints instead of being inferred from the data)."""
+    schema = converters.read_schema(fmt, path)
+    if fmt != "brat":
+        return schema
+    return merge_schemas(schema, read_collection_schemas(path).values())

@@ -143,3 +143,45 @@ def test_format_conf_is_deterministic_text() -> None:
         "[events]\n\nBind\tTheme+:Protein, Site?:Protein\n\n"
         "[attributes]\n\nNeg\tArg:<EVENT>\n"
     )
+
+
+def test_merge_schemas_base_wins_and_lines_add_up() -> None:
+    from converters.schema import (
+        AttributeType,
+        EntityType,
+        RelationType,
+        Schema,
+        merge_schemas,
+    )
+
+    base = Schema(
+        [EntityType("Person", color="#f00", shortcut="p")],
+        [RelationType("Rel", ["Person"], ["Person"])],
+        attribute_types=[AttributeType("Neg", ["Person"])],
+    )
+    other = Schema(
+        [
+            EntityType("Person", color="#00f"),
+            EntityType("Place", shortcut="p"),
+            EntityType("Org", shortcut="o"),
+        ],
+        [RelationType("Rel", ["Person"], ["Person"]), RelationType("Rel", ["Person"], ["Place"])],
+        attribute_types=[AttributeType("Neg", ["Place"], []), AttributeType("Conf", [], ["a"])],
+    )
+    merged = merge_schemas(base, [other])
+    assert [(t.name, t.color, t.shortcut) for t in merged.entity_types] == [
+        ("Person", "#f00", "p"),
+        ("Place", None, None),  # "p" was taken
+        ("Org", None, "o"),
+    ]
+    assert [(r.arg1_types, r.arg2_types) for r in merged.relation_types] == [
+        (["Person"], ["Person"]),
+        (["Person"], ["Place"]),
+    ]
+    assert [(a.name, a.targets) for a in merged.attribute_types] == [
+        ("Neg", ["Person", "Place"]),
+        ("Conf", []),
+    ]
+    assert base.entity_types[0].color == "#f00" and len(base.entity_types) == 1  # not changed
+    assert merge_schemas(None, []) is None
+    assert merge_schemas(None, [other]).entity_names() == ["Person", "Place", "Org"]

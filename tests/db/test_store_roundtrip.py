@@ -79,3 +79,28 @@ def test_export_cli_formats_reread(
     mine = store.export_documents("ace")
     assert len(again) == len(mine)
     assert [len(d.entities) for d in again] == [len(d.entities) for d in mine]
+
+
+def test_a_tree_import_keeps_each_collections_conf(store: Store, shared_data: Path) -> None:
+    """brat's tutorials/ has no annotation.conf of its own; news/ and bio/ each have one. The
+    project gets both: their types with colours and argument constraints, not inferred ones."""
+    tree = shared_data / "brat-samples" / "brat-example-data" / "tutorials"
+    assert not (tree / "annotation.conf").exists()
+    store.import_path("tutorials", "brat", tree)
+    schema = store.project_schema("tutorials")
+    news = converters.read_schema("brat", tree / "news")
+    bio = converters.read_schema("brat", tree / "bio")
+    names = schema.entity_names()
+    assert set(news.entity_names()) | set(bio.entity_names()) <= set(names)
+    colours = {t.name: t.color for t in schema.entity_types}
+    for t in news.entity_types:
+        if t.color:
+            assert colours[t.name] == t.color, t.name
+    lines = {(r.name, tuple(r.arg1_types), tuple(r.arg2_types)) for r in schema.relation_types}
+    assert ("Located", ("Person",), ("GPE",)) in lines
+    equiv = [r for r in schema.relation_types if r.name == "Equiv"]
+    assert [r.arg1_types for r in equiv] == [["Protein"], ["Simple_chemical"], ["Organism"]]
+    attrs = {a.name: a for a in schema.attribute_types}
+    # both define Confidence (bio: Possible|Likely|Certain, news: High|Neutral|Low): the union
+    assert attrs["Confidence"].values == ["Possible", "Likely", "Certain", "High", "Neutral", "Low"]
+    assert {t.name for t in schema.event_types} >= {"Gene_expression", "Binding"}

@@ -8,6 +8,8 @@ The app runs in-process with exactly the launch arguments launch.py uses
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import signal
 import socket
@@ -123,6 +125,13 @@ def test_repeated_failures_lock_the_name_not_the_others(running: Running) -> Non
         assert _login(client, running.url, *BOB).status_code == 200  # other names unaffected
 
 
+def _run(coro: Any) -> Any:
+    """Run a coroutine to its end on a loop of its own (in a worker thread: earlier tests in
+    the same process, the browser ones, may leave an event loop running in this thread)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _until(check: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -161,7 +170,6 @@ def test_removing_an_account_or_changing_its_password_ends_its_sessions(running:
 def test_a_new_password_signing_in_before_the_sweep_keeps_only_its_session(
     tmp_path: Path,
 ) -> None:
-    import asyncio
     from types import SimpleNamespace
 
     from app.access import Accounts, Sessions
@@ -173,7 +181,7 @@ def test_a_new_password_signing_in_before_the_sweep_keeps_only_its_session(
         server = SimpleNamespace(tokens={"old-ann": "ann", "t-bob": "bob"})
         accounts.sessions = Sessions(accounts, server)
         store.set_password("ann", "Ann-new-pw-0001")
-        assert asyncio.run(accounts.check("ann", "Ann-new-pw-0001"))
+        assert _run(accounts.check("ann", "Ann-new-pw-0001"))
         assert server.tokens == {"t-bob": "bob"}  # the old password's session ended at once
         server.tokens["new-ann"] = "ann"  # what Gradio does after a successful check
         accounts.sessions.sweep()
@@ -184,8 +192,6 @@ def test_a_new_password_signing_in_before_the_sweep_keeps_only_its_session(
 
 
 def test_throttle_locks_doubles_and_forgets() -> None:
-    import asyncio
-
     from app.access import Accounts, SignInThrottle
 
     now = [1000.0]
@@ -193,7 +199,7 @@ def test_throttle_locks_doubles_and_forgets() -> None:
     accounts = Accounts(None, [ANN], throttle=throttle)
 
     def sign_in(password: str) -> bool:
-        return asyncio.run(accounts.check("ann", password))
+        return _run(accounts.check("ann", password))
 
     assert not sign_in("wrong") and not sign_in("wrong")
     assert sign_in(ANN[1])  # a success clears the count
@@ -216,8 +222,6 @@ def test_throttle_locks_doubles_and_forgets() -> None:
 
 
 def test_parallel_guesses_get_only_the_allowed_tries() -> None:
-    import asyncio
-
     from app.access import Accounts, SignInThrottle
 
     accounts = Accounts(None, [ANN], throttle=SignInThrottle(max_failures=5))
@@ -233,7 +237,7 @@ def test_parallel_guesses_get_only_the_allowed_tries() -> None:
     async def burst() -> list[bool]:
         return await asyncio.gather(*(accounts.check("ann", f"guess {i}") for i in range(40)))
 
-    assert not any(asyncio.run(burst()))
+    assert not any(_run(burst()))
     assert len(checked) == 5  # the other 35 were refused before any hash was computed
 
 

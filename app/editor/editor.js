@@ -69,25 +69,23 @@
   function fmtConf(c) { return typeof c === "number" ? c.toFixed(2) : ""; }
   function isLive(a) { return S.showRejected || a.review !== "rejected"; }
   function isSuggestion(a) { return a.review === "suggested"; }
-  // attributes, normalizations and notes (imported, read-only here): one line each
-  function fmtAttr(at) { return at.value != null ? at.name + " = " + at.value : at.name; }
-  function fmtNorm(n) { return n.ref + (n.text ? " (" + n.text + ")" : ""); }
+  // attributes, normalizations and notes (imported, read-only here): titled groups of lines
+  function extraGroups(a) {
+    return [
+      ["Attributes", (a.attributes || []).map((at) => at.value != null ? at.name + " = " + at.value : at.name)],
+      ["Normalizations", (a.norms || []).map((n) => n.ref + (n.text ? " (" + n.text + ")" : ""))],
+      ["Notes", a.notes || []],
+    ].filter(([, items]) => items.length);
+  }
   function extraLines(a) {
-    return [...(a.attributes || []).map(fmtAttr), ...(a.norms || []).map(fmtNorm),
-      ...(a.notes || []).map((n) => "\u201C" + n + "\u201D")];
+    return extraGroups(a).flatMap(([title, items]) => title === "Notes" ? items.map((n) => "\u201C" + n + "\u201D") : items);
   }
   function marked(a, label) { return extraLines(a).length ? label + " *" : label; }
   function extraTip(a) { const l = extraLines(a); return l.length ? "\n" + l.join("\n") : ""; }
   function extraSection(a) {
     const box = h("div", "sr-extras");
     box.setAttribute("data-testid", "sr-extras");
-    const groups = [
-      ["Attributes", (a.attributes || []).map(fmtAttr)],
-      ["Normalizations", (a.norms || []).map(fmtNorm)],
-      ["Notes", a.notes || []],
-    ];
-    for (const [title, items] of groups) {
-      if (!items.length) continue;
+    for (const [title, items] of extraGroups(a)) {
       box.appendChild(h("div", "sr-poplabel", title));
       for (const it of items) box.appendChild(h("div", "sr-extra", it));
     }

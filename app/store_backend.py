@@ -45,7 +45,8 @@ STATUS_FROM_PAGE = {v: k for k, v in STATUS_TO_PAGE.items()}
 CACHE_SIZE = 256
 #: rows an edit may change that the page does not draw (BRAT extras kept by the store)
 _UNSHOWN_TABLES = {"event", "coref_group"}
-# what the page shows of each annotation besides its type and extent (read-only there)
+# what the page shows of each annotation besides its type and extent (attributes and notes
+# are edited there, normalizations only shown)
 _EXTRA_KEYS = ("attributes", "norms", "notes")
 
 
@@ -62,7 +63,7 @@ def _extras_by_target(view: DocumentView) -> dict[str, dict[str, list[Any]]]:
         item = {"ref": f"{n.ref_db}:{n.ref_id}", "text": n.text}
         out.setdefault(n.target, {}).setdefault("norms", []).append(item)
     for n in view.notes:
-        out.setdefault(n.target, {}).setdefault("notes", []).append(n.text)
+        out.setdefault(n.target, {}).setdefault("notes", []).append({"id": n.id, "text": n.text})
     return out
 
 
@@ -87,6 +88,13 @@ def _ann_id(value: Any, prefix: str) -> int:
         what = "entity" if prefix == "e" else "relation"
         raise StoreError(f"{value!r} is not a {what} of this document")
     return int(value[1:])
+
+
+def _target(ann: Any) -> dict[str, int]:
+    """``entity_id=`` or ``relation_id=`` for a page annotation id (``e12`` / ``r3``)."""
+    if isinstance(ann, str) and ann.startswith("r"):
+        return {"relation_id": _ann_id(ann, "r")}
+    return {"entity_id": _ann_id(ann, "e")}
 
 
 class StoreBackend:
@@ -369,11 +377,16 @@ class StoreBackend:
         if kind == "delete_relation":
             return Edit.delete_relation(_ann_id(op["relation_id"], "r"))
         if kind in ("accept", "reject"):
-            ann = op["ann_id"]
             build = Edit.accept if kind == "accept" else Edit.reject
-            if isinstance(ann, str) and ann.startswith("r"):
-                return build(relation_id=_ann_id(ann, "r"))
-            return build(entity_id=_ann_id(ann, "e"))
+            return build(**_target(op["ann_id"]))
+        if kind == "set_attribute":
+            return Edit.set_attribute(op["name"], op.get("value"), **_target(op["ann_id"]))
+        if kind == "delete_attribute":
+            return Edit.delete_attribute(op["name"], **_target(op["ann_id"]))
+        if kind == "set_note":
+            return Edit.set_note(op["text"], note=op.get("note_id"), **_target(op["ann_id"]))
+        if kind == "delete_note":
+            return Edit.delete_note(op["note_id"])
         if kind == "set_status":
             status = STATUS_FROM_PAGE.get(op["status"])
             if status is None:

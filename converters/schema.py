@@ -113,6 +113,21 @@ class Schema:
                 allowed.setdefault(rel.name)
         return list(allowed)
 
+    def attributes_for(self, kind: str, type_name: str) -> list[AttributeType]:
+        """Attribute types that may be set on an annotation of ``kind`` (``"entity"``,
+        ``"relation"`` or ``"event"``) and type ``type_name``.
+
+        As in BRAT's ``Arg:`` constraint: a type name (or one of its parents), ``<ANY>``, or
+        the class macros ``<ENTITY>``, ``<RELATION>``, ``<EVENT>``; no constraint admits all.
+        """
+        macro = {"entity": "<ENTITY>", "relation": "<RELATION>", "event": "<EVENT>"}[kind]
+        names = set(self.ancestors(type_name)) if kind == "entity" else {type_name}
+        return [
+            a
+            for a in self.attribute_types
+            if not a.targets or {"<ANY>", macro} & set(a.targets) or names & set(a.targets)
+        ]
+
     def _admits(self, constraint: list[str], type_name: str) -> bool:
         if not constraint or "<ANY>" in constraint:
             return True
@@ -187,6 +202,7 @@ def infer_schema(documents: list[Document]) -> Schema:
     for doc in documents:
         types = {e.id: e.type for e in doc.entities}
         types.update({ev.id: ev.type for ev in doc.events})
+        relation_ids = {r.id for r in doc.relations}
         for ent in doc.entities:
             entity_names.setdefault(ent.type)
         for ev in doc.events:
@@ -199,7 +215,8 @@ def infer_schema(documents: list[Document]) -> Schema:
             a2.setdefault(types.get(rel.arg2, "<ANY>"))
         for att in doc.attributes:
             targets, values = attr_vals.setdefault(att.type, ({}, {}))
-            targets.setdefault(types.get(att.target, "<ANY>"))
+            on_relation = "<RELATION>" if att.target in relation_ids else "<ANY>"
+            targets.setdefault(types.get(att.target, on_relation))
             if att.value is not None:
                 values.setdefault(att.value)
     trigger_types = {ev_type for ev_type in event_args}

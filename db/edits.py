@@ -26,8 +26,16 @@ OPS = (
     "set_status",
     "set_assignee",
     "set_split",
+    "set_attribute",
+    "delete_attribute",
+    "set_note",
+    "delete_note",
 )
 MAX_FRAGMENTS = 64
+MAX_VALUE = 500  # the attribute value column's width
+MAX_NOTE = 10_000
+#: ops on an attribute or note of one annotation: they name exactly one entity or relation
+TARGETED = ("set_attribute", "delete_attribute", "set_note")
 
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # op: (required, optional)
@@ -42,6 +50,12 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "set_status": ({"status"}, set()),
     "set_assignee": ({"assignee"}, set()),
     "set_split": ({"split"}, set()),
+    # attributes are named by ``type`` (the BRAT attribute name); ``value`` None = binary
+    "set_attribute": ({"type"}, {"entity_id", "relation_id", "value"}),
+    "delete_attribute": ({"type"}, {"entity_id", "relation_id"}),
+    # ``note`` is the note's BRAT id (``#3``): given, that note is rewritten, else one is added
+    "set_note": ({"text"}, {"entity_id", "relation_id", "note"}),
+    "delete_note": ({"note"}, set()),
 }
 
 
@@ -79,6 +93,9 @@ class Edit:
     status: str | None = None
     assignee: str | None = None
     split: str | None = None
+    value: str | None = None
+    text: str | None = None
+    note: str | None = None
 
     def __post_init__(self) -> None:
         if self.op not in OPS:
@@ -97,6 +114,9 @@ class Edit:
                 "status",
                 "assignee",
                 "split",
+                "value",
+                "text",
+                "note",
             )
             if getattr(self, name) is not None
         }
@@ -108,10 +128,21 @@ class Edit:
         extra = given - required - optional
         if extra:
             raise EditError(f"{self.op} does not take {', '.join(sorted(extra))}")
-        if self.op in ("accept", "reject") and (self.entity_id is None) == (
+        if self.op in ("accept", "reject", *TARGETED) and (self.entity_id is None) == (
             self.relation_id is None
         ):
             raise EditError(f"{self.op} needs exactly one of entity_id or relation_id")
+        for name, limit in (("value", MAX_VALUE), ("text", MAX_NOTE), ("note", 100)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                raise EditError(f"{name} must be a non-empty string, got {value!r:.60}")
+            if len(value) > limit:
+                raise EditError(f"{name} is longer than {limit} characters")
+            # BRAT keeps each annotation on one line: a line break would split the .ann line
+            if any(ord(c) < 32 and c != "\t" for c in value):
+                raise EditError(f"{name} must not contain line breaks or control characters")
         for name in ("entity_id", "relation_id", "arg1", "arg2"):
             if getattr(self, name) is not None:
                 _int(name, getattr(self, name))
@@ -202,6 +233,38 @@ class Edit:
     @classmethod
     def set_split(cls, split: str) -> Edit:
         return cls("set_split", split=split)
+
+    @classmethod
+    def set_attribute(
+        cls,
+        type: str,
+        value: str | None = None,
+        entity_id: int | None = None,
+        relation_id: int | None = None,
+    ) -> Edit:
+        return cls(
+            "set_attribute", type=type, value=value, entity_id=entity_id, relation_id=relation_id
+        )
+
+    @classmethod
+    def delete_attribute(
+        cls, type: str, entity_id: int | None = None, relation_id: int | None = None
+    ) -> Edit:
+        return cls("delete_attribute", type=type, entity_id=entity_id, relation_id=relation_id)
+
+    @classmethod
+    def set_note(
+        cls,
+        text: str,
+        entity_id: int | None = None,
+        relation_id: int | None = None,
+        note: str | None = None,
+    ) -> Edit:
+        return cls("set_note", text=text, entity_id=entity_id, relation_id=relation_id, note=note)
+
+    @classmethod
+    def delete_note(cls, note: str) -> Edit:
+        return cls("delete_note", note=note)
 
     @classmethod
     def from_dict(cls, payload: Any) -> Edit:

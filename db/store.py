@@ -25,6 +25,11 @@ Decisions, where the issue left room:
 - **Deleting** an entity deletes its relations and the attributes, notes and normalizations on
   them, and removes it from groups; all of it is in the history, so undo restores it. An entity
   used by an event is not deleted (events are not edited here).
+- **Attributes and notes** are edited one at a time (``set_attribute``, ``delete_attribute``,
+  ``set_note``, ``delete_note``): an attribute is one per name and annotation, checked against
+  the project's ``[attributes]`` (name, ``Arg:`` target types, values); notes are free text on
+  one line. Editing either on a suggestion accepts it. Normalizations and events are kept as
+  imported and not edited.
 - **Undo/redo** are linear per document and shared by all users of the document (as the version
   counter is); a new edit drops the redo stack. Undo and redo bump the version too.
 - **Idempotent page edits**: with ``client_id`` and ``seq``, a repeated op is answered with the
@@ -140,6 +145,10 @@ def fill_defaults(schema: cs.Schema) -> cs.Schema:
     for t, key in zip(missing, keys, strict=True):
         t.shortcut = key
     return schema
+
+
+def _kind(row: m.Entity | m.Relation) -> str:
+    return "entity" if isinstance(row, m.Entity) else "relation"
 
 
 class Store:
@@ -318,10 +327,23 @@ class Store:
                         row.color = t.color
                     if t.shortcut:
                         row.shortcut = t.shortcut
+        extra = dict(project.extra_schema or {})
         if not update_existing:
+            # attribute types the data uses and the project lacks altogether are added, with
+            # the targets and values seen, so they can be set on other annotations too
+            have = {a["name"] for a in extra.get("attribute_types", [])}
+            new = [
+                {"name": at.name, "targets": list(at.targets), "values": list(at.values)}
+                for at in schema.attribute_types
+                if at.name not in have
+            ]
+            if new:
+                project.extra_schema = {
+                    **extra,
+                    "attribute_types": [*extra.get("attribute_types", []), *new],
+                }
             s.flush()
             return added
-        extra = dict(project.extra_schema or {})
         events = {e["name"]: e for e in extra.get("event_types", [])}
         for ev in schema.event_types:
             events[ev.name] = {
@@ -482,12 +504,17 @@ class Store:
                 if schema is not None:
                     added_e, added_r = self._merge_schema(s, p, schema)
             # Types the data uses but the project lacks are added (with the argument types
-            # seen in the data); existing types are left exactly as they are.
+            # seen in the data, attributes with their targets and values); existing types are
+            # left exactly as they are.
             inferred = cs.infer_schema(list(documents))
             more_e, more_r = self._merge_schema(
                 s,
                 p,
-                cs.Schema(inferred.entity_types, inferred.relation_types),
+                cs.Schema(
+                    inferred.entity_types,
+                    inferred.relation_types,
+                    attribute_types=inferred.attribute_types,
+                ),
                 update_existing=False,
             )
             names = set(s.scalars(select(m.Document.name).where(m.Document.project_id == p.id)))
@@ -1578,11 +1605,128 @@ class Store:
                         )
                     ):
                         changes.update(rel, review="rejected", author=author, updated_at=now)
+        elif op in ("set_attribute", "delete_attribute", "set_note", "delete_note"):
+            self._apply_extra(s, doc, edit, changes, author)
         elif op in ("set_status", "set_assignee", "set_split"):
             field = op.removeprefix("set_")
             changes.update(doc, **{field: getattr(edit, field)})
         else:  # pragma: no cover - Edit validates op names
             raise EditError(f"unknown operation {op!r}")
+
+    def _target(self, s: Session, doc: m.Document, edit: Edit) -> m.Entity | m.Relation:
+        """The entity or relation an attribute or note edit is about (not a rejected one)."""
+        row: m.Entity | m.Relation
+        if edit.entity_id is not None:
+            row = self._entity_in(s, doc, edit.entity_id)
+        else:
+            row = self._relation_in(s, doc, edit.relation_id)
+        if row.review == "rejected":
+            raise EditError(f"{_kind(row)} {row.id} was rejected; restore it before editing it")
+        return row
+
+    def _apply_extra(
+        self, s: Session, doc: m.Document, edit: Edit, changes: ChangeLog, author: str | None
+    ) -> None:
+        """Attributes and notes: set (add or rewrite) and delete.
+
+        Editing an attribute or note of a suggestion accepts it, as any other change to it
+        does (a relation's arguments with it). An attribute is one per name and annotation, as
+        in BRAT; its name, target type and value are checked against the project's
+        ``[attributes]``. Notes are ``AnnotatorNotes``, several per annotation allowed.
+        """
+        op = edit.op
+        if op == "delete_note":
+            note = s.scalar(
+                select(m.Note).where(m.Note.document_id == doc.id, m.Note.ann_id == edit.note)
+            )
+            if note is None:
+                raise EditError(f"note {edit.note!r} is not in document {doc.id}")
+            changes.delete(note)
+            return
+        target = self._target(s, doc, edit)
+        kind = _kind(target)
+        if op == "set_note":
+            assert edit.text is not None
+            if edit.note is not None:
+                note = s.scalar(
+                    select(m.Note).where(m.Note.document_id == doc.id, m.Note.ann_id == edit.note)
+                )
+                if note is None or note.target_ref != target.ann_id:
+                    raise EditError(f"note {edit.note!r} is not a note of {kind} {target.id}")
+                changes.update(note, text=edit.text)
+            else:
+                changes.add(
+                    m.Note(
+                        document_id=doc.id,
+                        position=self._next_position(s, m.Note, doc.id),
+                        type="AnnotatorNotes",
+                        ann_id=self._fresh_ann_id(s, doc.id, "#"),
+                        target_ref=target.ann_id,
+                        text=edit.text,
+                    )
+                )
+            self._accept_target(s, doc, changes, target, author)
+            return
+        have = s.scalars(
+            select(m.Attribute)
+            .where(
+                m.Attribute.document_id == doc.id,
+                m.Attribute.target_ref == target.ann_id,
+                m.Attribute.type == edit.type,
+            )
+            .order_by(m.Attribute.position)
+        ).all()
+        if op == "delete_attribute":
+            if not have:
+                raise EditError(f"{kind} {target.id} has no attribute {edit.type!r}")
+            for row in have:
+                changes.delete(row)
+            self._accept_target(s, doc, changes, target, author)
+            return
+        schema, _ = self._types(s, doc.project_id)
+        known = {a.name: a for a in schema.attribute_types}
+        att = known.get(edit.type or "")
+        if att is None:
+            raise EditError(f"unknown attribute {edit.type!r} (the project defines none such)")
+        if att not in schema.attributes_for(kind, target.type):
+            raise EditError(f"attribute {att.name!r} does not apply to {kind} type {target.type}")
+        if att.values and edit.value not in att.values:
+            raise EditError(
+                f"attribute {att.name!r} takes one of {', '.join(att.values)}; got {edit.value!r}"
+            )
+        if not att.values and edit.value is not None:
+            raise EditError(f"attribute {att.name!r} is present or absent; it takes no value")
+        if have:
+            changes.update(have[0], value=edit.value)
+            for extra in have[1:]:  # a duplicate from an import: one value per name from now on
+                changes.delete(extra)
+        else:
+            changes.add(
+                m.Attribute(
+                    document_id=doc.id,
+                    position=self._next_position(s, m.Attribute, doc.id),
+                    type=att.name,
+                    ann_id=self._fresh_ann_id(s, doc.id, "A"),
+                    target_ref=target.ann_id,
+                    value=edit.value,
+                )
+            )
+        self._accept_target(s, doc, changes, target, author)
+
+    def _accept_target(
+        self,
+        s: Session,
+        doc: m.Document,
+        changes: ChangeLog,
+        row: m.Entity | m.Relation,
+        author: str | None,
+    ) -> None:
+        """Accept a suggestion that was edited (a relation together with its arguments)."""
+        if isinstance(row, m.Relation) and row.review == "suggested":
+            for arg_id in (row.arg1_id, row.arg2_id):
+                if arg_id is not None:
+                    self._accept(changes, self._entity_in(s, doc, arg_id), author)
+        self._accept(changes, row, author)
 
     def _delete_annotations(
         self,

@@ -12,12 +12,15 @@ Document dict returned by ``load``::
                    "review": "suggested|accepted|rejected" | None, "confidence": float | None}],
      "relations": [{"id", "type", "arg1", "arg2", "source", "review", "confidence"}],
      "schema": {"entity_types": [{"name", "color", "shortcut", "parent"}],
-                "relation_types": [{"name", "arg1_types", "arg2_types", "color"}]},
+                "relation_types": [{"name", "arg1_types", "arg2_types", "color"}],
+                "attribute_types": [{"name", "targets", "values"}]},
      "prev_id", "next_id"}
 
-An entity or relation may also carry, read-only in the page (imported from BRAT, kept on
-export): ``"attributes": [{"name", "value"?}]`` (no value: a binary flag), ``"norms": [{"ref":
-"db:id", "text"}]`` and ``"notes": [str]``; the keys are absent when there are none.
+An entity or relation may also carry ``"attributes": [{"name", "value"?}]`` (no value: a
+binary flag), ``"notes": [{"id", "text"}]`` and, read-only in the page, ``"norms": [{"ref":
+"db:id", "text"}]``; the keys are absent when there are none. Attribute types follow BRAT's
+``[attributes]``: ``targets`` are type names, ``<ENTITY>``, ``<RELATION>`` or ``<ANY>`` (none:
+any annotation), no ``values`` means a binary flag.
 
 Acknowledgement returned by ``apply``::
 
@@ -79,7 +82,28 @@ def schema_dict(schema: Any) -> dict[str, Any]:
             for t in schema.relation_types
             if t.selectable
         ],
+        "attribute_types": [
+            {"name": a.name, "targets": list(a.targets), "values": list(a.values)}
+            for a in schema.attribute_types
+        ],
     }
+
+
+def attribute_types_for(schema: dict[str, Any], kind: str, type_name: str) -> list[dict]:
+    """The schema's attribute types that apply to an ``entity``/``relation`` of this type
+    (as ``converters.schema.Schema.attributes_for``; a parent type admits its subtypes)."""
+    names = {type_name}
+    if kind == "entity":
+        parents = {t["name"]: t.get("parent") for t in schema.get("entity_types", [])}
+        while parents.get(type_name) and parents[type_name] not in names:
+            type_name = parents[type_name]
+            names.add(type_name)
+    macro = "<ENTITY>" if kind == "entity" else "<RELATION>"
+    return [
+        a
+        for a in schema.get("attribute_types", [])
+        if not a.get("targets") or {"<ANY>", macro, *names} & set(a["targets"])
+    ]
 
 
 def relation_allowed(schema: dict[str, Any], rel_type: str, type1: str, type2: str) -> bool:
@@ -381,12 +405,72 @@ class MemoryBackend:
             if not (doc.undo if kind == "undo" else doc.redo):
                 raise Refused(f"nothing to {kind}")
             return None
+        if kind in ("set_attribute", "delete_attribute", "set_note", "delete_note"):
+            self._extra(doc, op, ents, rels)
+            return None
         if kind == "set_status":
             if op["status"] not in STATUSES:
                 raise Refused(f"unknown status {op['status']!r}")
             doc.status = op["status"]
             return None
         raise Refused(f"unsupported operation {kind}")
+
+    def _extra(self, doc: _Doc, op: dict, ents: dict, rels: dict) -> None:
+        """Attributes and notes, with the store's rules (``db.store.Store._apply_extra``)."""
+        kind = op["kind"]
+        if kind == "delete_note":
+            for ann in [*ents.values(), *rels.values()]:
+                notes = ann.get("notes", [])
+                if any(n["id"] == op["note_id"] for n in notes):
+                    ann["notes"] = [n for n in notes if n["id"] != op["note_id"]]
+                    if not ann["notes"]:
+                        del ann["notes"]
+                    return
+            raise Refused(f"no note {op['note_id']}")
+        ann = ents.get(op["ann_id"]) or rels.get(op["ann_id"])
+        if ann is None or not _live(ann):
+            raise Refused(f"no entity or relation {op['ann_id']}")
+        if ann.get("review") == "suggested":
+            ann["review"] = "accepted"
+            if "arg1" in ann:
+                for arg in (ents[ann["arg1"]], ents[ann["arg2"]]):
+                    if arg.get("review") == "suggested":
+                        arg["review"] = "accepted"
+        if kind == "set_note":
+            notes = ann.setdefault("notes", [])
+            if "note_id" in op:
+                note = next((n for n in notes if n["id"] == op["note_id"]), None)
+                if note is None:
+                    raise Refused(f"{op['note_id']} is not a note of {ann['id']}")
+                note["text"] = op["text"]
+            else:
+                taken = {
+                    n["id"] for a in [*ents.values(), *rels.values()] for n in a.get("notes", [])
+                }
+                notes.append(
+                    {"id": self._new_id(doc, "#", dict.fromkeys(taken)), "text": op["text"]}
+                )
+            return
+        attrs = [a for a in ann.get("attributes", []) if a["name"] != op["name"]]
+        if kind == "delete_attribute":
+            if len(attrs) == len(ann.get("attributes", [])):
+                raise Refused(f"{ann['id']} has no attribute {op['name']}")
+        else:
+            what = "entity" if "arg1" not in ann else "relation"
+            allowed = {a["name"]: a for a in attribute_types_for(self.schema, what, ann["type"])}
+            att = allowed.get(op["name"])
+            if att is None:
+                raise Refused(f"attribute {op['name']} does not apply to {ann['type']}")
+            value = op.get("value")
+            if (value not in att["values"]) if att["values"] else value is not None:
+                raise Refused(f"{value!r} is not a value of attribute {op['name']}")
+            attrs.append(
+                {"name": op["name"]} if value is None else {"name": op["name"], "value": value}
+            )
+        if attrs:
+            ann["attributes"] = attrs
+        else:
+            ann.pop("attributes", None)
 
 
 def _diff(old_e: dict, new_e: dict, old_r: dict, new_r: dict) -> dict[str, Any]:

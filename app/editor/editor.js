@@ -26,6 +26,7 @@
     clientId: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)).replace(/[^A-Za-z0-9_-]/g, ""),
     seqs: {}, queue: [], inflight: false, retryMs: 250,
     byEid: new Map(), byRid: new Map(), width: 0, lastRenderMs: 0, showRejected: false,
+    attrTypes: [], // the schema's attribute types: {name, targets, values}
     fragMode: null, // id of the entity the next text selection is added to, as a fragment
   };
   // key that starts "add fragment": never a type key (those are letters and digits), so it cannot
@@ -69,12 +70,14 @@
   function fmtConf(c) { return typeof c === "number" ? c.toFixed(2) : ""; }
   function isLive(a) { return S.showRejected || a.review !== "rejected"; }
   function isSuggestion(a) { return a.review === "suggested"; }
-  // attributes, normalizations and notes (imported, read-only here): titled groups of lines
+  // attributes, normalizations and notes of an annotation: titled groups of lines (label
+  // marker, tooltip); the popup edits attributes and notes and shows normalizations
+  function attrLine(at) { return at.value != null ? at.name + " = " + at.value : at.name; }
   function extraGroups(a) {
     return [
-      ["Attributes", (a.attributes || []).map((at) => at.value != null ? at.name + " = " + at.value : at.name)],
+      ["Attributes", (a.attributes || []).map(attrLine)],
       ["Normalizations", (a.norms || []).map((n) => n.ref + (n.text ? " (" + n.text + ")" : ""))],
-      ["Notes", a.notes || []],
+      ["Notes", (a.notes || []).map((n) => n.text)],
     ].filter(([, items]) => items.length);
   }
   function extraLines(a) {
@@ -82,13 +85,82 @@
   }
   function marked(a, label) { return extraLines(a).length ? label + " *" : label; }
   function extraTip(a) { const l = extraLines(a); return l.length ? "\n" + l.join("\n") : ""; }
-  function extraSection(a) {
+  // the schema's attribute types for an annotation (BRAT "Arg:": type names, a parent type,
+  // <ENTITY>, <RELATION>, <ANY>; none listed: any annotation)
+  function attrTypesFor(a, kind) {
+    const names = kind === "entity" ? ancestors(a.type) : [a.type];
+    const macro = kind === "entity" ? "<ENTITY>" : "<RELATION>";
+    return S.attrTypes.filter((t) => !t.targets.length || t.targets.some((x) => x === "<ANY>" || x === macro || names.includes(x)));
+  }
+  function extraSection(a, kind) {
     const box = h("div", "sr-extras");
     box.setAttribute("data-testid", "sr-extras");
-    for (const [title, items] of extraGroups(a)) {
-      box.appendChild(h("div", "sr-poplabel", title));
-      for (const it of items) box.appendChild(h("div", "sr-extra", it));
+    const types = attrTypesFor(a, kind);
+    const have = new Map((a.attributes || []).map((at) => [at.name, at]));
+    if (types.length || have.size) {
+      box.appendChild(h("div", "sr-poplabel", "Attributes"));
+      const wrap = h("div", "sr-attrs");
+      wrap.setAttribute("data-testid", "sr-attrs");
+      for (const t of types) {
+        const cur = have.get(t.name);
+        have.delete(t.name);
+        const lab = h("label", "sr-attr");
+        lab.dataset.attr = t.name;
+        if (!t.values.length) {  // binary: present or absent
+          const cb = h("input", null, null, { type: "checkbox", "aria-label": t.name });
+          cb.checked = !!cur;
+          cb.addEventListener("change", () => send(cb.checked ? "set_attribute" : "delete_attribute", { ann_id: a.id, name: t.name }));
+          lab.append(cb, h("span", null, t.name));
+        } else {
+          const sel = h("select", null, null, { "aria-label": t.name });
+          sel.appendChild(h("option", null, "\u2014", { value: "" }));
+          for (const v of t.values) sel.appendChild(h("option", null, v, { value: v }));
+          // a value the schema does not list (imported): shown, kept until changed
+          if (cur && cur.value != null && !t.values.includes(cur.value)) sel.appendChild(h("option", null, cur.value, { value: cur.value }));
+          sel.value = cur && cur.value != null ? cur.value : "";
+          sel.addEventListener("change", () => sel.value
+            ? send("set_attribute", { ann_id: a.id, name: t.name, value: sel.value })
+            : cur && send("delete_attribute", { ann_id: a.id, name: t.name }));
+          lab.append(h("span", null, t.name), sel);
+        }
+        wrap.appendChild(lab);
+      }
+      for (const at of have.values()) {  // not in the schema for this type: can only go
+        const row = h("span", "sr-attr sr-attr-other");
+        row.dataset.attr = at.name;
+        row.append(h("span", null, attrLine(at)),
+          button("\u2715", "sr-attr-remove", "Remove attribute " + at.name, () => send("delete_attribute", { ann_id: a.id, name: at.name }), "sr-fragdel"));
+        wrap.appendChild(row);
+      }
+      box.appendChild(wrap);
     }
+    if ((a.norms || []).length) {
+      box.appendChild(h("div", "sr-poplabel", "Normalizations"));
+      for (const n of a.norms) box.appendChild(h("div", "sr-extra", n.ref + (n.text ? " (" + n.text + ")" : "")));
+    }
+    box.appendChild(h("div", "sr-poplabel", "Notes"));
+    const notes = h("div", "sr-notes");
+    notes.setAttribute("data-testid", "sr-notes");
+    const noteInput = (value, label, onSave) => {
+      const inp = h("input", "sr-note", null, { type: "text", maxlength: "10000", "aria-label": label });
+      inp.value = value;
+      inp.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { inp.value = value; inp.blur(); } });
+      inp.addEventListener("change", () => onSave(inp.value.replace(/[\r\n]+/g, " ")));
+      return inp;
+    };
+    for (const n of a.notes || []) {
+      const row = h("div", "sr-noterow");
+      row.dataset.note = n.id;
+      row.append(
+        noteInput(n.text, "Note " + n.id, (v) => v.trim() ? v !== n.text && send("set_note", { ann_id: a.id, note_id: n.id, text: v }) : send("delete_note", { note_id: n.id })),
+        button("\u2715", "sr-note-remove", "Delete note " + n.id, () => send("delete_note", { note_id: n.id }), "sr-fragdel"));
+      notes.appendChild(row);
+    }
+    const add = noteInput("", "Add a note", (v) => v.trim() && send("set_note", { ann_id: a.id, text: v }));
+    add.placeholder = "Add a note\u2026 (Enter)";
+    add.setAttribute("data-testid", "sr-note-add");
+    notes.appendChild(add);
+    box.appendChild(notes);
     return box;
   }
   function entText(e) {
@@ -135,6 +207,9 @@
         index: i,
       });
     });
+    S.attrTypes = (schema.attribute_types || []).filter((t) => t && typeof t.name === "string").map((t) => ({
+      name: t.name, targets: Array.isArray(t.targets) ? t.targets : [], values: Array.isArray(t.values) ? t.values : [],
+    }));
     if (!S.types.has(S.curType)) S.curType = S.types.size ? S.types.keys().next().value : null;
   }
   function ancestors(name) {
@@ -770,7 +845,7 @@
     );
     pop.appendChild(rs);
     pop.appendChild(fragmentSection(e));
-    if (extraLines(e).length) pop.appendChild(extraSection(e));
+    pop.appendChild(extraSection(e, "entity"));
     const last = h("div", "sr-poprow");
     last.append(button("Delete", "sr-delete", "Delete this entity and its relations (Delete)", () => send("delete_entity", { entity_id: e.id }), "sr-danger"));
     last.appendChild(h("span", "sr-hint", "click another entity to link it"));
@@ -798,7 +873,7 @@
     const allowed = e1 && e2 ? allowedRelations(e1.type, e2.type) : [];
     pop.appendChild(h("div", "sr-poplabel", "Type"));
     pop.appendChild(typeButtons(allowed, r.type, (t) => t !== r.type && send("change_relation", { relation_id: r.id, type: t }), "sr-rel-type-"));
-    if (extraLines(r).length) pop.appendChild(extraSection(r));
+    pop.appendChild(extraSection(r, "relation"));
     const last = h("div", "sr-poprow");
     last.append(button("Delete", "sr-delete", "Delete this relation (Delete)", () => send("delete_relation", { relation_id: r.id }), "sr-danger"));
     pop.appendChild(last);

@@ -27,11 +27,19 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "undo": ((), ()),
     "redo": ((), ()),
     "set_status": (("status",), ()),
+    # attributes by name on one annotation (``value`` absent or null: a binary flag)
+    "set_attribute": (("ann_id", "name"), ("value",)),
+    "delete_attribute": (("ann_id", "name"), ()),
+    # notes: ``note_id`` names the note to rewrite; without it a note is added
+    "set_note": (("ann_id", "text"), ("note_id",)),
+    "delete_note": (("note_id",), ()),
 }
 COMMON_FIELDS = ("doc_id", "client_id", "seq", "base_version", "kind")
 
 MAX_ID = 200
 MAX_TYPE = 100
+MAX_VALUE = 500
+MAX_NOTE = 10_000
 MAX_FRAGMENTS = 32
 MAX_OFFSET = 50_000_000
 MAX_SEQ = 2**53 - 1  # what a JS number still counts exactly
@@ -107,11 +115,23 @@ def validate_op(payload: Any) -> dict[str, Any]:
     if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
         raise OpError("client_id must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
     op["client_id"] = client_id
-    for key in ("entity_id", "relation_id", "ann_id", "arg1", "arg2"):
+    for key in ("entity_id", "relation_id", "ann_id", "arg1", "arg2", "note_id"):
         if key in payload:
             op[key] = _str(payload, key, MAX_ID)
     if "type" in payload:
         op["type"] = _str(payload, "type", MAX_TYPE)
+    if "name" in payload:
+        op["name"] = _str(payload, "name", MAX_TYPE)
+    if payload.get("value") is not None:
+        op["value"] = _str(payload, "value", MAX_VALUE)
+    if "text" in payload:
+        text = payload["text"]
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_NOTE:
+            raise OpError(f"text must be a non-blank string of at most {MAX_NOTE} characters")
+        # a BRAT note is one line of the .ann file (a tab inside it is kept as it is)
+        if any(ord(c) < 32 and c != "\t" for c in text):
+            raise OpError("text must not contain line breaks or control characters")
+        op["text"] = text
     if "fragments" in payload:
         op["fragments"] = _fragments(payload["fragments"])
     if kind == "change_entity" and "type" not in op and "fragments" not in op:

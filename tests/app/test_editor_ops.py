@@ -57,6 +57,13 @@ def editor(backend):
         (op(kind="accept_all", min_confidence=1.5), "between 0 and 1"),
         (op(kind="accept_all", min_confidence=float("nan")), "between 0 and 1"),
         (op(kind="set_status", status="Done!"), "status"),
+        (op(kind="set_attribute", ann_id="T1"), "missing field"),
+        (op(kind="set_attribute", ann_id="T1", name="Neg", value="a\nb"), "control"),
+        (op(kind="set_attribute", ann_id="T1", name="Neg", value=3), "value"),
+        (op(kind="set_note", ann_id="T1", text="two\nlines"), "line breaks"),
+        (op(kind="set_note", ann_id="T1", text="   "), "non-blank"),
+        (op(kind="set_note", ann_id="T1", text="x" * 10_001), "at most"),
+        (op(kind="delete_note", note_id="#1", text="x"), "unexpected field"),
     ],
 )
 def test_validate_op_refuses_bad_shapes(payload, message):
@@ -199,3 +206,42 @@ def test_editor_config_stays_static(editor):
     assert "value" not in editor.html_template and "{{" not in editor.html_template
     with pytest.raises(ValueError, match="CSS length"):
         AnnotationEditor(MemoryBackend(CONLL04_SCHEMA), editor_height="1px;}body{")
+
+
+def test_memory_backend_attributes_and_notes():
+    schema = {
+        **CONLL04_SCHEMA,
+        "attribute_types": [
+            {"name": "Negated", "targets": ["<ENTITY>"], "values": []},
+            {"name": "Level", "targets": ["Peop"], "values": ["low", "high"]},
+        ],
+    }
+    be = MemoryBackend(schema)
+    be.add_document("d", TEXT, entities=[{"id": "T1", "type": "Peop", "fragments": [[0, 5]]}])
+    steps = [
+        ("set_attribute", {"ann_id": "T1", "name": "Negated"}),
+        ("set_attribute", {"ann_id": "T1", "name": "Level", "value": "high"}),
+        ("set_note", {"ann_id": "T1", "text": "first"}),
+        ("set_note", {"ann_id": "T1", "text": "second"}),
+    ]
+    for seq, (kind, fields) in enumerate(steps, 1):
+        assert be.apply(op(seq, kind, seq - 1, **fields))["ok"]
+    t1 = be.load("d")["entities"][0]
+    assert t1["attributes"] == [{"name": "Negated"}, {"name": "Level", "value": "high"}]
+    first, second = t1["notes"]
+    assert (first["text"], second["text"]) == ("first", "second")
+    bad = [
+        ("set_attribute", {"ann_id": "T1", "name": "Level", "value": "max"}, "not a value"),
+        ("set_attribute", {"ann_id": "T1", "name": "Negated", "value": "x"}, "not a value"),
+        ("set_attribute", {"ann_id": "T1", "name": "Other"}, "does not apply"),
+        ("delete_note", {"note_id": "#99"}, "no note"),
+    ]
+    for kind, fields, message in bad:
+        ack = be.apply(op(9, kind, 4, **fields))
+        assert not ack["ok"] and message in ack["error"], ack
+    assert be.apply(op(9, "delete_note", 4, note_id=first["id"]))["ok"]
+    assert be.apply(op(10, "delete_attribute", 5, ann_id="T1", name="Negated"))["ok"]
+    t1 = be.load("d")["entities"][0]
+    assert t1["attributes"] == [{"name": "Level", "value": "high"}] and t1["notes"] == [second]
+    assert be.apply(op(11, "undo", 6))["ok"]
+    assert len(be.load("d")["entities"][0]["attributes"]) == 2

@@ -546,7 +546,7 @@ def test_backend_patches_its_copy_exactly_as_a_reload_would(store: Store, tmp_pa
     sugg = {e["type"]: e["id"] for e in page["entities"] if e["review"] == "suggested"}
     person = next(e for e in page["entities"] if e["id"] == ids["Person"])
     assert person["attributes"] == [{"name": "Negation"}]
-    assert person["notes"] == ["check the name"]
+    assert person["notes"] == [{"id": "#1", "text": "check the name"}]
     steps = [
         ("change_entity", {"entity_id": ids["Person"], "fragments": [[0, 4]]}),
         ("add_entity", {"type": "Org", "fragments": [[5, 10]]}),
@@ -559,6 +559,12 @@ def test_backend_patches_its_copy_exactly_as_a_reload_would(store: Store, tmp_pa
         ("undo", {}),
         ("redo", {}),
         ("set_status", {"status": "done"}),
+        # attributes and notes: the rows are not the page's own, so these reload
+        ("delete_attribute", {"ann_id": ids["Person"], "name": "Negation"}),
+        ("set_attribute", {"ann_id": ids["Person"], "name": "Negation"}),
+        ("set_note", {"ann_id": ids["Person"], "note_id": "#1", "text": "checked"}),
+        ("set_note", {"ann_id": ids["Person"], "text": "second"}),
+        ("delete_note", {"note_id": "#1"}),
     ]
 
     def norm(doc: dict) -> dict:
@@ -577,6 +583,7 @@ def test_backend_patches_its_copy_exactly_as_a_reload_would(store: Store, tmp_pa
         assert patched["version"] == version
         assert norm(patched) == norm(StoreBackend(store).load(d)), kind
     person = next(e for e in backend._cache[d]["entities"] if e["id"] == ids["Person"])
-    assert person["fragments"] == [[0, 4]] and person["notes"] == ["check the name"]
-    # only undo and redo reloaded the whole document
-    assert Counting.reloads - reloads == 2
+    assert person["fragments"] == [[0, 4]] and person["notes"] == [{"id": "#2", "text": "second"}]
+    assert person["attributes"] == [{"name": "Negation"}]
+    # only undo, redo and the five attribute and note edits reloaded the whole document
+    assert Counting.reloads - reloads == 7

@@ -27,6 +27,8 @@
     seqs: {}, queue: [], inflight: false, retryMs: 250,
     byEid: new Map(), byRid: new Map(), width: 0, lastRenderMs: 0, showRejected: false,
     attrTypes: [], // the schema's attribute types: {name, targets, values}
+    reviewing: false, // stepping through suggestions with Tab (a click ends it)
+    advanceFrom: null, // order key of a suggestion just accepted/rejected by key: select the next
     fragMode: null, // id of the entity the next text selection is added to, as a fragment
   };
   // key that starts "add fragment": never a type key (those are letters and digits), so it cannot
@@ -283,7 +285,7 @@
     thr.addEventListener("change", () => { S.threshold = thr.value; });
     const nSugg = [...S.ents.values(), ...S.rels.values()].filter(isSuggestion).length;
     edit.append(
-      button("Accept \u2265", "sr-accept-all", "Accept all suggestions with confidence at least the threshold", () => {
+      button("Accept \u2265", "sr-accept-all", "Accept all suggestions with confidence at least the threshold (to review them one by one: Tab, then Enter or Del)", () => {
         const v = parseFloat(thr.value);
         if (!(v >= 0 && v <= 1)) { setStatus("threshold must be between 0 and 1", "err"); return; }
         send("accept_all", { min_confidence: v });
@@ -374,10 +376,12 @@
   function handleAck(op, ack) {
     root.dataset.lastSeq = String(op.seq);
     if (op.doc_id !== S.docId) {
+      S.advanceFrom = null;
       setStatus((ack.ok ? "saved #" : "refused #") + op.seq + " (other document)", ack.ok ? "ok" : "err");
       return;
     }
     if (!ack.ok) {
+      S.advanceFrom = null;
       if (ack.conflict) {
         const dropped = S.queue.filter((q) => q.doc_id === op.doc_id).length;
         S.queue = S.queue.filter((q) => q.doc_id !== op.doc_id);
@@ -414,8 +418,13 @@
       if (c.status && c.status !== oldStatus) trigger("doc_status", { doc_id: S.docId, status: c.status });
     }
     root.dataset.version = String(S.version);
+    let next = "";
+    if (S.advanceFrom && !S.selected && (op.kind === "accept" || op.kind === "reject") && !S.queue.length) {
+      next = stepSuggestion(1, S.advanceFrom, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
+    }
+    S.advanceFrom = null;
     setStatus("\u2713 #" + op.seq + " " + op.kind.replace("_", " ") + " saved" + (ack.repeat ? " (repeat)" : "") +
-      (ack.message ? ": " + ack.message : "") + " \u00B7 version " + S.version, "ok");
+      (ack.message ? ": " + ack.message : "") + " \u00B7 version " + S.version + next, "ok");
   }
 
   // ---------- layout ----------
@@ -906,6 +915,55 @@
     placePop();
   }
 
+  // ---------- review: step through open suggestions ----------
+  // reading order: an entity by its start (then end), a relation right after the later of its
+  // two arguments; ids break ties so the order is stable
+  function orderKey(kind, a) {
+    if (kind === "entity") return [a.fragments[0][0], 0, a.fragments[a.fragments.length - 1][1], a.id];
+    const e1 = S.ents.get(a.arg1), e2 = S.ents.get(a.arg2);
+    return [Math.max(e1 ? e1.fragments[0][0] : 0, e2 ? e2.fragments[0][0] : 0), 1, 0, a.id];
+  }
+  function cmpKey(x, y) {
+    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+  }
+  function openSuggestions() {
+    const items = [];
+    for (const e of S.ents.values()) if (isSuggestion(e)) items.push({ kind: "entity", id: e.id, key: orderKey("entity", e) });
+    for (const r of S.rels.values()) if (isSuggestion(r)) items.push({ kind: "relation", id: r.id, key: orderKey("relation", r) });
+    return items.sort((a, b) => cmpKey(a.key, b.key));
+  }
+  function selectedKey() {
+    if (!S.selected) return null;
+    const a = (S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id);
+    return a ? orderKey(S.selected.kind, a) : null;
+  }
+  // select the next (dir 1) or previous (dir -1) open suggestion after ``from`` (wrapping);
+  // false when there is none
+  function stepSuggestion(dir, from, quiet) {
+    const items = openSuggestions();
+    if (!items.length) { if (!quiet) setStatus("no open suggestions"); return false; }
+    let pick = dir > 0 ? items[0] : items[items.length - 1];
+    if (from) {
+      const after = dir > 0 ? items.find((it) => cmpKey(it.key, from) > 0) : [...items].reverse().find((it) => cmpKey(it.key, from) < 0);
+      if (after) pick = after;
+    }
+    setFragMode(null);
+    S.reviewing = true;
+    (pick.kind === "entity" ? selectEntity : selectRelation)(pick.id);
+    const el = (pick.kind === "entity" ? S.byEid : S.byRid).get(pick.id)?.[0];
+    if (el) el.scrollIntoView({ block: "nearest" });
+    placePop();
+    if (!quiet) setStatus(items.length + " open suggestion(s) \u00B7 Enter accepts, Del rejects, Tab skips");
+    return true;
+  }
+  // Enter / Del on a suggestion reached with Tab: once the page has the answer, go on to the
+  // next one (after a click they only answer, as before)
+  function reviewAndAdvance(kind, a, itemKind) {
+    S.advanceFrom = S.reviewing ? orderKey(itemKind, a) : null;
+    send(kind, { ann_id: a.id });
+  }
+
   function wordStep(pos, dir) {
     const t = S.doc.text;
     if (dir < 0) {
@@ -1058,6 +1116,7 @@
     return null;
   }
   docEl.addEventListener("mousedown", (ev) => {
+    S.reviewing = false; // a click picks its own item: Enter / Del then do not move on
     // Shift+mousedown would extend the caret left by the click that selected the entity:
     // drop it so the drag starts where the mouse went down
     if (S.doc && ev.button === 0 && ev.shiftKey && fragTarget(ev)) window.getSelection().removeAllRanges();
@@ -1119,7 +1178,10 @@
     let handled = true;
     if (mod && (k === "z" || k === "Z") && !ev.shiftKey) send("undo", {});
     else if (mod && (k === "y" || ((k === "z" || k === "Z") && ev.shiftKey))) send("redo", {});
-    else if (k === "Escape") { if (S.fragMode) cancelFragMode(); else closePop(); }
+    else if (k === "Escape") { S.reviewing = false; if (S.fragMode) cancelFragMode(); else closePop(); }
+    // Tab / Shift+Tab: next / previous open suggestion, while there is one (otherwise Tab
+    // moves the focus as usual); not from the toolbar, whose buttons Tab walks through
+    else if (k === "Tab" && !mod && !ev.altKey && !S.chooser && !toolbar.contains(ev.target) && openSuggestions().length) stepSuggestion(ev.shiftKey ? -1 : 1, selectedKey());
     else if (mod || ev.altKey) handled = false;
     else if (S.chooser && /^[1-9]$/.test(k)) {
       const t = S.chooser.allowed[+k - 1];
@@ -1127,8 +1189,8 @@
     } else if (S.selected && S.selected.kind === "entity" && !S.chooser) {
       const e = S.ents.get(S.selected.id);
       if (!e) handled = false;
-      else if (k === "Delete" || k === "Backspace") send(isSuggestion(e) ? "reject" : "delete_entity", isSuggestion(e) ? { ann_id: e.id } : { entity_id: e.id });
-      else if (k === "Enter" && isSuggestion(e)) send("accept", { ann_id: e.id });
+      else if (k === "Delete" || k === "Backspace") isSuggestion(e) ? reviewAndAdvance("reject", e, "entity") : send("delete_entity", { entity_id: e.id });
+      else if (k === "Enter" && isSuggestion(e)) reviewAndAdvance("accept", e, "entity");
       else if (k === "ArrowLeft" || k === "ArrowRight") resize(e, ev.shiftKey ? "start" : "end", k === "ArrowLeft" ? -1 : 1);
       else if (k === FRAG_KEY) (S.fragMode === e.id ? cancelFragMode() : startFragMode(e));
       else if (S.keyToType.has(k.toLowerCase()) && k.length === 1) {
@@ -1138,8 +1200,8 @@
     } else if (S.selected && S.selected.kind === "relation") {
       const r = S.rels.get(S.selected.id);
       if (!r) handled = false;
-      else if (k === "Delete" || k === "Backspace") send(isSuggestion(r) ? "reject" : "delete_relation", isSuggestion(r) ? { ann_id: r.id } : { relation_id: r.id });
-      else if (k === "Enter" && isSuggestion(r)) send("accept", { ann_id: r.id });
+      else if (k === "Delete" || k === "Backspace") isSuggestion(r) ? reviewAndAdvance("reject", r, "relation") : send("delete_relation", { relation_id: r.id });
+      else if (k === "Enter" && isSuggestion(r)) reviewAndAdvance("accept", r, "relation");
       else if (/^[1-9]$/.test(k)) {
         const e1 = S.ents.get(r.arg1), e2 = S.ents.get(r.arg2);
         const t = e1 && e2 ? allowedRelations(e1.type, e2.type)[+k - 1] : null;

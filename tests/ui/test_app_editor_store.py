@@ -488,3 +488,75 @@ def test_attributes_and_notes_are_edited_in_the_popup(browser, served) -> None:
         assert not ap.errors and not ap.dialogs
     finally:
         page.close()
+
+
+def test_review_suggestions_from_the_keyboard(browser, served) -> None:
+    """Tab / Shift+Tab step through the open suggestions in reading order; Enter and Del
+    answer one and select the next, until none is left."""
+    store = served.store
+    name = "Keyboard review"
+    store.create_project(name, demo_schema())
+    store.import_documents(name, [Document("k1", TEXT, [Entity("T1", "Peop", [span("John")])])])
+    doc_id = store.find_document(name, "k1")
+    store.replace_suggestions(
+        doc_id,
+        None,
+        [
+            Entity("a", "Loc", [span("Washington")], confidence=0.95),
+            Entity("b", "Org", [span("actor")], confidence=0.42),
+            Entity("c", "Other", [span("assassinated")], confidence=0.3),
+            Entity("p", "Peop", [span("John")], confidence=0.9),  # equal to T1: attaches to it
+        ],
+        [Relation("x", "Live_In", "p", "a", confidence=0.6)],
+    )
+    view = store.load_document(doc_id)
+    ids = {view.text[e.start : e.end]: f"e{e.id}" for e in view.entities}
+    rel = f"r{view.relations[0].id}"
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    ap = StorePage(page, served.url)
+    pop = page.locator(".sr-pop")
+
+    def selected() -> str:
+        return "" if pop.is_hidden() else pop.get_attribute("aria-label")
+
+    def reviews() -> dict[str, str]:
+        v = store.load_document(doc_id)
+        out = {v.text[e.start : e.end]: e.review for e in v.entities}
+        out["Live_In"] = v.relations[0].review
+        return out
+
+    try:
+        ap.goto()
+        ap.choose_project(name)
+        ap.open_doc("k1")
+        ap.js("() => document.querySelector('.sr-editor').focus()")
+        page.keyboard.press("Tab")
+        assert selected() == f"Entity {ids['assassinated']}"
+        page.keyboard.press("Tab")
+        assert selected() == f"Entity {ids['actor']}"
+        page.keyboard.press("Shift+Tab")
+        assert selected() == f"Entity {ids['assassinated']}"
+        page.keyboard.press("Enter")  # accept, then the next one is selected
+        ap.settle()
+        assert selected() == f"Entity {ids['actor']}"
+        page.keyboard.press("Delete")  # reject
+        ap.settle()
+        assert selected() == f"Entity {ids['Washington']}"
+        page.keyboard.press("Enter")
+        ap.settle()
+        assert selected() == f"Relation {rel}"  # after both of its arguments
+        page.keyboard.press("Enter")
+        ap.settle()
+        assert selected() == "" and "no open suggestions left" in ap.status()
+        assert reviews() == {
+            "John": "accepted",
+            "Washington": "accepted",
+            "actor": "rejected",
+            "assassinated": "accepted",
+            "Live_In": "accepted",
+        }
+        page.keyboard.press("Tab")  # nothing open: Tab is the browser's again
+        assert selected() == ""
+        assert not ap.errors and not ap.dialogs
+    finally:
+        page.close()

@@ -26,6 +26,7 @@
     clientId: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)).replace(/[^A-Za-z0-9_-]/g, ""),
     seqs: {}, queue: [], inflight: false, retryMs: 250,
     byEid: new Map(), byRid: new Map(), width: 0, lastRenderMs: 0, showRejected: false,
+    minShow: 0, // suggestions below this confidence are hidden (kept in this browser)
     attrTypes: [], // the schema's attribute types: {name, targets, values}
     reviewing: false, // stepping through suggestions with Tab (a click ends it)
     advanceFrom: null, // order key of a suggestion just accepted/rejected by key: select the next
@@ -35,6 +36,10 @@
   // shadow a schema shortcut; "f" would clash with types such as ACE's FAC
   const FRAG_KEY = "+";
   const MAX_FRAGMENTS = 32; // app/editor/ops.py
+  try {
+    const v = parseFloat(localStorage.getItem("spanrel.minShow"));
+    if (v >= 0 && v <= 1) S.minShow = v;
+  } catch (e) { /* no storage: no saved filter */ }
   root.dataset.pending = "0";
 
   // ---------- helpers ----------
@@ -70,7 +75,11 @@
     return w;
   }
   function fmtConf(c) { return typeof c === "number" ? c.toFixed(2) : ""; }
-  function isLive(a) { return S.showRejected || a.review !== "rejected"; }
+  // drawn: not rejected, and not a suggestion below the "Show \u2265" confidence filter
+  function isLive(a) {
+    if (!S.showRejected && a.review === "rejected") return false;
+    return !(isSuggestion(a) && typeof a.confidence === "number" && a.confidence < S.minShow);
+  }
   function isSuggestion(a) { return a.review === "suggested"; }
   // attributes, normalizations and notes of an annotation: titled groups of lines (label
   // marker, tooltip); the popup edits attributes and notes and shows normalizations
@@ -283,15 +292,33 @@
     thr.setAttribute("data-testid", "sr-threshold");
     thr.setAttribute("aria-label", "Confidence threshold for accept all");
     thr.addEventListener("change", () => { S.threshold = thr.value; });
-    const nSugg = [...S.ents.values(), ...S.rels.values()].filter(isSuggestion).length;
+    const sugg = [...S.ents.values(), ...S.rels.values()].filter(isSuggestion);
+    const nSugg = sugg.length, nHidden = sugg.filter((a) => !isLive(a)).length;
+    const show = h("input", "sr-thr");
+    show.type = "number"; show.min = "0"; show.max = "1"; show.step = "0.05"; show.value = S.minShow.toFixed(2);
+    show.setAttribute("data-testid", "sr-min-show");
+    show.setAttribute("aria-label", "Hide suggestions below this confidence");
+    show.title = "Hide suggestions below this confidence (they are kept, not rejected)";
+    show.addEventListener("change", () => {
+      const v = parseFloat(show.value);
+      if (!(v >= 0 && v <= 1)) { setStatus("the filter must be between 0 and 1", "err"); show.value = S.minShow.toFixed(2); return; }
+      S.minShow = v;
+      try { localStorage.setItem("spanrel.minShow", String(v)); } catch (e) { /* storage off: this page only */ }
+      if (S.selected && !isLive((S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id) || {})) closePop();
+      buildToolbar();
+      render();
+    });
     edit.append(
-      button("Accept \u2265", "sr-accept-all", "Accept all suggestions with confidence at least the threshold (to review them one by one: Tab, then Enter or Del)", () => {
+      button("Accept \u2265", "sr-accept-all", "Accept all shown suggestions with confidence at least the threshold (to review them one by one: Tab, then Enter or Del)", () => {
         const v = parseFloat(thr.value);
         if (!(v >= 0 && v <= 1)) { setStatus("threshold must be between 0 and 1", "err"); return; }
-        send("accept_all", { min_confidence: v });
+        // never accept what the filter hides
+        send("accept_all", { min_confidence: Math.max(v, S.minShow) });
       }),
       thr,
-      h("span", "sr-count", nSugg ? nSugg + " suggestion" + (nSugg > 1 ? "s" : "") : ""),
+      h("span", "sr-lbl", "Show \u2265"),
+      show,
+      h("span", "sr-count", nSugg ? nSugg + " suggestion" + (nSugg > 1 ? "s" : "") + (nHidden ? " (" + nHidden + " hidden)" : "") : ""),
     );
     toolbar.appendChild(edit);
     const done = d.status === "done";
@@ -929,8 +956,12 @@
   }
   function openSuggestions() {
     const items = [];
-    for (const e of S.ents.values()) if (isSuggestion(e)) items.push({ kind: "entity", id: e.id, key: orderKey("entity", e) });
-    for (const r of S.rels.values()) if (isSuggestion(r)) items.push({ kind: "relation", id: r.id, key: orderKey("relation", r) });
+    const shown = (a) => isSuggestion(a) && isLive(a);
+    for (const e of S.ents.values()) if (shown(e)) items.push({ kind: "entity", id: e.id, key: orderKey("entity", e) });
+    for (const r of S.rels.values()) {
+      const e1 = S.ents.get(r.arg1), e2 = S.ents.get(r.arg2);
+      if (shown(r) && e1 && e2 && isLive(e1) && isLive(e2)) items.push({ kind: "relation", id: r.id, key: orderKey("relation", r) });
+    }
     return items.sort((a, b) => cmpKey(a.key, b.key));
   }
   function selectedKey() {

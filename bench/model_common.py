@@ -27,6 +27,10 @@ VARIANTS = {
     "general": {"attention": "general"},
     # all three ablations: the SpERT-like baseline
     "spert_like": {"span_attention": False, "sentence_attention": False, "local_attention": False},
+    # one ablation each (multihead otherwise): which part makes the difference
+    "no_span_attention": {"span_attention": False},
+    "no_sentence_attention": {"sentence_attention": False},
+    "no_local_attention": {"local_attention": False},
 }
 
 

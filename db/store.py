@@ -1587,14 +1587,7 @@ class Store:
                     f"an open suggestion (it is {row.review})"
                 )
             if op == "accept":
-                if isinstance(row, m.Relation):
-                    for arg_id in (row.arg1_id, row.arg2_id):
-                        if arg_id is not None:
-                            arg = self._entity_in(s, doc, arg_id)
-                            if arg.review == "rejected":
-                                raise EditError(f"relation {row.id} uses rejected entity {arg.id}")
-                            self._accept(changes, arg, author)
-                self._accept(changes, row, author)
+                self._accept_target(s, doc, changes, row, author)
             else:
                 changes.update(row, review="rejected", author=author, updated_at=now)
                 if isinstance(row, m.Entity):
@@ -1635,23 +1628,23 @@ class Store:
         ``[attributes]``. Notes are ``AnnotatorNotes``, several per annotation allowed.
         """
         op = edit.op
-        if op == "delete_note":
+        note = None
+        if edit.note is not None:
             note = s.scalar(
                 select(m.Note).where(m.Note.document_id == doc.id, m.Note.ann_id == edit.note)
             )
             if note is None:
                 raise EditError(f"note {edit.note!r} is not in document {doc.id}")
+        if op == "delete_note":
+            assert note is not None
             changes.delete(note)
             return
         target = self._target(s, doc, edit)
         kind = _kind(target)
         if op == "set_note":
             assert edit.text is not None
-            if edit.note is not None:
-                note = s.scalar(
-                    select(m.Note).where(m.Note.document_id == doc.id, m.Note.ann_id == edit.note)
-                )
-                if note is None or note.target_ref != target.ann_id:
+            if note is not None:
+                if note.target_ref != target.ann_id:
                     raise EditError(f"note {edit.note!r} is not a note of {kind} {target.id}")
                 changes.update(note, text=edit.text)
             else:
@@ -1721,11 +1714,14 @@ class Store:
         row: m.Entity | m.Relation,
         author: str | None,
     ) -> None:
-        """Accept a suggestion that was edited (a relation together with its arguments)."""
+        """Accept a suggestion (a relation together with its arguments, none of them rejected)."""
         if isinstance(row, m.Relation) and row.review == "suggested":
             for arg_id in (row.arg1_id, row.arg2_id):
                 if arg_id is not None:
-                    self._accept(changes, self._entity_in(s, doc, arg_id), author)
+                    arg = self._entity_in(s, doc, arg_id)
+                    if arg.review == "rejected":
+                        raise EditError(f"relation {row.id} uses rejected entity {arg.id}")
+                    self._accept(changes, arg, author)
         self._accept(changes, row, author)
 
     def _delete_annotations(

@@ -81,13 +81,16 @@
     return !(isSuggestion(a) && typeof a.confidence === "number" && a.confidence < S.minShow);
   }
   function isSuggestion(a) { return a.review === "suggested"; }
+  // the selected entity or relation as the page has it now (undefined when gone)
+  function selectedAnn() { return S.selected ? (S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id) : undefined; }
   // attributes, normalizations and notes of an annotation: titled groups of lines (label
   // marker, tooltip); the popup edits attributes and notes and shows normalizations
   function attrLine(at) { return at.value != null ? at.name + " = " + at.value : at.name; }
+  function normLine(n) { return n.ref + (n.text ? " (" + n.text + ")" : ""); }
   function extraGroups(a) {
     return [
       ["Attributes", (a.attributes || []).map(attrLine)],
-      ["Normalizations", (a.norms || []).map((n) => n.ref + (n.text ? " (" + n.text + ")" : ""))],
+      ["Normalizations", (a.norms || []).map(normLine)],
       ["Notes", (a.notes || []).map((n) => n.text)],
     ].filter(([, items]) => items.length);
   }
@@ -147,7 +150,7 @@
     }
     if ((a.norms || []).length) {
       box.appendChild(h("div", "sr-poplabel", "Normalizations"));
-      for (const n of a.norms) box.appendChild(h("div", "sr-extra", n.ref + (n.text ? " (" + n.text + ")" : "")));
+      for (const n of a.norms) box.appendChild(h("div", "sr-extra", normLine(n)));
     }
     box.appendChild(h("div", "sr-poplabel", "Notes"));
     const notes = h("div", "sr-notes");
@@ -304,7 +307,7 @@
       if (!(v >= 0 && v <= 1)) { setStatus("the filter must be between 0 and 1", "err"); show.value = S.minShow.toFixed(2); return; }
       S.minShow = v;
       try { localStorage.setItem("spanrel.minShow", String(v)); } catch (e) { /* storage off: this page only */ }
-      if (S.selected && !isLive((S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id) || {})) closePop();
+      if (S.selected && !isLive(selectedAnn() || {})) closePop();
       buildToolbar();
       render();
     });
@@ -434,8 +437,7 @@
       S.doc.relations = [...S.rels.values()];
       if (typeof ack.version === "number") S.version = ack.version;
       S.doc.version = S.version;
-      if (S.selected && !(S.selected.kind === "entity" ? S.ents : S.rels).has(S.selected.id)) closePop();
-      if (S.selected && !isLive((S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id))) closePop();
+      if (S.selected && !(selectedAnn() && isLive(selectedAnn()))) closePop();
       buildToolbar();
       render();
       // rebuild the popup so its buttons act on the entity as it is now
@@ -965,8 +967,7 @@
     return items.sort((a, b) => cmpKey(a.key, b.key));
   }
   function selectedKey() {
-    if (!S.selected) return null;
-    const a = (S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id);
+    const a = selectedAnn();
     return a ? orderKey(S.selected.kind, a) : null;
   }
   // select the next (dir 1) or previous (dir -1) open suggestion after ``from`` (wrapping);

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from model_common import DATA, VARIANTS, run_variant
 
@@ -35,6 +36,11 @@ def main() -> None:
     ap.add_argument("--lr", type=float, help="learning rate of the encoder (default: design's)")
     ap.add_argument("--batch-size", type=int, help="training batch size (default: design's)")
     ap.add_argument("--final", action="store_true", help="train on train+dev, no dev selection")
+    ap.add_argument(
+        "--keep-dir",
+        type=Path,
+        help="copy each trained model to KEEP_DIR/<variant>-seed<N> (for later decoding studies)",
+    )
     args = ap.parse_args()
     c = DATA / "conll04"
     train_f = c / ("conll04_train_dev.json" if args.final else "conll04_train.json")
@@ -54,6 +60,7 @@ def main() -> None:
             head_lr=args.head_lr,
             lr=args.lr,
             batch_size=args.batch_size,
+            keep_dir=args.keep_dir / f"{v}-seed{args.seed}" if args.keep_dir else None,
         )
         for v in args.variants
     ]

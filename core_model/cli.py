@@ -49,6 +49,19 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue an interrupted run (<out>.work)")
     t.add_argument("--max-steps-per-epoch", type=int, help="cap steps per epoch (smoke runs)")
     t.add_argument("--select-average", choices=("micro", "macro"), default="micro")
+    t.add_argument(
+        "--entity-decoding",
+        choices=("auto", "all", "flat"),
+        default=TrainConfig.entity_decoding,
+        help="flat: keep the most probable of overlapping entities; auto: flat when no two "
+        "training entities overlap",
+    )
+    t.add_argument(
+        "--no-arg-constraints",
+        action="store_true",
+        help="predict relations between any entity types (default: only the argument type "
+        "pairs seen in training)",
+    )
 
     e = sub.add_parser("eval", help="evaluate a saved model; prints one JSON object")
     e.add_argument("--model", required=True, type=Path)
@@ -90,6 +103,8 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
         max_steps_per_epoch=args.max_steps_per_epoch,
         select_average=args.select_average,
+        entity_decoding=args.entity_decoding,
+        relation_arg_constraints=not args.no_arg_constraints,
     )
     result = train(
         args.train,

@@ -38,6 +38,12 @@ class ModelConfig:
     context_dim: int = 0  # output of FFNN_F and FFNN_T; 0: a quarter of the hidden size
     additive_dim: int = 128  # size of the tanh layer of additive attention
     relation_threshold: float = 0.4
+    # decoding rules (see ``decoding``), set by the trainer from its data and TrainConfig:
+    # "all" keeps every span classified as an entity (overlapping and nested ones too);
+    # "flat" keeps the most probable of overlapping ones
+    entity_decoding: str = "all"
+    # relation type -> allowed [head type, tail type] pairs; types not listed are unconstrained
+    relation_arg_types: dict[str, list[list[str]]] = field(default_factory=dict)
     max_length: int = 512  # sub-words per unit including [CLS]/[SEP]
     # pairs scored at once at inference; bounds memory when many spans are entities
     max_pairs_per_chunk: int = 1000
@@ -50,6 +56,10 @@ class ModelConfig:
             )
         if self.max_span_width < 1:
             raise ValueError("max_span_width must be at least 1")
+        if self.entity_decoding not in ("all", "flat"):
+            raise ValueError(
+                f"entity_decoding must be 'all' or 'flat', not {self.entity_decoding!r}"
+            )
         if not 0.0 < self.relation_threshold < 1.0:
             raise ValueError("relation_threshold must lie strictly between 0 and 1")
 
@@ -104,6 +114,10 @@ class TrainConfig:
     device: str = "auto"
     eval_batch_size: int = 16
     tune_threshold: bool = True
+    # "auto": flat decoding when no two training entities overlap, else "all" (see decoding)
+    entity_decoding: str = "auto"
+    # predict a relation type only between entity types the training data showed it with
+    relation_arg_constraints: bool = True
     threshold_grid: list[float] = field(
         default_factory=lambda: [round(0.05 * i, 2) for i in range(1, 20)]
     )
@@ -112,6 +126,12 @@ class TrainConfig:
     select_average: str = "micro"  # or "macro" (ADE)
     max_steps_per_epoch: int | None = None  # for benchmarks and smoke runs
     num_threads: int | None = None  # torch CPU threads; None leaves torch's default
+
+    def __post_init__(self) -> None:
+        if self.entity_decoding not in ("auto", "all", "flat"):
+            raise ValueError(
+                f"entity_decoding must be 'auto', 'all' or 'flat', not {self.entity_decoding!r}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

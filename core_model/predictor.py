@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .decoding import allowed_matrix, flat_keep
 from .encoder import autocast, resolve_device
 from .encoding import Unit, build_units
 from .evaluator import EntityTuple, RelationTuple, evaluate_tuples, gold_tuples, prf
@@ -221,7 +222,32 @@ class Predictor:
             with torch.inference_mode(), autocast(self.device):
                 out = self.model.predict(batch)
             self._collect(batch_units, batch, out, raws)
+        allowed = allowed_matrix(
+            self.config.relation_arg_types, self.config.entity_types, self.config.relation_types
+        )
+        for raw in raws:
+            self._apply_rules(raw, allowed)
         return raws
+
+    def _apply_rules(self, raw: _RawDoc, allowed: np.ndarray | None) -> None:
+        """Flat entity decoding and relation argument types (see ``decoding``), in place."""
+        n_rel = len(self.config.relation_types)
+        if self.config.entity_decoding == "flat" and len(raw.entities) > 1:
+            keep = flat_keep(raw.entities)
+            if len(keep) < len(raw.entities):
+                remap = np.full(len(raw.entities), -1, dtype=np.int64)
+                remap[keep] = np.arange(len(keep))
+                raw.entities = [raw.entities[i] for i in keep]
+                pairs, probs = raw.pairs(n_rel)
+                pairs = remap[pairs]
+                ok = (pairs >= 0).all(axis=1)
+                raw.pair_chunks, raw.prob_chunks = [pairs[ok]], [probs[ok]]
+        if allowed is not None and raw.pair_chunks:
+            pairs, probs = raw.pairs(n_rel)
+            types = np.array([t for _, _, t, _ in raw.entities], dtype=np.int64)
+            ok = allowed[:, types[pairs[:, 0]], types[pairs[:, 1]]].T  # [pairs, R]
+            raw.pair_chunks = [pairs]
+            raw.prob_chunks = [np.where(ok, probs, 0.0).astype(probs.dtype)]
 
     @staticmethod
     def _collect(units: list[Unit], batch: Any, out: Any, raws: list[_RawDoc]) -> None:

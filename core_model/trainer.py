@@ -37,6 +37,7 @@ from converters.errors import ConversionError
 
 from . import distributed
 from .config import ModelConfig, TrainConfig
+from .decoding import has_overlaps, seen_arg_types
 from .encoder import (
     autocast,
     default_encoder_dir,
@@ -188,8 +189,24 @@ class Trainer:
             )
             self.model = SpanRelModel(config, encoder)
         self.config = self.model.config
+        self._set_decoding()
         self.model.to(self.device)
         self.init_from = str(init_from) if init_from else None
+
+    def _set_decoding(self) -> None:
+        """Decoding rules learnt from the training data (saved with the model; see decoding)."""
+        mode = self.cfg.entity_decoding
+        if mode == "auto":
+            mode = "all" if has_overlaps(self.train_docs) else "flat"
+        self.config.entity_decoding = mode
+        self.config.relation_arg_types = (
+            seen_arg_types(self.train_docs) if self.cfg.relation_arg_constraints else {}
+        )
+        log.info(
+            "entity decoding %r; relation argument types %s",
+            mode,
+            "constrained to those seen in training" if self.config.relation_arg_types else "free",
+        )
 
     def _warm_start(self, path: Path, labels: dict[str, Any]) -> tuple[SpanRelModel, Any]:
         """Start from a saved model: its architecture, every weight whose shape still fits."""

@@ -14,7 +14,9 @@ Each document's ``Prediction.uncertainty`` is stored with it (``Store.set_uncert
 "least confident first" order of the editor's next document (``app.ordering``) reads it.
 
 Entity and relation types the project does not know (a model trained elsewhere) are skipped and
-counted, never silently written under another name.
+counted, never silently written under another name; so are relations between entity types that
+the project's schema does not admit for them (its ``Arg1:``/``Arg2:`` constraints), which an
+annotator could not draw either.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from converters.document import Entity, Relation
+from converters.schema import Schema
 from db import Store
 from db.views import ConflictError, DocumentView
 
@@ -131,11 +134,19 @@ MAX_ENTITIES_PER_DOC = 300
 MAX_RELATIONS_PER_DOC = 300
 
 
-def to_suggestions(
-    prediction: Any, entity_types: set[str], relation_types: set[str]
-) -> tuple[list[Entity], list[Relation], int]:
+def to_suggestions(prediction: Any, schema: Schema) -> tuple[list[Entity], list[Relation], int]:
     """Store entities/relations from one ``core_model.Prediction`` and the count skipped
-    (unknown types, bad offsets, and what lies beyond the per-document caps)."""
+    (unknown types, relations whose argument types the project's schema does not admit, bad
+    offsets, and what lies beyond the per-document caps)."""
+    entity_types = {t.name for t in schema.entity_types if t.selectable}
+    allowed: dict[tuple[str, str], set[str]] = {}
+
+    def admits(rel: Any) -> bool:
+        key = (prediction.entities[rel.head].type, prediction.entities[rel.tail].type)
+        if key not in allowed:
+            allowed[key] = set(schema.allowed_relations(*key))
+        return rel.type in allowed[key]
+
     valid = [
         i
         for i, e in enumerate(prediction.entities)
@@ -153,7 +164,7 @@ def to_suggestions(
     candidates = [
         j
         for j, r in enumerate(prediction.relations)
-        if r.type in relation_types and r.head in ids and r.tail in ids
+        if r.head in ids and r.tail in ids and admits(r)
     ]
     best = set(
         sorted(candidates, key=lambda j: -prediction.relations[j].probability)[
@@ -196,8 +207,6 @@ def preannotate(
     started = time.perf_counter()
     predictor = predictors.get(model_dir)
     schema = store.project_schema(project)
-    ent_types = {t.name for t in schema.entity_types if t.selectable}
-    rel_types = {t.name for t in schema.relation_types}
     result = PreannotateResult(model_version_id=model_version_id)
     total = len(doc_ids)
     for start in range(0, total, CHUNK):
@@ -208,7 +217,7 @@ def preannotate(
         predictions = predictor.predict([model_input(d) for d in chunk], batch_size=batch_size)
         scored: dict[int, float | None] = {}
         for doc, pred in zip(chunk, predictions, strict=True):
-            ents, rels, skipped = to_suggestions(pred, ent_types, rel_types)
+            ents, rels, skipped = to_suggestions(pred, schema)
             result.skipped_types += skipped
             try:
                 store.replace_suggestions(doc.id, model_version_id, ents, rels)

@@ -16,6 +16,7 @@ from app.preannotate import model_input, to_suggestions
 from app.screens import exporting, importing, models, projects
 from app.store_backend import StoreBackend
 from converters.errors import ConversionError
+from converters.schema import EntityType, RelationType, Schema
 from core_model import PredictedEntity, PredictedRelation, Prediction
 from db import Store
 
@@ -324,12 +325,48 @@ def test_prediction_to_suggestions_keeps_known_types_only() -> None:
             PredictedRelation("Work_For", 0, 1, 0.6),
         ],
     )
-    ents, rels, skipped = to_suggestions(pred, {"Peop", "Org"}, {"Work_For"})
+    schema = Schema(
+        [EntityType("Peop"), EntityType("Org")], [RelationType("Work_For", ["Peop"], ["Org"])]
+    )
+    ents, rels, skipped = to_suggestions(pred, schema)
     assert [(e.type, e.fragments, e.confidence) for e in ents] == [
         ("Peop", [(0, 4)], 0.9),
         ("Org", [(15, 19)], 0.7),
     ]
     assert [(r.arg1, r.arg2) for r in rels] == [(ents[0].id, ents[1].id)]
+    assert skipped == 2
+
+
+def test_prediction_to_suggestions_keeps_schema_argument_types() -> None:
+    """A relation the annotator could not draw (argument types the schema does not admit) is
+    not suggested either; a parent type admits its subtypes, as in BRAT."""
+    text = "Ann met Bob in Rome"
+    pred = Prediction(
+        text=text,
+        tokens=text.split(),
+        token_offsets=[(0, 3), (4, 7), (8, 11), (12, 14), (15, 19)],
+        entities=[
+            PredictedEntity("Peop", 0, 3, 0, 1, 0.9, "Ann"),
+            PredictedEntity("Peop", 8, 11, 2, 3, 0.9, "Bob"),
+            PredictedEntity("City", 15, 19, 4, 5, 0.9, "Rome"),
+        ],
+        relations=[
+            PredictedRelation("Live_In", 0, 2, 0.9),  # Peop -> City (a Loc): admitted
+            PredictedRelation("Live_In", 0, 1, 0.8),  # Peop -> Peop: not admitted
+            PredictedRelation("Live_In", 2, 0, 0.7),  # City -> Peop: not admitted
+            PredictedRelation("Knows", 1, 0, 0.6),  # no constraint: admitted
+        ],
+    )
+    schema = Schema(
+        [EntityType("Peop"), EntityType("Loc"), EntityType("City", parent="Loc")],
+        [RelationType("Live_In", ["Peop"], ["Loc"]), RelationType("Knows")],
+    )
+    ents, rels, skipped = to_suggestions(pred, schema)
+    assert len(ents) == 3
+    assert [(r.type, r.arg1, r.arg2) for r in rels] == [
+        ("Live_In", "S0", "S2"),
+        ("Knows", "S1", "S0"),
+    ]
     assert skipped == 2
 
 
@@ -392,7 +429,8 @@ def test_prediction_to_suggestions_caps_a_flood_by_probability(
             if h != t
         ],
     )
-    ents, rels, skipped = to_suggestions(pred, {"Peop"}, {"Work_For"})
+    schema = Schema([EntityType("Peop")], [RelationType("Work_For")])
+    ents, rels, skipped = to_suggestions(pred, schema)
     assert sorted(e.confidence for e in ents) == [0.7, 0.8, 0.9]
     kept = {e.id for e in ents}
     assert len(rels) == 2 and all(r.arg1 in kept and r.arg2 in kept for r in rels)

@@ -3,10 +3,12 @@
 Run by hand (not a test)::
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/model_speed.py [--steps 20] [--encoder DIR]
+        [--train-batch-size 8] [--threads 2] [--skip-inference]
 
 Training: the CoNLL04 training set with the design defaults (batch 8, 30x negatives, max span
 width 10) for the full multihead model and the SpERT-like baseline (all three ablations);
-s/epoch = mean s/step x steps per epoch (922 documents / 8 = 116 steps).
+s/epoch = median (and mean) s/step x steps per epoch (922 documents / 8 = 116 steps at batch 8,
+461 at SpERT's batch 2).
 Inference: sentences/s of ``Predictor.predict`` over the CoNLL04 test set versus a bare
 encoder forward over the very same length-sorted batches (ratio goal >= 0.8).
 """
@@ -42,7 +44,9 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def make_stepper(model_cfg: ModelConfig, encoder: str | None, out: Path) -> tuple[Any, Trainer]:
+def make_stepper(
+    model_cfg: ModelConfig, encoder: str | None, out: Path, batch_size: int
+) -> tuple[Any, Trainer]:
     """A function doing one training step (returns its seconds), and its trainer."""
     conll = DATA / "conll04"
     trainer = Trainer(
@@ -52,7 +56,7 @@ def make_stepper(model_cfg: ModelConfig, encoder: str | None, out: Path) -> tupl
         out,
         encoder_dir=encoder,
         model_config=model_cfg,
-        train_config=TrainConfig(epochs=1, device="cpu"),
+        train_config=TrainConfig(epochs=1, device="cpu", batch_size=batch_size),
         show_progress=False,
     )
     trainer._prepare()
@@ -119,12 +123,14 @@ def main() -> None:
     ap.add_argument("--encoder")
     ap.add_argument("--batch-size", type=int, default=16, help="inference batch size")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--train-batch-size", type=int, default=TrainConfig.batch_size)
     ap.add_argument(
         "--model",
         help="saved model for the inference part (default: the models "
         "after the timed training steps)",
     )
     ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--skip-inference", action="store_true", help="time training steps only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = Path("/tmp/spanrel_bench_speed")
@@ -143,7 +149,10 @@ def main() -> None:
     if not args.skip_training:
         # steps of the variants alternate (same batches in the same order for each), so load
         # from other processes on a shared machine hits all of them alike
-        steppers = {name: make_stepper(cfg, args.encoder, out) for name, cfg in configs.items()}
+        steppers = {
+            name: make_stepper(cfg, args.encoder, out, args.train_batch_size)
+            for name, cfg in configs.items()
+        }
         times: dict[str, list[float]] = {name: [] for name in configs}
         for i in range(args.steps + 2):  # the first two steps warm up allocator and kernels
             for name, (step, _) in steppers.items():
@@ -152,16 +161,24 @@ def main() -> None:
                     times[name].append(t)
         for name, (_, trainer) in steppers.items():
             per_step = sorted(times[name])[len(times[name]) // 2]  # median
-            steps_per_epoch = math.ceil(len(trainer.dataset) / 8)
+            mean = sum(times[name]) / len(times[name])
+            steps_per_epoch = math.ceil(len(trainer.dataset) / args.train_batch_size)
             r: dict[str, Any] = {
+                "train_batch_size": args.train_batch_size,
                 "median_s_per_step": round(per_step, 3),
+                "mean_s_per_step": round(mean, 3),
+                "s_per_epoch_from_mean": round(mean * steps_per_epoch, 1),
                 "steps_per_epoch": steps_per_epoch,
                 "s_per_epoch": round(per_step * steps_per_epoch, 1),
             }
-            trainer.model.eval()
-            # inference with the partly trained model (predicts more entities than a trained one)
-            predictor = Predictor(trainer.model, trainer.tokenizer, trainer.types, "cpu")
-            r["inference_partly_trained"] = time_inference(predictor, test_docs, args.batch_size)
+            if not args.skip_inference:
+                trainer.model.eval()
+                # inference with the partly trained model (predicts more entities than a
+                # trained one)
+                predictor = Predictor(trainer.model, trainer.tokenizer, trainer.types, "cpu")
+                r["inference_partly_trained"] = time_inference(
+                    predictor, test_docs, args.batch_size
+                )
             results[name] = r
             print(name, json.dumps(r), flush=True)
     results["peak_rss_mib"] = round(peak_rss_mib(), 1)

@@ -22,6 +22,7 @@ from pathlib import Path
 from model_common import DATA
 
 from core_model import Predictor, TrainConfig, load_documents
+from core_model.config import ENTITY_DECODING
 from core_model.decoding import has_overlaps, seen_arg_types
 
 
@@ -42,7 +43,7 @@ def main() -> None:
     rows = []
     for model_dir in args.models:
         predictor = Predictor.load(model_dir, device="cpu")
-        for entity_decoding in ("all", "flat"):
+        for entity_decoding in ENTITY_DECODING:
             for constrained in (False, True):
                 predictor.config.entity_decoding = entity_decoding
                 predictor.config.relation_arg_types = arg_types if constrained else {}

@@ -19,7 +19,7 @@ from typing import Any
 
 from converters.errors import ConversionError
 
-from .config import ATTENTION_VARIANTS, ModelConfig, TrainConfig
+from .config import ATTENTION_VARIANTS, ENTITY_DECODING, ModelConfig, TrainConfig
 
 log = logging.getLogger("core_model")
 
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--select-average", choices=("micro", "macro"), default="micro")
     t.add_argument(
         "--entity-decoding",
-        choices=("auto", "all", "flat"),
+        choices=("auto", *ENTITY_DECODING),
         default=TrainConfig.entity_decoding,
         help="flat: keep the most probable of overlapping entities; auto: flat when no two "
         "training entities overlap",

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ATTENTION_VARIANTS = ("multihead", "additive", "dot", "general")
+# entity decoding of a saved model (see ``decoding``); training also takes "auto"
+ENTITY_DECODING = ("all", "flat")
 
 
 @dataclass
@@ -56,9 +58,10 @@ class ModelConfig:
             )
         if self.max_span_width < 1:
             raise ValueError("max_span_width must be at least 1")
-        if self.entity_decoding not in ("all", "flat"):
+        if self.entity_decoding not in ENTITY_DECODING:
             raise ValueError(
-                f"entity_decoding must be 'all' or 'flat', not {self.entity_decoding!r}"
+                f"entity_decoding must be one of {', '.join(ENTITY_DECODING)}, "
+                f"not {self.entity_decoding!r}"
             )
         if not 0.0 < self.relation_threshold < 1.0:
             raise ValueError("relation_threshold must lie strictly between 0 and 1")
@@ -128,9 +131,10 @@ class TrainConfig:
     num_threads: int | None = None  # torch CPU threads; None leaves torch's default
 
     def __post_init__(self) -> None:
-        if self.entity_decoding not in ("auto", "all", "flat"):
+        if self.entity_decoding not in ("auto", *ENTITY_DECODING):
             raise ValueError(
-                f"entity_decoding must be 'auto', 'all' or 'flat', not {self.entity_decoding!r}"
+                f"entity_decoding must be one of auto, {', '.join(ENTITY_DECODING)}, "
+                f"not {self.entity_decoding!r}"
             )
 
     def to_dict(self) -> dict[str, Any]:

@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 
-ENTITY_DECODING = ("all", "flat", "auto")
-
 
 def has_overlaps(docs: Iterable[Any]) -> bool:
     """Whether any two entities of one document share a token (nested or crossing)."""

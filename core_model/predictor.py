@@ -231,23 +231,23 @@ class Predictor:
 
     def _apply_rules(self, raw: _RawDoc, allowed: np.ndarray | None) -> None:
         """Flat entity decoding and relation argument types (see ``decoding``), in place."""
-        n_rel = len(self.config.relation_types)
-        if self.config.entity_decoding == "flat" and len(raw.entities) > 1:
+        flat = self.config.entity_decoding == "flat" and len(raw.entities) > 1
+        if not flat and (allowed is None or not raw.pair_chunks):
+            return
+        pairs, probs = raw.pairs(len(self.config.relation_types))
+        if flat:
             keep = flat_keep(raw.entities)
-            if len(keep) < len(raw.entities):
-                remap = np.full(len(raw.entities), -1, dtype=np.int64)
-                remap[keep] = np.arange(len(keep))
-                raw.entities = [raw.entities[i] for i in keep]
-                pairs, probs = raw.pairs(n_rel)
-                pairs = remap[pairs]
-                ok = (pairs >= 0).all(axis=1)
-                raw.pair_chunks, raw.prob_chunks = [pairs[ok]], [probs[ok]]
-        if allowed is not None and raw.pair_chunks:
-            pairs, probs = raw.pairs(n_rel)
+            remap = np.full(len(raw.entities), -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            raw.entities = [raw.entities[i] for i in keep]
+            pairs = remap[pairs]
+            ok = (pairs >= 0).all(axis=1)
+            pairs, probs = pairs[ok], probs[ok]
+        if allowed is not None and len(pairs):
             types = np.array([t for _, _, t, _ in raw.entities], dtype=np.int64)
             ok = allowed[:, types[pairs[:, 0]], types[pairs[:, 1]]].T  # [pairs, R]
-            raw.pair_chunks = [pairs]
-            raw.prob_chunks = [np.where(ok, probs, 0.0).astype(probs.dtype)]
+            probs = np.where(ok, probs, 0.0).astype(probs.dtype)
+        raw.pair_chunks, raw.prob_chunks = ([pairs], [probs]) if len(pairs) else ([], [])
 
     @staticmethod
     def _collect(units: list[Unit], batch: Any, out: Any, raws: list[_RawDoc]) -> None:

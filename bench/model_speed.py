@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -103,6 +104,13 @@ def time_inference(predictor: Predictor, docs: list, batch_size: int) -> dict:
         predictor.predict(docs, batch_size=batch_size)
         return time.perf_counter() - t0
 
+    # arithmetic ceiling of the ratio: matmul/attention FLOPs of predict vs the bare encoder
+    with FlopCounterMode(display=False) as count:
+        bare()
+    flop_bare = count.get_total_flops()
+    with FlopCounterMode(display=False) as count:
+        full()
+    flop_full = count.get_total_flops()
     bare(), full()  # warm-up
     t_bare = t_full = float("inf")
     for _ in range(5):  # alternate, best of five: load spikes from other processes hit both
@@ -114,6 +122,9 @@ def time_inference(predictor: Predictor, docs: list, batch_size: int) -> dict:
         "bare_encoder_sent_per_s": round(len(units) / t_bare, 1),
         "predict_sent_per_s": round(len(units) / t_full, 1),
         "ratio": round(t_bare / t_full, 3),
+        "bare_encoder_gflop": round(flop_bare / 1e9, 1),
+        "predict_gflop": round(flop_full / 1e9, 1),
+        "flop_ratio": round(flop_bare / flop_full, 3),
     }
 
 

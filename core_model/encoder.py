@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokeniz
 from converters.errors import ConversionError
 
 ENCODER_ENV = "SPANREL_ENCODER_DIR"
-ATTN_IMPLEMENTATION = "sdpa"  # same kernel at training and after reloading: identical outputs
+# the fused kernel where the architecture has one (BERT, RoBERTa, ...), else the plain one
+# (MPNet has none); chosen by architecture alone, so training and every reload of a saved model
+# use the same kernel and give identical outputs
+ATTN_IMPLEMENTATIONS = ("sdpa", "eager")
 
 
 def default_encoder_dir() -> Path:
@@ -66,14 +70,24 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerFast:
     return tok
 
 
+def _with_attention(build: Callable[[str], torch.nn.Module]) -> torch.nn.Module:
+    """``build(attn_implementation)`` with the first attention kernel the architecture accepts."""
+    for impl in ATTN_IMPLEMENTATIONS[:-1]:
+        try:
+            return build(impl)
+        except ValueError as exc:
+            if impl not in str(exc) and "scaled_dot_product" not in str(exc):
+                raise
+    return build(ATTN_IMPLEMENTATIONS[-1])
+
+
 def load_pretrained_encoder(path: str | Path) -> torch.nn.Module:
     path = check_encoder_dir(path)
     try:
-        return AutoModel.from_pretrained(
-            path,
-            local_files_only=True,
-            dtype=torch.float32,
-            attn_implementation=ATTN_IMPLEMENTATION,
+        return _with_attention(
+            lambda impl: AutoModel.from_pretrained(
+                path, local_files_only=True, dtype=torch.float32, attn_implementation=impl
+            )
         )
     except (OSError, ValueError) as exc:
         raise ConversionError(path, f"cannot load the encoder: {exc}") from exc
@@ -81,10 +95,17 @@ def load_pretrained_encoder(path: str | Path) -> torch.nn.Module:
 
 def encoder_from_config(path: str | Path) -> torch.nn.Module:
     """An encoder with the architecture saved in ``path`` and untrained weights (to be loaded)."""
-    config = AutoConfig.from_pretrained(path, local_files_only=True)
-    return AutoModel.from_config(
-        config, dtype=torch.float32, attn_implementation=ATTN_IMPLEMENTATION
+    return _with_attention(
+        lambda impl: AutoModel.from_config(
+            # a fresh config each try: a refused kernel stays recorded in the config object
+            AutoConfig.from_pretrained(path, local_files_only=True),
+            dtype=torch.float32,
+            attn_implementation=impl,
+        )
     )
+
+
+PADDED_POSITIONS = {"roberta", "xlm-roberta", "camembert", "mpnet", "longformer", "data2vec-text"}
 
 
 def max_unit_length(tokenizer: PreTrainedTokenizerFast, encoder_config: Any) -> int:
@@ -95,7 +116,8 @@ def max_unit_length(tokenizer: PreTrainedTokenizerFast, encoder_config: Any) -> 
         limit = min(limit, tml)
     mpe = getattr(encoder_config, "max_position_embeddings", None)
     if isinstance(mpe, int) and mpe > 0:
-        offset = 2 if getattr(encoder_config, "model_type", "") in {"roberta", "xlm-roberta"} else 0
+        # these number positions from padding_idx + 1, so two position slots are never used
+        offset = 2 if getattr(encoder_config, "model_type", "") in PADDED_POSITIONS else 0
         limit = min(limit, mpe - offset)
     return limit
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -22,17 +23,10 @@ from core_model.encoder import load_pretrained_encoder, load_tokenizer, max_unit
 POSITIONS = 66  # two of them unused: units of at most 64 sub-words
 
 
-def tiny_mpnet(out: Path) -> Path:
-    from transformers import MPNetConfig, MPNetModel, MPNetTokenizerFast
-
-    vocab: dict[str, int] = {}
-    for line in (default_encoder_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines():
-        vocab.setdefault(line, len(vocab))
-    for special in ("<s>", "</s>", "<pad>", "<mask>"):
-        vocab.setdefault(special, len(vocab))
-    tok = MPNetTokenizerFast(vocab=vocab)
+def save_tiny(tok: Any, config_cls: type, model_cls: type, out: Path) -> Path:
+    """A random 1-layer, 32-wide encoder of the given architecture next to its tokenizer."""
     tok.save_pretrained(out)
-    config = MPNetConfig(
+    config = config_cls(
         vocab_size=len(tok),
         hidden_size=32,
         num_hidden_layers=1,
@@ -41,8 +35,19 @@ def tiny_mpnet(out: Path) -> Path:
         max_position_embeddings=POSITIONS,
         pad_token_id=tok.pad_token_id,
     )
-    MPNetModel(config).save_pretrained(out)
+    model_cls(config).save_pretrained(out)
     return out
+
+
+def tiny_mpnet(out: Path) -> Path:
+    from transformers import MPNetConfig, MPNetModel, MPNetTokenizerFast
+
+    vocab: dict[str, int] = {}
+    for line in (default_encoder_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines():
+        vocab.setdefault(line, len(vocab))
+    for special in ("<s>", "</s>", "<pad>", "<mask>"):
+        vocab.setdefault(special, len(vocab))
+    return save_tiny(MPNetTokenizerFast(vocab=vocab), MPNetConfig, MPNetModel, out)
 
 
 def tiny_roberta(out: Path, texts: list[str]) -> Path:
@@ -54,18 +59,7 @@ def tiny_roberta(out: Path, texts: list[str]) -> Path:
     bpe.train_from_iterator(texts, vocab_size=1500, special_tokens=specials, show_progress=False)
     bpe.save_model(str(out))
     tok = RobertaTokenizerFast(vocab=str(out / "vocab.json"), merges=str(out / "merges.txt"))
-    tok.save_pretrained(out)
-    config = RobertaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=POSITIONS,
-        pad_token_id=tok.pad_token_id,
-    )
-    RobertaModel(config).save_pretrained(out)
-    return out
+    return save_tiny(tok, RobertaConfig, RobertaModel, out)
 
 
 @pytest.fixture(scope="module", params=["mpnet", "roberta"])

@@ -18,10 +18,6 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokeniz
 from converters.errors import ConversionError
 
 ENCODER_ENV = "SPANREL_ENCODER_DIR"
-# the fused kernel where the architecture has one (BERT, RoBERTa, ...), else the plain one
-# (MPNet has none); chosen by architecture alone, so training and every reload of a saved model
-# use the same kernel and give identical outputs
-ATTN_IMPLEMENTATIONS = ("sdpa", "eager")
 
 
 def default_encoder_dir() -> Path:
@@ -71,14 +67,18 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerFast:
 
 
 def _with_attention(build: Callable[[str], torch.nn.Module]) -> torch.nn.Module:
-    """``build(attn_implementation)`` with the first attention kernel the architecture accepts."""
-    for impl in ATTN_IMPLEMENTATIONS[:-1]:
-        try:
-            return build(impl)
-        except ValueError as exc:
-            if impl not in str(exc) and "scaled_dot_product" not in str(exc):
-                raise
-    return build(ATTN_IMPLEMENTATIONS[-1])
+    """``build(attn_implementation)``: the fused kernel where the architecture has one (BERT,
+    RoBERTa, ...), else the plain one (MPNet has none).
+
+    Chosen by architecture alone, so training and every reload of a saved model use the same
+    kernel and give identical outputs.
+    """
+    try:
+        return build("sdpa")
+    except ValueError as exc:
+        if "scaled_dot_product" not in str(exc):
+            raise
+    return build("eager")
 
 
 def load_pretrained_encoder(path: str | Path) -> torch.nn.Module:

@@ -18,6 +18,8 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokeniz
 from converters.errors import ConversionError
 
 ENCODER_ENV = "SPANREL_ENCODER_DIR"
+# architectures that number positions from padding_idx + 1 (two position slots never used)
+PADDED_POSITIONS = {"roberta", "xlm-roberta", "camembert", "mpnet", "longformer", "data2vec-text"}
 
 
 def default_encoder_dir() -> Path:
@@ -105,9 +107,6 @@ def encoder_from_config(path: str | Path) -> torch.nn.Module:
     )
 
 
-PADDED_POSITIONS = {"roberta", "xlm-roberta", "camembert", "mpnet", "longformer", "data2vec-text"}
-
-
 def max_unit_length(tokenizer: PreTrainedTokenizerFast, encoder_config: Any) -> int:
     """Sub-words one unit may hold including the two special tokens."""
     limit = 512
@@ -116,7 +115,6 @@ def max_unit_length(tokenizer: PreTrainedTokenizerFast, encoder_config: Any) -> 
         limit = min(limit, tml)
     mpe = getattr(encoder_config, "max_position_embeddings", None)
     if isinstance(mpe, int) and mpe > 0:
-        # these number positions from padding_idx + 1, so two position slots are never used
         offset = 2 if getattr(encoder_config, "model_type", "") in PADDED_POSITIONS else 0
         limit = min(limit, mpe - offset)
     return limit

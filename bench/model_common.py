@@ -14,7 +14,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core_model import ModelConfig, Predictor, TrainConfig, train
+from core_model import ModelConfig, Predictor, TrainConfig
+from core_model.trainer import Trainer
 
 DATA = Path(
     os.environ.get("SPANREL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -32,6 +33,43 @@ VARIANTS = {
     "no_sentence_attention": {"sentence_attention": False},
     "no_local_attention": {"local_attention": False},
 }
+
+
+class PairedTrainer(Trainer):
+    """With ``ema_decay`` set: each epoch also scores the raw weights, on dev and test.
+
+    The averaged weights never feed back into training, so one run gives both arms of the
+    comparison on the same trajectory (same seed, same batches): the trainer selects and saves
+    the averaged model as usual, and ``paired`` records what the raw weights would have given
+    under the same dev selection rule. Test scores are recorded for the analysis only.
+    """
+
+    def __init__(self, *args: Any, test_data: Path, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.test_data = test_data
+        self.paired: list[dict[str, Any]] = []
+
+    def _evaluate(self) -> tuple[float, float, dict[str, Any]]:
+        result = super()._evaluate()
+        if self.ema is None:
+            return result
+        predictor = Predictor(self.model, self.tokenizer, self.types, self.device)
+        raw_score, raw_thr, raw_dev = self._dev_scores()
+        raw_test = predictor.evaluate(self.test_data, threshold=raw_thr)
+        with self._averaged():
+            ema_test = predictor.evaluate(self.test_data, threshold=result[1])
+        self.paired.append(
+            {
+                "raw": {"dev_score": raw_score, "threshold": raw_thr, "test": _f1s(raw_test)},
+                "ema": {"dev_score": result[0], "threshold": result[1], "test": _f1s(ema_test)},
+                "raw_dev": _f1s(raw_dev),
+            }
+        )
+        return result
+
+
+def _f1s(report: dict[str, Any]) -> dict[str, float]:
+    return {k: round(100 * report[k]["micro"]["f1"], 2) for k in ("entities", "relations")}
 
 
 def peak_rss_mib() -> float:
@@ -54,14 +92,16 @@ def run_variant(
     head_lr: float | None = None,
     lr: float | None = None,
     batch_size: int | None = None,
+    ema_decay: float | None = None,
 ) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix=f"spanrel_{variant}_")) / "model"
     started = time.perf_counter()
-    result = train(
+    trainer = PairedTrainer(
         train_data,
         dev_data,
         types,
         out,
+        test_data=test_data,
         encoder_dir=encoder,
         model_config=ModelConfig(**VARIANTS[variant]),
         train_config=TrainConfig(
@@ -73,8 +113,10 @@ def run_variant(
             head_lr=head_lr,
             **({"lr": lr} if lr is not None else {}),
             **({"batch_size": batch_size} if batch_size is not None else {}),
+            ema_decay=ema_decay,
         ),
     )
+    result = trainer.run()
     wall = time.perf_counter() - started
     report = Predictor.load(out).evaluate(test_data)
     train_s = [h["train_seconds"] for h in result.history]
@@ -99,6 +141,15 @@ def run_variant(
         ],
         "peak_rss_mib": round(peak_rss_mib(), 1),
     }
+    if trainer.paired:
+        summary["ema_decay"] = ema_decay
+        summary["paired_epochs"] = trainer.paired
+        # the raw weights under the trainer's own rule: best dev score, first epoch on ties
+        raw_best = max(trainer.paired, key=lambda p: p["raw"]["dev_score"])
+        summary["raw_weights_selected_on_dev"] = {
+            "epoch": trainer.paired.index(raw_best) + 1,
+            **raw_best["raw"],
+        }
     if keep_dir is not None:
         if keep_dir.exists():
             shutil.rmtree(keep_dir)

@@ -35,6 +35,11 @@ def main() -> None:
     ap.add_argument("--head-lr", type=float, help="learning rate of the new layers")
     ap.add_argument("--lr", type=float, help="learning rate of the encoder (default: design's)")
     ap.add_argument("--batch-size", type=int, help="training batch size (default: design's)")
+    ap.add_argument(
+        "--ema-decay",
+        type=float,
+        help="select and save a moving average of the weights; also scores the raw ones",
+    )
     ap.add_argument("--final", action="store_true", help="train on train+dev, no dev selection")
     ap.add_argument(
         "--keep-dir",
@@ -60,6 +65,7 @@ def main() -> None:
             head_lr=args.head_lr,
             lr=args.lr,
             batch_size=args.batch_size,
+            ema_decay=args.ema_decay,
             keep_dir=args.keep_dir / f"{v}-seed{args.seed}" if args.keep_dir else None,
         )
         for v in args.variants

@@ -103,6 +103,9 @@ class TrainConfig:
     warmup: float = 0.1  # fraction of all steps with linear warm-up, then linear decay
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
+    # evaluate and save an exponential moving average of the weights (e.g. 0.999); None: the
+    # raw weights, as the design page (see ``averaging``)
+    ema_decay: float | None = None
     seed: int = 42
     # dynamic negative sampling, redrawn every epoch
     neg_entity_ratio: int = 30
@@ -131,6 +134,8 @@ class TrainConfig:
     num_threads: int | None = None  # torch CPU threads; None leaves torch's default
 
     def __post_init__(self) -> None:
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must lie strictly between 0 and 1, not {self.ema_decay}")
         if self.entity_decoding not in ("auto", *ENTITY_DECODING):
             raise ValueError(
                 f"entity_decoding must be one of auto, {', '.join(ENTITY_DECODING)}, "

@@ -24,6 +24,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from transformers import get_linear_schedule_with_warmup
 from converters.errors import ConversionError
 
 from . import distributed
+from .averaging import WeightAverage
 from .config import ModelConfig, TrainConfig
 from .decoding import has_overlaps, seen_arg_types
 from .encoder import (
@@ -315,8 +317,16 @@ class Trainer:
             stop = distributed.any_true(self.dist, stop, self.device)
         return stop
 
+    def _averaged(self) -> AbstractContextManager[None]:
+        """The weights to evaluate and save: the moving average when ``ema_decay`` is set."""
+        return self.ema.applied() if self.ema is not None else nullcontext()
+
     def _evaluate(self) -> tuple[float, float, dict[str, Any]]:
         """(selection score, threshold, report) on the dev documents."""
+        with self._averaged():
+            return self._dev_scores()
+
+    def _dev_scores(self) -> tuple[float, float, dict[str, Any]]:
         assert self.dev_docs is not None
         predictor = Predictor(self.model, self.tokenizer, self.types, self.device)
         if self.cfg.tune_threshold and self.types.relation_types:
@@ -360,6 +370,7 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
             "best": best,
             "history": history,
             "config": self.config.to_dict(),
@@ -384,6 +395,7 @@ class Trainer:
             # different dropout masks per rank (the weights are already equal)
             torch.manual_seed(self.cfg.seed + self.dist.rank)
         opt, sched = self._optimizer()
+        self.ema = WeightAverage(self.model, self.cfg.ema_decay) if self.cfg.ema_decay else None
         best: dict[str, Any] = {
             "score": -1.0,
             "epoch": 0,
@@ -403,6 +415,8 @@ class Trainer:
             self.model.load_state_dict(state["model"])
             opt.load_state_dict(state["optimizer"])
             sched.load_state_dict(state["scheduler"])
+            if self.ema is not None and state.get("ema") is not None:
+                self.ema.load_state_dict(state["ema"])
             torch.set_rng_state(state["torch_rng"])
             best, history = state["best"], state["history"]
             self.config.relation_threshold = best["threshold"]
@@ -465,13 +479,14 @@ class Trainer:
                 best = {"score": score, "epoch": epoch, "threshold": thr, "report": report}
                 self.config.relation_threshold = thr
             if improved and self._is_main:
-                save_model(
-                    self.work_dir / "best",
-                    self.model,
-                    self.tokenizer,
-                    self.types,
-                    self._metadata(epoch, history, report),
-                )
+                with self._averaged():
+                    save_model(
+                        self.work_dir / "best",
+                        self.model,
+                        self.tokenizer,
+                        self.types,
+                        self._metadata(epoch, history, report),
+                    )
             if self._is_main:
                 self._save_state(epoch, opt, sched, best, history)
 
@@ -529,6 +544,8 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.max_grad_norm)
             opt.step()
             sched.step()
+            if self.ema is not None:
+                self.ema.update()
             opt.zero_grad(set_to_none=True)
             value = float(loss.detach())
             total += value

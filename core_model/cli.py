@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=TrainConfig.lr)
     t.add_argument("--head-lr", type=float, help="learning rate of the new layers (default: --lr)")
     t.add_argument("--seed", type=int, default=TrainConfig.seed)
+    t.add_argument(
+        "--ema-decay",
+        type=float,
+        help="evaluate and save a moving average of the weights (e.g. 0.999; default: off)",
+    )
     t.add_argument("--device", default="auto", help="auto | cpu | cuda")
     t.add_argument("--init-from", type=Path, help="saved model directory to warm-start from")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run (<out>.work)")
@@ -100,6 +105,7 @@ def _train(args: argparse.Namespace) -> int:
         lr=args.lr,
         head_lr=args.head_lr,
         seed=args.seed,
+        ema_decay=args.ema_decay,
         device=args.device,
         max_steps_per_epoch=args.max_steps_per_epoch,
         select_average=args.select_average,

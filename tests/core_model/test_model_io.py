@@ -278,12 +278,16 @@ def test_cli_train_eval_predict(
         "3",
         "--head-lr",
         "1e-3",
+        "--ema-decay",
+        "0.9",
     )
     assert code == 0
     summary = json.loads(stdout)
     assert summary["model_dir"] == str(out) and "dev" in summary
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["attention"] == "dot" and cfg["local_attention"] is False
+    meta = json.loads((out / "training.json").read_text())
+    assert meta["train_config"]["ema_decay"] == 0.9
 
     code, stdout = _cli(capsys, "eval", "--model", str(out), "--data", str(dev_f))
     assert code == 0

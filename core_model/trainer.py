@@ -194,6 +194,7 @@ class Trainer:
         self._set_decoding()
         self.model.to(self.device)
         self.init_from = str(init_from) if init_from else None
+        self.ema: WeightAverage | None = None  # set when a run starts (``ema_decay``)
 
     def _set_decoding(self) -> None:
         """Decoding rules learnt from the training data (saved with the model; see decoding)."""
@@ -395,7 +396,6 @@ class Trainer:
             # different dropout masks per rank (the weights are already equal)
             torch.manual_seed(self.cfg.seed + self.dist.rank)
         opt, sched = self._optimizer()
-        self.ema = WeightAverage(self.model, self.cfg.ema_decay) if self.cfg.ema_decay else None
         best: dict[str, Any] = {
             "score": -1.0,
             "epoch": 0,
@@ -404,6 +404,7 @@ class Trainer:
         }
         history: list[dict[str, Any]] = []
         first_epoch = 1
+        ema_state = None
         state_path = self.work_dir / "state.pt"
         if self.resume and state_path.is_file():
             state = torch.load(state_path, map_location=self.device, weights_only=False)
@@ -415,8 +416,7 @@ class Trainer:
             self.model.load_state_dict(state["model"])
             opt.load_state_dict(state["optimizer"])
             sched.load_state_dict(state["scheduler"])
-            if self.ema is not None and state.get("ema") is not None:
-                self.ema.load_state_dict(state["ema"])
+            ema_state = state.get("ema")
             torch.set_rng_state(state["torch_rng"])
             best, history = state["best"], state["history"]
             self.config.relation_threshold = best["threshold"]
@@ -424,6 +424,10 @@ class Trainer:
             log.info("resuming after epoch %d from %s", state["epoch"], state_path)
         elif self.work_dir.exists() and self._is_main:
             shutil.rmtree(self.work_dir)
+        # started from the weights training goes on from (resumed ones included)
+        self.ema = WeightAverage(self.model, self.cfg.ema_decay) if self.cfg.ema_decay else None
+        if self.ema is not None and ema_state is not None:
+            self.ema.load_state_dict(ema_state)
         if self._is_main:
             self.work_dir.mkdir(parents=True, exist_ok=True)
         if self.dist is not None:

@@ -15,6 +15,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core_model import ModelConfig, Predictor, TrainConfig
+from core_model.input_reader import load_documents
 from core_model.trainer import Trainer
 
 DATA = Path(
@@ -46,7 +47,7 @@ class PairedTrainer(Trainer):
 
     def __init__(self, *args: Any, test_data: Path, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.test_data = test_data
+        self.test_docs = load_documents(test_data)  # read once, scored twice per epoch
         self.paired: list[dict[str, Any]] = []
 
     def _evaluate(self) -> tuple[float, float, dict[str, Any]]:
@@ -55,9 +56,9 @@ class PairedTrainer(Trainer):
             return result
         predictor = Predictor(self.model, self.tokenizer, self.types, self.device)
         raw_score, raw_thr, raw_dev = self._dev_scores()
-        raw_test = predictor.evaluate(self.test_data, threshold=raw_thr)
+        raw_test = predictor.evaluate(self.test_docs, threshold=raw_thr)
         with self._averaged():
-            ema_test = predictor.evaluate(self.test_data, threshold=result[1])
+            ema_test = predictor.evaluate(self.test_docs, threshold=result[1])
         self.paired.append(
             {
                 "raw": {"dev_score": raw_score, "threshold": raw_thr, "test": _f1s(raw_test)},

@@ -109,6 +109,11 @@ def parser() -> argparse.ArgumentParser:
         help="allow a non-loopback --host without any account (anyone who reaches it can edit)",
     )
     p.add_argument("--no-demo", action="store_true", help="do not create the demo project")
+    p.add_argument(
+        "--no-auto-retrain",
+        action="store_true",
+        help="never retrain by itself (each project can also switch it off on its Model tab)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
 
@@ -177,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         default_user=default_user,
         job_workers=args.workers,
         max_file_size=f"{args.max_upload_mb}mb",
+        auto_retrain=not args.no_auto_retrain,
     )
     app, demo = create_app(store, config)
     log.info("models directory: %s", models_dir.resolve())

@@ -17,6 +17,13 @@ Entity and relation types the project does not know (a model trained elsewhere) 
 counted, never silently written under another name; so are relations between entity types that
 the project's schema does not admit for them (its ``Arg1:``/``Arg2:`` constraints), which an
 annotator could not draw either.
+
+``suggest_relations`` is the second pass: once an annotator has confirmed a document's entities
+(accepted, added, resized or retyped them), the active model's relation classifier scores the
+pairs of exactly those spans, and the document's open relation suggestions are replaced with the
+result. Relation suggestions between the entities as corrected are far better than those made
+between the model's own entities (relation P/R 0.70 / 0.53 against 0.33 / 0.28 after 100
+CoNLL04 documents, issue 19), since a wrong or missing entity no longer spoils its relations.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from typing import Any
 from converters.document import Entity, Relation
 from converters.schema import Schema
 from db import Store
-from db.views import ConflictError, DocumentView
+from db.views import ConflictError, DocumentView, EditResult
 
 log = logging.getLogger(__name__)
 
@@ -134,19 +141,32 @@ MAX_ENTITIES_PER_DOC = 300
 MAX_RELATIONS_PER_DOC = 300
 
 
+def _admits(schema: Schema, type_of: Callable[[int], str]) -> Callable[[Any], bool]:
+    """Whether the schema admits a predicted relation (``head``/``tail`` entity indices)."""
+    allowed: dict[tuple[str, str], set[str]] = {}
+
+    def admits(rel: Any) -> bool:
+        key = (type_of(rel.head), type_of(rel.tail))
+        if key not in allowed:
+            allowed[key] = set(schema.allowed_relations(*key))
+        return rel.type in allowed[key]
+
+    return admits
+
+
+def _best_relations(candidates: list[Any]) -> list[Any]:
+    """The ``MAX_RELATIONS_PER_DOC`` most probable of ``candidates``, in their order."""
+    best = sorted(range(len(candidates)), key=lambda j: -candidates[j].probability)
+    keep = set(best[:MAX_RELATIONS_PER_DOC])
+    return [r for j, r in enumerate(candidates) if j in keep]
+
+
 def to_suggestions(prediction: Any, schema: Schema) -> tuple[list[Entity], list[Relation], int]:
     """Store entities/relations from one ``core_model.Prediction`` and the count skipped
     (unknown types, relations whose argument types the project's schema does not admit, bad
     offsets, and what lies beyond the per-document caps)."""
     entity_types = {t.name for t in schema.entity_types if t.selectable}
-    allowed: dict[tuple[str, str], set[str]] = {}
-
-    def admits(rel: Any) -> bool:
-        key = (prediction.entities[rel.head].type, prediction.entities[rel.tail].type)
-        if key not in allowed:
-            allowed[key] = set(schema.allowed_relations(*key))
-        return rel.type in allowed[key]
-
+    admits = _admits(schema, lambda i: prediction.entities[i].type)
     valid = [
         i
         for i, e in enumerate(prediction.entities)
@@ -161,21 +181,13 @@ def to_suggestions(prediction: Any, schema: Schema) -> tuple[list[Entity], list[
         if i in kept:
             ids[i] = f"S{i}"
             entities.append(Entity(f"S{i}", e.type, [(e.start, e.end)], confidence=e.probability))
-    candidates = [
-        j
-        for j, r in enumerate(prediction.relations)
-        if r.head in ids and r.tail in ids and admits(r)
-    ]
-    best = set(
-        sorted(candidates, key=lambda j: -prediction.relations[j].probability)[
-            :MAX_RELATIONS_PER_DOC
-        ]
+    best = _best_relations(
+        [r for r in prediction.relations if r.head in ids and r.tail in ids and admits(r)]
     )
     skipped += len(prediction.relations) - len(best)
     relations = [
         Relation(f"P{j}", r.type, ids[r.head], ids[r.tail], confidence=r.probability)
-        for j, r in enumerate(prediction.relations)
-        if j in best
+        for j, r in enumerate(best)
     ]
     return entities, relations, skipped
 
@@ -238,3 +250,91 @@ def preannotate(
             progress(min(start + CHUNK, total), total)
     result.seconds = time.perf_counter() - started
     return result
+
+
+@dataclass
+class RelationSuggestResult:
+    """What one relation pass did: suggestions stored, entities it could not score."""
+
+    relations: int
+    entities: int  # confirmed entities scored
+    unscored: int  # confirmed entities the model cannot represent (discontinuous, too wide...)
+    model_version_id: int
+    edit: EditResult  # the store's answer (one undoable step)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.relations} relation suggestion(s) between {self.entities} confirmed "
+            f"entities (model version {self.model_version_id})"
+        )
+        if self.unscored:
+            text += f"; {self.unscored} discontinuous entity(ies) not scored"
+        return text
+
+
+def confirmed_entities(view: DocumentView) -> list[Any]:
+    """Entities the annotator has confirmed: added by hand, accepted, or imported as gold."""
+    return [e for e in view.entities if e.review == "accepted"]
+
+
+def suggest_relations(
+    store: Store,
+    doc_id: int,
+    *,
+    expected_version: int | None = None,
+    author: str | None = "model",
+    predictors: PredictorCache = PREDICTORS,
+) -> RelationSuggestResult:
+    """Relation suggestions between the document's confirmed entities, by the active model.
+
+    Replaces only the document's open relation suggestions (reviewed relations, human ones and
+    rejected suggestions stay, and a rejected one is not suggested again), keeps the schema's
+    argument constraints, and is one undoable step. ``expected_version``: the version the page
+    had (a stale one is a ``ConflictError``). Entities the model cannot score (discontinuous,
+    wider than its span limit, not on word boundaries) get no relation suggestions.
+    """
+    view = store.load_document(doc_id)
+    active = store.active_model_version(view.project)
+    if active is None:
+        raise NoActiveModel(
+            f"project {view.project!r} has no active model: train one (Model screen) first"
+        )
+    schema = store.project_schema(view.project)
+    confirmed = confirmed_entities(view)
+    simple = [e for e in confirmed if len(e.fragments) == 1]
+    spans = [(e.fragments[0][0], e.fragments[0][1], e.type) for e in simple]
+    predicted = []
+    if len(spans) >= 2:
+        predictor = predictors.get(active.path)
+        predicted = predictor.suggest_relations([model_input(view)], [spans])[0]
+    admits = _admits(schema, lambda i: simple[i].type)
+    chosen = _best_relations([r for r in predicted if r.head != r.tail and admits(r)])
+    used = sorted({i for r in chosen for i in (r.head, r.tail)})
+    entities = [
+        Entity(f"C{i}", simple[i].type, [tuple(f) for f in simple[i].fragments]) for i in used
+    ]
+    relations = [
+        Relation(f"P{k}", r.type, f"C{r.head}", f"C{r.tail}", confidence=r.probability)
+        for k, r in enumerate(chosen)
+    ]
+    result = store.replace_suggestions(
+        doc_id,
+        active.id,
+        entities,
+        relations,
+        expected_version=view.version if expected_version is None else expected_version,
+        author=author,
+        relations_only=True,
+    )
+    stored = sum(
+        1
+        for r in store.load_document(doc_id).relations
+        if r.review == "suggested" and r.source == "model"
+    )
+    return RelationSuggestResult(
+        relations=stored,
+        entities=len(simple),
+        unscored=len(confirmed) - len(simple),
+        model_version_id=active.id,
+        edit=result,
+    )

@@ -36,6 +36,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import os
 import queue
 import shutil
@@ -68,17 +69,22 @@ POLL_S = 1.0
 STORE_EVERY_S = 0.5  # progress is written to the job row at most this often
 LOG_TAIL = 40  # lines of the worker's stderr kept in the job log of a failed run
 
-#: Training settings of an app retraining (``core_model.TrainConfig`` fields). Few epochs with
-#: a fast-learning head: the goal is 1,000 corrected sentences in about five minutes on a CPU,
-#: and a warm start from the active version needs fewer epochs still.
+#: Training settings of an app retraining (``core_model.TrainConfig`` fields). The number of
+#: epochs follows the data (``core_model.schedule``: about 400 optimizer steps for a small
+#: project, a few epochs for a large one) at SpERT's batch 2 with a fast-learning head; the best
+#: epoch on the project's dev documents is kept and a run that stops improving ends early.
+#: Measured in ``bench/retrain_schedule.py`` and ``bench/effort.py`` (``bench/RESULTS.md``).
 DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
-    "epochs": 4,
-    "batch_size": 8,
-    "lr": 5e-5,
+    "schedule": "auto",
+    "epochs": 20,  # the ceiling of a fixed schedule; "auto" sets it from the data
+    "batch_size": 2,
+    "lr": 1e-4,
     "head_lr": 1e-3,
     "warmup": 0.1,
+    "patience": 4,
     "seed": 42,
     "device": "auto",
+    "precision": "fp32",
 }
 
 
@@ -90,7 +96,8 @@ class RetrainError(StoreError):
 class RetrainOptions:
     """How to train. ``auto_activate`` None: the project's setting (default on)."""
 
-    epochs: int | None = None
+    epochs: int | None = None  # a fixed number of epochs instead of the automatic schedule
+    max_seconds: float | None = None  # time budget of the training loop
     from_scratch: bool = False
     auto_activate: bool | None = None
     encoder_dir: str | None = None  # base encoder (default: core_model's default encoder)
@@ -101,6 +108,11 @@ class RetrainOptions:
         cfg = {**DEFAULT_TRAIN_CONFIG, **self.train_config}
         if self.epochs is not None:
             cfg["epochs"] = int(self.epochs)
+            cfg["schedule"] = "fixed"
+        if self.max_seconds is not None:
+            if not self.max_seconds > 0:
+                raise RetrainError("the time budget must be a positive number of seconds")
+            cfg["max_seconds"] = float(self.max_seconds)
         if int(cfg["epochs"]) < 1:
             raise RetrainError("epochs must be at least 1")
         return cfg
@@ -238,6 +250,8 @@ def build_metrics(
         "train_seconds": done.get("train_seconds"),
         "seconds": done.get("seconds"),
         "history": done.get("history") or [],
+        # suggestion thresholds that minimise edits on dev (retrain_worker.calibrate_on_dev)
+        "thresholds": done.get("thresholds"),
         "compared_with": None,
         "delta": None,
     }
@@ -428,6 +442,17 @@ def decide_activation(
     )
 
 
+def time_left(elapsed: float, done: float) -> str:
+    """ "about N min left" from the time so far and the share done ('' while too early to
+    say). Early stopping can end a run sooner: this is what the planned epochs would take."""
+    if done < 0.02 or elapsed < 5:
+        return ""
+    seconds = elapsed * (1.0 - done) / done
+    if seconds < 60:
+        return "less than a minute left"
+    return f"about {math.ceil(seconds / 60)} min left"
+
+
 # -- the manager ------------------------------------------------------------------------------
 
 
@@ -449,6 +474,7 @@ class _Run:
     done_event: dict[str, Any] | None = None
     thread: threading.Thread | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
 
 
 class Retrainer:
@@ -456,7 +482,8 @@ class Retrainer:
 
     ``models_dir``: new versions go to ``<models_dir>/<project>/<time>-job<id>/``; the job's
     data and the worker's log live in ``<models_dir>/.jobs/job-<id>/`` while it runs.
-    ``on_activated(project, version)`` is called after an automatic activation.
+    ``on_activated(project, version)`` is called after an automatic activation, and
+    ``on_finished(project, job)`` after every job this manager ran has ended (any state).
     """
 
     def __init__(
@@ -466,13 +493,16 @@ class Retrainer:
         *,
         python: str = sys.executable,
         on_activated: Any = None,
+        on_finished: Any = None,
     ) -> None:
         self.store = store
         self.models_dir = Path(models_dir)
         self.python = python
         self.on_activated = on_activated
+        self.on_finished = on_finished
         self._lock = threading.Lock()
         self._runs: dict[int, _Run] = {}
+        self._closing = False
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -530,7 +560,11 @@ class Retrainer:
         version = self.store.register_model_version(
             project,
             str(out_dir),
-            metrics={"job": job.id, "train_documents": len(data.train_ids)},
+            metrics={
+                "job": job.id,
+                "train_documents": len(data.train_ids),
+                "dev_documents": len(data.dev_ids),
+            },
             training_documents=data.train_ids,
             state="training",
         )
@@ -677,6 +711,7 @@ class Retrainer:
 
     def shutdown(self) -> None:
         """Stop every worker this manager started (the app is closing)."""
+        self._closing = True
         with self._lock:
             runs = list(self._runs.values())
         for run in runs:
@@ -699,6 +734,11 @@ class Retrainer:
             with self._lock:
                 self._runs.pop(run.job_id, None)
             run.finished.set()
+            if self.on_finished is not None and not self._closing:
+                try:
+                    self.on_finished(run.project, self.store.get_job(run.job_id))
+                except Exception:
+                    log.exception("after retraining job %d ended", run.job_id)
 
     def _follow(self, run: _Run) -> None:
         assert run.proc is not None and run.proc.stdout is not None
@@ -753,6 +793,13 @@ class Retrainer:
 
     def _progress(self, run: _Run, e: dict[str, Any]) -> None:
         phase = e.get("phase")
+        if phase == "calibrate":
+            self.store.update_job(
+                run.job_id,
+                progress=0.96,
+                message="choosing the suggestion thresholds on the dev documents",
+            )
+            return
         if phase == "compare":
             self.store.update_job(
                 run.job_id,
@@ -764,6 +811,9 @@ class Retrainer:
         step, steps = int(e.get("step") or 0), max(1, int(e.get("steps") or 1))
         done = ((epoch - 1) * steps + step) / (epochs * steps)
         message = f"epoch {epoch}/{epochs} · step {step}/{steps} · loss {float(e['loss']):.4f}"
+        left = time_left(time.monotonic() - run.started, done)
+        if left:
+            message += f" · {left}"
         line = None
         if phase == "eval" and e.get("dev_f1") is not None:
             message += f" · dev F1 {100 * float(e['dev_f1']):.1f}"

@@ -102,9 +102,17 @@ def run(spec: dict[str, Any]) -> int:
             previous = Predictor.load(spec["compare_with"], device=device).evaluate(spec["dev"])
         except Exception as exc:  # the new model stands on its own; say why there is no diff
             log.warning("could not evaluate the active model %s: %s", spec["compare_with"], exc)
+    thresholds = None
+    try:
+        emit("progress", phase="calibrate")
+        device = spec.get("train_config", {}).get("device", "auto")
+        thresholds = calibrate_on_dev(Predictor.load(result.model_dir, device=device), spec["dev"])
+    except Exception as exc:  # the model is fine without; the page then keeps its defaults
+        log.warning("could not calibrate the suggestion thresholds: %s", exc)
     emit(
         "done",
         model_dir=str(result.model_dir),
+        thresholds=thresholds,
         best_epoch=result.best_epoch,
         threshold=result.threshold,
         dev=result.dev_scores,
@@ -114,6 +122,47 @@ def run(spec: dict[str, Any]) -> int:
         seconds=round(time.perf_counter() - started, 2),
     )
     return 0
+
+
+#: relation candidates scored for the threshold search (far below any useful cut-off)
+CALIBRATION_FLOOR = 0.01
+
+
+def calibrate_on_dev(predictor: Any, dev: str | Path) -> dict[str, Any]:
+    """Show/accept thresholds of entity and relation suggestions that minimise the edits on
+    the dev documents (``core_model.calibration``).
+
+    Entities: the model's own predictions against the gold ones. Relations: scored between the
+    gold entities, as the editor's second pass scores them between the confirmed entities.
+    """
+    from core_model import load_documents
+    from core_model.calibration import calibrate, label_entities, label_relations
+
+    docs = load_documents(str(dev))
+    ent_scored, rel_scored = [], []
+    ent_missed = rel_missed = 0
+    preds = predictor.predict(docs, threshold=CALIBRATION_FLOOR)
+    given = []
+    for doc, pred in zip(docs, preds, strict=True):
+        assert doc.token_offsets is not None
+        offsets = doc.token_offsets
+        gold = [(offsets[e.start][0], offsets[e.end - 1][1], e.type) for e in doc.entities]
+        scored, missed = label_entities(
+            [(e.start, e.end, e.type, e.probability) for e in pred.entities], gold
+        )
+        ent_scored += scored
+        ent_missed += missed
+        given.append(gold)
+    rels = predictor.suggest_relations(docs, given, threshold=CALIBRATION_FLOOR)
+    for doc, gold, found in zip(docs, given, rels, strict=True):
+        span = [(s, e) for s, e, _ in gold]
+        gold_rels = [(span[r.head], span[r.tail], r.type) for r in doc.relations]
+        scored, missed = label_relations(
+            [(span[r.head], span[r.tail], r.type, r.probability) for r in found], gold_rels
+        )
+        rel_scored += scored
+        rel_missed += missed
+    return calibrate(ent_scored, ent_missed, rel_scored, rel_missed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from app import ordering
@@ -104,9 +105,20 @@ class StoreBackend:
     launched without ``--auth``).
     """
 
-    def __init__(self, store: Store, *, default_user: str = "anonymous") -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        default_user: str = "anonymous",
+        on_done: Callable[[str], None] | None = None,
+        suggest_relations: Callable[[int, int, str], tuple[str, EditResult]] | None = None,
+    ) -> None:
         self.store = store
         self.default_user = default_user
+        # called with the project after a document was marked done (automatic retraining)
+        self.on_done = on_done
+        # (doc id, base version, author) -> (message, result): the page's "suggest relations"
+        self.suggest_relations = suggest_relations
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         # project -> (document count, ordered ids): prev/next without listing on every load
@@ -184,7 +196,22 @@ class StoreBackend:
             "prev_id": prev_id,
             "next_id": next_id,
             "project": view.project,
+            "thresholds": self.thresholds(view.project),
         }
+
+    def thresholds(self, project: str) -> dict[str, dict[str, float]] | None:
+        """Default "Show ≥" / "Accept ≥" values of entity and relation suggestions: those the
+        active model version chose on dev (fewest edits); None without a calibrated model."""
+        active = self.store.active_model_version(project)
+        chosen = (active.metrics or {}).get("thresholds") if active is not None else None
+        if not isinstance(chosen, dict):
+            return None
+        out: dict[str, dict[str, float]] = {}
+        for kind in ("entity", "relation"):
+            block = chosen.get(kind)
+            if isinstance(block, dict):
+                out[kind] = {k: float(block[k]) for k in ("show", "accept") if k in block}
+        return out or None
 
     def _fresh(self, doc_id: str) -> dict[str, Any]:
         try:
@@ -242,6 +269,11 @@ class StoreBackend:
         if repeated or stale:
             # the page's state is unknown: send the whole document
             return {"ok": True, "seq": seq, "version": after["version"], "doc": after}
+        if after["status"] == "done" != before["status"] and self.on_done is not None:
+            try:
+                self.on_done(after["project"])
+            except Exception:
+                log.exception("after marking document %s done", doc_key)
         changes = diff(before, after)
         ack: dict[str, Any] = {"ok": True, "seq": seq, "version": after["version"]}
         ack["changes"] = changes
@@ -340,12 +372,23 @@ class StoreBackend:
         store = self.store
         once = {"client_id": op["client_id"], "seq": op["seq"]}
         if kind == "accept_all":
-            result = store.accept_all(db_id, op["min_confidence"], version, author, **once)
+            result = store.accept_all(
+                db_id,
+                op["min_confidence"],
+                version,
+                author,
+                min_relation_confidence=op.get("min_relation_confidence"),
+                **once,
+            )
             threshold = f"{op['min_confidence']:g}"
             return (
                 f"accepted {result.changed} suggestion(s) with confidence \u2265 {threshold}",
                 result,
             )
+        if kind == "suggest_relations":
+            if self.suggest_relations is None:
+                raise StoreError("relation suggestions are not available in this editor")
+            return self.suggest_relations(db_id, version, author)
         if kind == "undo":
             return "", store.undo(db_id, author, version, **once)
         if kind == "redo":

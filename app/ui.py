@@ -23,6 +23,7 @@ import dataclasses
 import html
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +33,11 @@ import gradio as gr
 import pandas as pd
 
 from app import ordering
+from app.autoretrain import SETTING_AUTO_RETRAIN, AutoRetrainer
+from app.autoretrain import is_enabled as is_auto_retrain
 from app.editor.editor import AnnotationEditor, request_user
 from app.jobs import JobContext, JobQueue
-from app.preannotate import NoActiveModel, PredictorCache, preannotate
+from app.preannotate import NoActiveModel, PredictorCache, preannotate, suggest_relations
 from app.retrain import (
     SETTING_AUTO_ACTIVATE,
     Retrainer,
@@ -121,6 +124,9 @@ class AppConfig:
     auth: list[tuple[str, str]] = field(default_factory=list)
     # how the Retrain button trains (the page sets epochs and the starting point)
     retrain: RetrainOptions = field(default_factory=RetrainOptions)
+    # automatic retraining (each project also has its own setting, on by default); off: only
+    # the Retrain button trains. When on, every project is checked as the app starts.
+    auto_retrain: bool = True
 
 
 class SpanrelApp:
@@ -131,10 +137,46 @@ class SpanrelApp:
         self.config = config
         self.config.models_dir.mkdir(parents=True, exist_ok=True)
         self.jobs = JobQueue(store, workers=config.job_workers)
-        self.backend = StoreBackend(store, default_user=config.default_user)
         self.predictors = PredictorCache()
-        self.retrainer = Retrainer(store, config.models_dir)
+        self.retrainer = Retrainer(
+            store,
+            config.models_dir,
+            on_activated=self.after_activation,
+            on_finished=lambda project, job: self.auto.finished(project, job),
+        )
+        self.auto = AutoRetrainer(
+            store, self.retrainer, lambda: self.config.retrain, enabled=config.auto_retrain
+        )
+        self.backend = StoreBackend(
+            store,
+            default_user=config.default_user,
+            on_done=self.auto.check_later,
+            suggest_relations=self.suggest_relations,
+        )
         self._revision = 0
+
+    def suggest_relations(self, doc_id: int, version: int, author: str) -> tuple[str, Any]:
+        """The editor's "suggest relations" (key R): the second, relation-only pass."""
+        try:
+            result = suggest_relations(
+                self.store,
+                doc_id,
+                expected_version=version,
+                author=author,
+                predictors=self.predictors,
+            )
+        except NoActiveModel as exc:
+            raise StoreError(str(exc)) from None
+        return result.summary(), result.edit
+
+    def after_activation(self, project: str, version: Any) -> None:
+        """A retraining made ``version`` active: refresh the suggestions of the documents
+        nobody has worked on yet (new or pre-annotated), in the background job queue."""
+        ids = [
+            d.id for d in self.store.list_documents(project) if d.status in ("new", "pre-annotated")
+        ]
+        if ids:
+            self.submit_preannotation(project, ids, f"refresh after version {version.id}")
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -261,8 +303,16 @@ class SpanrelApp:
         if not project:
             return ""
         active = self.store.active_model_version(project)
+        auto = self.auto.state(project)
         if active is None:
-            return NO_MODEL
+            job = self.retrainer.running_job(project)
+            if job is not None:
+                return (
+                    "**The first model is training** (job "
+                    f"{job.id}: {esc(job.message or 'starting')}). Suggestions appear in the "
+                    "documents nobody has opened yet as soon as it is done.\n\n" + auto.describe()
+                )
+            return NO_MODEL + "\n\n" + auto.describe()
         m = active.metrics or {}
         lines = [
             f"**Active model:** version {active.id}, registered "
@@ -289,6 +339,7 @@ class SpanrelApp:
                 lines += ["", "; ".join(extra) + "."]
         else:
             lines.append("No dev scores were recorded with this model.")
+        lines += ["", auto.describe()]
         return "\n".join(lines)
 
     def jobs_frame(self, project: str | None) -> pd.DataFrame:
@@ -593,13 +644,24 @@ class SpanrelApp:
                     label="Start from",
                     elem_id="sr-retrain-from",
                 )
-                c["epochs"] = gr.Number(
-                    label="Epochs",
-                    value=self.config.retrain.resolved_train_config()["epochs"],
-                    precision=0,
-                    minimum=1,
-                    maximum=100,
-                    elem_id="sr-retrain-epochs",
+                with gr.Row():
+                    c["epochs"] = gr.Number(
+                        label="Epochs (empty: automatic, more for fewer documents)",
+                        value=self.config.retrain.epochs,
+                        precision=0,
+                        maximum=100,
+                        elem_id="sr-retrain-epochs",
+                    )
+                    c["budget"] = gr.Number(
+                        label="Time budget in minutes (empty: none)",
+                        value=None,
+                        maximum=24 * 60,
+                        elem_id="sr-retrain-budget",
+                    )
+                c["auto_retrain"] = gr.Checkbox(
+                    label="Retrain automatically as documents are marked done",
+                    value=True,
+                    elem_id="sr-auto-retrain",
                 )
                 c["auto"] = gr.Checkbox(
                     label="Activate the new version automatically when it is better on dev",
@@ -725,6 +787,9 @@ class SpanrelApp:
         frame = pd.DataFrame(models.per_type_rows(newest), columns=models.PER_TYPE_HEADERS)
         return gr.update(value=frame, label=label)
 
+    def auto_retrain_on(self, project: str | None) -> bool:
+        return is_auto_retrain(self.store.get_project(project).settings) if project else True
+
     def auto_activate(self, project: str | None) -> bool:
         if not project:
             return True
@@ -768,6 +833,7 @@ class SpanrelApp:
                 gr.Timer(active=running),
                 ordering.ORDERS[order],
                 self.retrain_log(proj),
+                self.auto_retrain_on(proj),
             )
 
         project_outputs = [
@@ -786,6 +852,7 @@ class SpanrelApp:
             m["timer"],
             a["order"],
             m["log"],
+            m["auto_retrain"],
         ]
 
         def on_load(proj, request: gr.Request):
@@ -857,6 +924,7 @@ class SpanrelApp:
             )
             if outcome.added_types:
                 msg += " New types added to the project: " + esc(", ".join(outcome.added_types))
+            self.auto.check_later(outcome.project)  # documents imported as done count
             names = self.project_names()
             return (
                 msg,
@@ -1047,16 +1115,24 @@ class SpanrelApp:
 
         m["rollback"].click(roll_back, [project], [m["msg"], *model_views])
 
-        def start_retrain(proj, start_from, epochs, auto):
+        def start_retrain(proj, start_from, epochs, budget, auto):
             if not proj:
                 return "", "Choose a project first.", gr.Timer(active=False)
+            # an empty box (sent as 0 or None) means automatic / no budget
             try:
-                n = int(epochs) if epochs is not None else None
+                n = int(epochs) if epochs else None
             except (TypeError, ValueError, OverflowError):
+                n = None
+            try:
+                minutes = float(budget) if budget and float(budget) > 0 else None
+            except (TypeError, ValueError, OverflowError):
+                minutes = None
+            if n is not None and n < 1:
                 n = None
             options = dataclasses.replace(
                 self.config.retrain,
                 epochs=n if n is not None else self.config.retrain.epochs,
+                max_seconds=60 * minutes if minutes else self.config.retrain.max_seconds,
                 from_scratch=start_from == FROM_ENCODER,
                 auto_activate=bool(auto),
             )
@@ -1077,7 +1153,7 @@ class SpanrelApp:
 
         m["retrain"].click(
             start_retrain,
-            [project, m["from"], m["epochs"], m["auto"]],
+            [project, m["from"], m["epochs"], m["budget"], m["auto"]],
             [m["bar"], m["status"], m["timer"]],
             concurrency_limit=None,
         )
@@ -1121,6 +1197,16 @@ class SpanrelApp:
                 store.update_project_settings(proj, {SETTING_AUTO_ACTIVATE: bool(auto)})
 
         m["auto"].input(set_auto, [project, m["auto"]], None)
+
+        def set_auto_retrain(proj, on):
+            if not proj:
+                return gr.update()
+            store.update_project_settings(proj, {SETTING_AUTO_RETRAIN: bool(on)})
+            if on:
+                self.auto.check(proj)
+            return self.model_markdown(proj)
+
+        m["auto_retrain"].input(set_auto_retrain, [project, m["auto_retrain"]], [m["info"]])
 
         def refresh_suggestions(proj, progress=gr.Progress()):  # noqa: B008
             ids = [x.id for x in store.list_documents(proj) if x.status != "done"] if proj else []
@@ -1184,6 +1270,9 @@ def create_app(store: Store, config: AppConfig) -> tuple[SpanrelApp, gr.Blocks]:
     swept = sweep_job_dirs(store, app.retrainer.models_dir.resolve())
     if swept:
         log.info("removed %d folder(s) left by killed training jobs", len(swept))
+    if config.auto_retrain:
+        # e.g. the demo project's gold documents: a first model starts training at once
+        threading.Thread(target=app.auto.check_all, name="spanrel-auto-start", daemon=True).start()
     demo = app.build()
     demo.queue(default_concurrency_limit=4)
     return app, demo

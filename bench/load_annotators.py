@@ -861,7 +861,11 @@ def run_load(cfg: LoadConfig, workdir: Path) -> dict[str, Any]:
             model_config=dict(cfg.model_config),
         )
         config = AppConfig(
-            models_dir=models_dir, default_user="nobody", auth=list(users), retrain=retrain
+            models_dir=models_dir,
+            default_user="nobody",
+            auth=list(users),
+            retrain=retrain,
+            auto_retrain=False,  # the benchmark starts its own retraining
         )
         app, demo = create_app(store, config)
         port = _free_port()

@@ -14,6 +14,8 @@ from typing import Any
 ATTENTION_VARIANTS = ("multihead", "additive", "dot", "general")
 # entity decoding of a saved model (see ``decoding``); training also takes "auto"
 ENTITY_DECODING = ("all", "flat")
+SCHEDULES = ("fixed", "auto")
+PRECISIONS = ("fp32", "bf16", "auto")
 
 
 @dataclass
@@ -132,6 +134,18 @@ class TrainConfig:
     select_average: str = "micro"  # or "macro" (ADE)
     max_steps_per_epoch: int | None = None  # for benchmarks and smoke runs
     num_threads: int | None = None  # torch CPU threads; None leaves torch's default
+    # "fixed": train ``epochs`` epochs; "auto": the epochs follow the number of training units
+    # (``schedule.auto_schedule``: about 400 optimizer steps for a small project)
+    schedule: str = "fixed"
+    # stop when this many dev passes in a row brought no better score, once half the planned
+    # steps are done (None: never stop early)
+    patience: int | None = None
+    # wall-time budget of the training loop in seconds: training stops after the step that
+    # passes it, the epoch so far is evaluated and the best model is kept (None: no budget)
+    max_seconds: float | None = None
+    # "fp32"; "bf16": bf16 autocast also on a CPU; "auto": bf16 where the CPU has bf16 matrix
+    # units (AMX), else fp32 (CUDA always runs bf16 autocast)
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
@@ -141,6 +155,18 @@ class TrainConfig:
                 f"entity_decoding must be one of auto, {', '.join(ENTITY_DECODING)}, "
                 f"not {self.entity_decoding!r}"
             )
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
+            )
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
+            )
+        if self.patience is not None and self.patience < 1:
+            raise ValueError("patience must be at least 1")
+        if self.max_seconds is not None and not self.max_seconds > 0:
+            raise ValueError("max_seconds must be positive")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -131,8 +131,30 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
-def autocast(device: torch.device) -> Any:
-    """bf16 autocast on CUDA, nothing on CPU (bf16 matmuls are slow on most CPUs)."""
+def cpu_has_amx() -> bool:
+    """Whether this CPU has bf16 matrix units (Intel AMX), where bf16 matmuls pay off."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return "amx_bf16" in line.split()
+    except OSError:
+        pass
+    return False
+
+
+def use_bf16(device: torch.device, precision: str = "fp32") -> bool:
+    """The ``precision`` setting (fp32, bf16, auto) resolved for ``device``."""
+    if device.type == "cuda":
+        return True
+    if precision == "auto":
+        return cpu_has_amx()
+    return precision == "bf16"
+
+
+def autocast(device: torch.device, bf16_on_cpu: bool = False) -> Any:
+    """bf16 autocast on CUDA; on a CPU only when asked (bf16 matmuls are slow on most CPUs,
+    fast on those with AMX: see ``use_bf16``)."""
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_on_cpu)

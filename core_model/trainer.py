@@ -46,6 +46,7 @@ from .encoder import (
     load_pretrained_encoder,
     load_tokenizer,
     max_unit_length,
+    use_bf16,
 )
 from .encoding import build_units
 from .input_reader import Doc, check_types, load_documents
@@ -54,6 +55,7 @@ from .models import SpanRelModel
 from .predictor import Predictor
 from .sampling import SampleConfig, TrainDataset
 from .saving import TRAINING_FILE, atomic_dir, load_model, save_model, write_json
+from .schedule import auto_schedule
 from .types import TypeInventory
 
 log = logging.getLogger(__name__)
@@ -195,6 +197,9 @@ class Trainer:
         self.model.to(self.device)
         self.init_from = str(init_from) if init_from else None
         self.ema: WeightAverage | None = None  # set when a run starts (``ema_decay``)
+        self.bf16 = use_bf16(self.device, self.cfg.precision)
+        self._deadline: float | None = None  # time.monotonic() past which training stops
+        self.stopped_early: str | None = None  # why training ended before its last epoch
 
     def _set_decoding(self) -> None:
         """Decoding rules learnt from the training data (saved with the model; see decoding)."""
@@ -251,6 +256,15 @@ class Trainer:
         if self.dist is not None:  # DistributedSampler pads every shard to the same length
             per_rank = math.ceil(len(units) / self.dist.world_size)
         self.steps_per_epoch = math.ceil(per_rank / self.cfg.batch_size)
+        if self.cfg.schedule == "auto":
+            plan = auto_schedule(per_rank, self.cfg.batch_size)
+            self.cfg = dataclasses.replace(self.cfg, epochs=plan.epochs)
+            log.info(
+                "schedule: %d epochs of %d steps for %d training units",
+                plan.epochs,
+                plan.steps_per_epoch,
+                per_rank,
+            )
         if self.cfg.max_steps_per_epoch:
             self.steps_per_epoch = min(self.steps_per_epoch, self.cfg.max_steps_per_epoch)
 
@@ -356,6 +370,7 @@ class Trainer:
             "train_config": self.cfg.to_dict(),
             "train_documents": len(self.train_docs),
             "dev_documents": len(self.dev_docs) if self.dev_docs is not None else 0,
+            "stopped_early": self.stopped_early,
             "units": self.unit_stats,
             "init_from": self.init_from,
             "dev_scores": dev,
@@ -432,6 +447,9 @@ class Trainer:
             self.work_dir.mkdir(parents=True, exist_ok=True)
         if self.dist is not None:
             distributed.barrier(self.dist, self.device)
+        if self.cfg.max_seconds:
+            self._deadline = time.monotonic() + self.cfg.max_seconds
+        since_best = 0
 
         for epoch in range(first_epoch, self.cfg.epochs + 1):
             started = time.perf_counter()
@@ -493,6 +511,13 @@ class Trainer:
                     )
             if self._is_main:
                 self._save_state(epoch, opt, sched, best, history)
+            since_best = 0 if improved else since_best + 1
+            why = self._stop_reason(epoch, since_best)
+            if why:
+                self.stopped_early = why
+                history[-1]["stopped"] = why
+                log.info("training stops after epoch %d: %s", epoch, why)
+                break
 
         if self._is_main:
             self._publish(best, history)
@@ -502,13 +527,32 @@ class Trainer:
         self.config.relation_threshold = best["threshold"]
         return TrainResult(self.out_dir, best["epoch"], best["threshold"], best["report"], history)
 
+    def _out_of_time(self) -> bool:
+        out = self._deadline is not None and time.monotonic() >= self._deadline
+        if self.dist is not None:  # every rank stops at the same step
+            out = distributed.any_true(self.dist, out, self.device)
+        return out
+
+    def _stop_reason(self, epoch: int, since_best: int) -> str | None:
+        """Why training ends after ``epoch`` before its planned last one (None: go on)."""
+        if epoch >= self.cfg.epochs:
+            return None
+        if self._out_of_time():
+            return f"time budget of {self.cfg.max_seconds:g} s reached"
+        patience = self.cfg.patience
+        # a dev score must exist to stop on; early epochs of a long plan are noisy
+        late = 2 * epoch >= self.cfg.epochs
+        if patience and self.dev_docs is not None and late and since_best >= patience:
+            return f"no better dev score in {since_best} epochs"
+        return None
+
     def _publish(self, best: dict[str, Any], history: list[dict[str, Any]]) -> None:
         """Copy the best model of the work directory to ``out_dir`` in one rename."""
         best_dir = self.work_dir / "best"
         if not best_dir.is_dir():
             raise ConversionError(self.work_dir, "no model was saved (zero epochs?)")
         meta = json.loads((best_dir / TRAINING_FILE).read_text(encoding="utf-8"))
-        meta.update(history=history, best_epoch=best["epoch"])
+        meta.update(history=history, best_epoch=best["epoch"], stopped_early=self.stopped_early)
         with atomic_dir(self.out_dir) as tmp:
             for item in best_dir.iterdir():
                 if item.is_dir():
@@ -534,8 +578,10 @@ class Trainer:
             if self._cancelled():
                 bar.close()
                 raise TrainingCancelled(f"training stopped during epoch {epoch}")
+            if step > 1 and self._out_of_time():
+                break  # the budget ends this epoch here; it is evaluated as usual
             batch = batch.to(self.device)
-            with autocast(self.device):
+            with autocast(self.device, self.bf16):
                 span_logits, rel_logits = self._ddp(batch)
             loss, _, _ = joint_loss(
                 span_logits,

@@ -1786,11 +1786,14 @@ class Store:
         *,
         client_id: str | None = None,
         seq: int | None = None,
+        min_relation_confidence: float | None = None,
     ) -> EditResult:
         """Accept every open suggestion with confidence >= ``min_confidence`` (no confidence
         counts as 0): entities first, then relations whose arguments are then accepted (a
-        relation never pulls in an entity below the threshold). One undoable step;
-        ``client_id``/``seq`` as in ``apply_edit``."""
+        relation never pulls in an entity below the threshold). ``min_relation_confidence``:
+        another threshold for relations (their confidences are calibrated apart). One undoable
+        step; ``client_id``/``seq`` as in ``apply_edit``."""
+        rel_min = min_confidence if min_relation_confidence is None else min_relation_confidence
 
         def run(s: Session) -> EditResult:
             doc = self._bump_version(s, doc_id, expected_version)
@@ -1801,7 +1804,8 @@ class Store:
                     .where(model.document_id == doc_id, model.review == "suggested")
                     .order_by(model.position)
                 ):
-                    if (row.confidence or 0.0) < min_confidence:
+                    floor = rel_min if model is m.Relation else min_confidence
+                    if (row.confidence or 0.0) < floor:
                         continue
                     if isinstance(row, m.Relation):
                         args = [
@@ -1829,8 +1833,13 @@ class Store:
         *,
         expected_version: int | None = None,
         author: str | None = "model",
+        relations_only: bool = False,
     ) -> EditResult:
         """Pre-annotation: replace the document's open model suggestions with new ones.
+
+        ``relations_only``: replace the open relation suggestions only (relation suggestions
+        between entities the annotator confirmed); open entity suggestions stay, and every
+        entity in ``entities`` must be one the document already has (same type and fragments).
 
         Human annotations, accepted and rejected suggestions are never touched; a new suggestion
         equal (type and fragments) to one of them is skipped, and a suggested relation may attach
@@ -1844,13 +1853,17 @@ class Store:
             version = doc.version if expected_version is None else expected_version
             doc = self._bump_version(s, doc_id, version)
             changes = ChangeLog(s)
-            old_e = s.scalars(
-                select(m.Entity).where(
-                    m.Entity.document_id == doc_id,
-                    m.Entity.review == "suggested",
-                    m.Entity.source == "model",
-                )
-            ).all()
+            old_e = (
+                []
+                if relations_only
+                else s.scalars(
+                    select(m.Entity).where(
+                        m.Entity.document_id == doc_id,
+                        m.Entity.review == "suggested",
+                        m.Entity.source == "model",
+                    )
+                ).all()
+            )
             old_r = s.scalars(
                 select(m.Relation).where(
                     m.Relation.document_id == doc_id,
@@ -1872,6 +1885,8 @@ class Store:
                 if key in kept:
                     by_ref[e.id] = kept[key]
                     continue
+                if relations_only:
+                    raise EditError(f"entity {e.id} is not in the document (any more)")
                 if e.type not in selectable:
                     raise EditError(f"unknown entity type {e.type!r} in model output")
                 for frag in e.fragments:

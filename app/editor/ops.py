@@ -23,7 +23,7 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "delete_relation": (("relation_id",), ()),
     "accept": (("ann_id",), ()),
     "reject": (("ann_id",), ()),
-    "accept_all": (("min_confidence",), ()),
+    "accept_all": (("min_confidence",), ("min_relation_confidence",)),
     "undo": ((), ()),
     "redo": ((), ()),
     "set_status": (("status",), ()),
@@ -33,6 +33,8 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # notes: ``note_id`` names the note to rewrite; without it a note is added
     "set_note": (("ann_id", "text"), ("note_id",)),
     "delete_note": (("note_id",), ()),
+    # relation suggestions between the document's confirmed entities, by the active model
+    "suggest_relations": ((), ()),
 }
 COMMON_FIELDS = ("doc_id", "client_id", "seq", "base_version", "kind")
 
@@ -139,15 +141,18 @@ def validate_op(payload: Any) -> dict[str, Any]:
     if kind == "add_relation" and op["arg1"] == op["arg2"]:
         raise OpError("a relation needs two different entities")
     if kind == "accept_all":
-        value = payload["min_confidence"]
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-            or not 0.0 <= value <= 1.0
-        ):
-            raise OpError("min_confidence must be a number between 0 and 1")
-        op["min_confidence"] = float(value)
+        for key in ("min_confidence", "min_relation_confidence"):
+            if key not in payload:
+                continue
+            value = payload[key]
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+                or not 0.0 <= value <= 1.0
+            ):
+                raise OpError(f"{key} must be a number between 0 and 1")
+            op[key] = float(value)
     if kind == "set_status":
         status = payload["status"]
         if not isinstance(status, str) or not _STATUS.fullmatch(status):

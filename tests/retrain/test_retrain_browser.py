@@ -22,7 +22,9 @@ def _serve(tmp_path: Path, store: Store, options) -> tuple[str, Any, Any]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = AppConfig(models_dir=tmp_path / "models", default_user="tester", retrain=options)
+    config = AppConfig(
+        models_dir=tmp_path / "models", default_user="tester", retrain=options, auto_retrain=False
+    )
     app, demo = create_app(store, config)
     demo.launch(
         prevent_thread_lock=True,

@@ -56,7 +56,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         store.add_user(name, password)
     store.create_project("p", Schema([EntityType("Peop")]))
     store.import_documents("p", [Document("d1", "John Smith lives in Paris.")])
-    app, demo = create_app(store, AppConfig(models_dir=tmp / "models", default_user="tester"))
+    app, demo = create_app(
+        store, AppConfig(models_dir=tmp / "models", default_user="tester", auto_retrain=False)
+    )
     port = _free_port()
     demo.launch(
         prevent_thread_lock=True,

@@ -105,7 +105,9 @@ def serve(
     if demo_project:
         ensure_demo_project(st)
     models_dir = tmp / "models"
-    config = AppConfig(models_dir=models_dir, default_user="tester", auth=list(auth or []))
+    config = AppConfig(
+        models_dir=models_dir, default_user="tester", auth=list(auth or []), auto_retrain=False
+    )
     if max_file_size is not None:
         config.max_file_size = max_file_size
     app, demo = create_app(st, config)

@@ -473,7 +473,7 @@ def test_documents_table_assign_annotator_and_filter(store: Store, tmp_path: Pat
         store, "team", [brat_zip(tmp_path, docs={"a1": (TEXT, ANN), "b1": (TEXT, "")})]
     )
     assert out.ok, out.error
-    app = SpanrelApp(store, AppConfig(models_dir=tmp_path / "models"))
+    app = SpanrelApp(store, AppConfig(models_dir=tmp_path / "models", auto_retrain=False))
     try:
         msg = app.assign_listed("team", ("all", "", "a1"), "  ann ", "lead")
         assert msg == "1 document(s) assigned to ann."
@@ -519,7 +519,7 @@ def test_preannotate_a_selection_keeps_human_edits(
     store.import_documents("sel", spert.from_records(records))
     mv = store.register_model_version("sel", str(tiny_model), state="ready")
     store.activate_model_version(mv.id)
-    app = SpanrelApp(store, AppConfig(models_dir=tmp_path / "models"))
+    app = SpanrelApp(store, AppConfig(models_dir=tmp_path / "models", auto_retrain=False))
     try:
         docs = store.list_documents("sel")
         listed = app.filtered_ids("sel", "all", "", docs[1].name)

@@ -1,0 +1,71 @@
+"""How long to train on a project's data: a number of optimizer steps, not of epochs.
+
+Why steps: what a retraining learns depends on how many optimizer steps it takes. Four epochs
+on 80 sentences are about 50 steps at batch 8, far from converged (entity recall 0.18 after
+100 documents in the effort benchmark), while 30 epochs on 900 sentences would be 3,400 steps
+and half an hour on a CPU. Measured on CoNLL04 slices (``bench/RESULTS.md``, "Retraining
+schedule"): dev relation F1 levels off after about 120-250 steps at batch 2 with a fast head
+learning rate, and about 400 steps gave the best edits saved after 100 documents. So a small
+project gets many epochs and a large one few, with the step count growing only slowly with the
+data; selection on the project's dev documents keeps the best epoch and early stopping ends a
+run that has stopped improving, and an optional time budget caps the wall time.
+
+``TrainConfig(schedule="auto")`` makes the trainer call ``auto_schedule`` with the number of
+training units it built (sentences, or chunks of long documents: what a step draws from) and
+train that many epochs; the app's retraining uses it by default. An explicit epoch count (the
+Retrain screen's advanced field, ``python -m app retrain --epochs``) is a fixed schedule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: batch size of the schedule: SpERT's batch 2 learns most per second on a CPU at this size
+BATCH_SIZE = 2
+#: optimizer steps for a small project; larger ones get ``STEPS_PER_UNIT`` more per unit
+BASE_STEPS = 400
+#: extra steps per training unit beyond ``BASE_UNITS``: 900 sentences get about one more epoch
+STEPS_PER_UNIT = 0.5
+BASE_UNITS = 200
+MIN_EPOCHS = 2
+MAX_EPOCHS = 40
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A training plan for ``units`` training units (sentences or document chunks)."""
+
+    units: int
+    epochs: int
+    batch_size: int
+    steps_per_epoch: int
+
+    @property
+    def steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "steps": self.steps}
+
+
+def target_steps(units: int) -> int:
+    """Optimizer steps wanted for ``units`` training units (grows slowly past BASE_UNITS)."""
+    return int(BASE_STEPS + STEPS_PER_UNIT * max(0, units - BASE_UNITS))
+
+
+def auto_schedule(units: int, batch_size: int = BATCH_SIZE) -> Schedule:
+    """The schedule for ``units`` training units: fewer units, more epochs.
+
+    ``units``: what one training step draws from; for sentence-level corpora one per document.
+    """
+    units = max(1, int(units))
+    per_epoch = math.ceil(units / batch_size)
+    epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(target_steps(units) / per_epoch)))
+    return Schedule(
+        units=units,
+        epochs=epochs,
+        batch_size=batch_size,
+        steps_per_epoch=per_epoch,
+    )

@@ -1,0 +1,143 @@
+"""Automatic retraining (``app.autoretrain``) on a real store with real training processes:
+it starts exactly once when the count of new done documents is reached, never while another
+retraining of the project runs, and not at all when switched off."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import converters
+from app.autoretrain import (
+    FIRST,
+    SETTING_AUTO_RETRAIN,
+    AutoRetrainer,
+    documents_needed,
+    trained_on,
+)
+from app.retrain import KIND, Retrainer
+from db import Store
+
+pytestmark = pytest.mark.slow
+PROJECT = "corrections"  # the conftest's project: 20 done documents, 6 new
+DEMO = Path(__file__).resolve().parents[2] / "app" / "demo"
+WAIT_S = 300
+
+
+def retrain_jobs(store: Store) -> list:
+    return [j for j in store.list_jobs(project=PROJECT, limit=100) if j.kind == KIND]
+
+
+def add_done(store: Store, n: int, start: int) -> None:
+    """``n`` more gold documents marked done (imported gold counts as done work)."""
+    docs = converters.read("spert", DEMO / "conll04_gold.json")[start : start + n]
+    for i, d in enumerate(docs):
+        d.id = f"x{start + i:03d}"
+    store.import_documents(PROJECT, docs, status="done", author="tester")
+
+
+def test_needed_documents_grow_with_the_project() -> None:
+    assert documents_needed(0) == FIRST
+    needed = [documents_needed(n) for n in (20, 100, 400, 2000, 10_000)]
+    assert needed == sorted(needed)
+    assert needed[0] == FIRST and needed[-1] == 200 and needed[2] == 100
+
+
+def test_starts_once_when_due_and_never_while_one_runs(
+    store: Store, retrainer: Retrainer, make_options
+) -> None:
+    auto = AutoRetrainer(store, retrainer, lambda: make_options(epochs=2))
+    state = auto.state(PROJECT)
+    assert state.done == 20 and state.trained_on == 0 and state.due
+    # two checks at the same moment (an annotator's save and the app start): one job
+    results: list = []
+    threads = [
+        threading.Thread(target=lambda: results.append(auto.check(PROJECT))) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    started = [j for j in results if j is not None]
+    assert len(started) == 1, results
+    assert len(retrain_jobs(store)) == 1
+    # while it runs, more done documents do not start a second one
+    add_done(store, 15, start=40)
+    assert auto.state(PROJECT).running_job == started[0].id
+    assert auto.check(PROJECT) is None
+    job = retrainer.wait(started[0].id, WAIT_S)
+    assert job.state == "done", job.log
+    assert len(retrain_jobs(store)) == 1
+
+    # the version saw the 20 documents done when it started; the 15 added meanwhile are due
+    assert trained_on(store, PROJECT) == 20
+    second = auto.check(PROJECT)
+    assert second is not None
+    assert auto.check(PROJECT) is None
+    assert retrainer.wait(second.id, WAIT_S).state == "done"
+
+    # that one saw 35; the next starts after exactly documents_needed(35) more
+    assert trained_on(store, PROJECT) == 35
+    need = documents_needed(35)
+    assert auto.check(PROJECT) is None
+    add_done(store, need - 1, start=60)
+    assert auto.state(PROJECT).remaining == 1
+    assert auto.check(PROJECT) is None
+    assert len(retrain_jobs(store)) == 2
+    add_done(store, 1, start=60 + need - 1)
+    third = auto.check(PROJECT)
+    assert third is not None
+    assert auto.check(PROJECT) is None  # exactly once
+    assert retrainer.wait(third.id, WAIT_S).state == "done"
+    assert len(retrain_jobs(store)) == 3
+    assert not auto.state(PROJECT).due
+
+
+def test_switched_off_by_the_project_or_the_app(
+    store: Store, retrainer: Retrainer, make_options
+) -> None:
+    store.update_project_settings(PROJECT, {SETTING_AUTO_RETRAIN: False})
+    auto = AutoRetrainer(store, retrainer, lambda: make_options(epochs=1))
+    assert not auto.state(PROJECT).due
+    assert auto.check(PROJECT) is None
+    store.update_project_settings(PROJECT, {SETTING_AUTO_RETRAIN: True})
+    off = AutoRetrainer(store, retrainer, lambda: make_options(epochs=1), enabled=False)
+    assert off.check(PROJECT) is None
+    assert "off" in off.state(PROJECT).describe()
+    assert retrain_jobs(store) == []
+    assert auto.state(PROJECT).due  # on again: due, so the checks above did decide
+
+
+def test_a_finished_job_starts_the_next_when_due(
+    store: Store, tmp_path: Path, make_options
+) -> None:
+    """``Retrainer(on_finished=auto.finished)``, as the app wires it: documents marked done
+    during a retraining start the next one when it ends."""
+    holder: dict = {}
+    retrainer = Retrainer(
+        store, tmp_path / "models2", on_finished=lambda p, j: holder["auto"].finished(p, j)
+    )
+    auto = holder["auto"] = AutoRetrainer(store, retrainer, lambda: make_options(epochs=1))
+    try:
+        first = auto.check(PROJECT)
+        assert first is not None
+        add_done(store, documents_needed(20) + 5, start=40)  # more than the next needs
+        assert retrainer.wait(first.id, WAIT_S).state == "done"
+        deadline = 60.0
+        t0 = time.monotonic()
+        while len(retrain_jobs(store)) < 2 and time.monotonic() - t0 < deadline:
+            time.sleep(0.2)
+        jobs = retrain_jobs(store)
+        assert len(jobs) == 2, jobs
+        newest = max(j.id for j in jobs)
+        assert newest != first.id
+        t0 = time.monotonic()  # started on the monitor's thread: follow it in the store
+        while store.get_job(newest).state in ("queued", "running"):
+            assert time.monotonic() - t0 < WAIT_S
+            time.sleep(0.5)
+        assert store.get_job(newest).state == "done", store.get_job(newest).log
+    finally:
+        retrainer.shutdown()

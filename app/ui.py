@@ -156,7 +156,7 @@ class SpanrelApp:
         self._revision = 0
 
     def suggest_relations(self, doc_id: int, version: int, author: str) -> tuple[str, Any]:
-        """The editor's "suggest relations" (key R): the second, relation-only pass."""
+        """The editor's "suggest relations" (key ">"): the second, relation-only pass."""
         try:
             result = suggest_relations(
                 self.store,

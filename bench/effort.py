@@ -1,17 +1,22 @@
 """Annotation effort saved by pre-annotation: a simulated annotator on the real store and jobs.
 
-    python bench/effort.py --batch 50 --max-docs 900 --epochs N --order document|uncertainty \
-        --out DIR [--encoder DIR] [--pool N] [--data FILE] [--train-config JSON]
+    python bench/effort.py --batch 50 --max-docs 900 --order document|uncertainty --out DIR \
+        [--policy auto|batch] [--one-pass] [--show-all] [--epochs N] [--encoder DIR] \
+        [--pool N] [--data FILE] [--train-config JSON]
 
 A temporary project gets CoNLL04's training documents without their annotations (the gold ones
-are kept aside, by document name). In rounds, the next ``--batch`` documents (document order, or
-least confident first: ``--order uncertainty`` pre-annotates every unfinished document and takes
-the highest stored uncertainty, as the editor's "next" does) are pre-annotated by the active
-model (``app.preannotate.preannotate``); the simulator turns the suggestions into the gold
-annotations with the fewest edits through ``Store.apply_edit`` (author ``simulator``), marks the
-document done and, after the batch, starts a retraining exactly as the Model screen's button does
-(``app.retrain.Retrainer.start``; the app decides about activation). Before the first model
-exists the documents are annotated from scratch.
+are kept aside, by document name). The simulated annotator works as the app's defaults make a
+person work: each document is pre-annotated by the active model just before it is opened;
+suggestions below the active version's calibrated "Show ≥" thresholds are not seen; the
+entities are corrected first, then the page's relation pass suggests relations between the
+corrected entities (``app.preannotate.suggest_relations``) and those are corrected; the document
+is marked done, and the app's automatic retraining (``app.autoretrain``) is asked whether a new
+version is due (the simulator waits for it; a person would go on meanwhile). Results are
+reported per ``--batch`` documents (document order, or least confident first: ``--order
+uncertainty`` pre-annotates every unfinished document and takes the highest stored uncertainty,
+as the editor's "next" does). The old benchmark is ``--policy batch --one-pass --show-all
+--epochs 4 --train-config '{"batch_size": 8, "lr": 5e-5, "patience": null}'``: one retraining
+after every batch, the batch pre-annotated at its start, all suggestions shown at once.
 
 What counts as an edit (``plan_edits``): only corrections. Suggestions that are already right
 cost nothing: they are accepted wholesale when the document is marked done (``accept_all``),
@@ -19,7 +24,8 @@ so "suggestions equal to gold need 0 edits" and "from scratch, edits = gold anno
 Entities: retype (same span, other type), resize (same type, overlapping span; one
 ``change_entity`` with the gold fragments) and reject and add cost 1 each; a suggestion that
 would need both a retype and a resize is rejected and the gold entity added (2, the same cost).
-Relations, after mapping suggested entities to the gold ones they were corrected into: retype
+Relations, after mapping suggested entities to the gold ones they were corrected into (in the
+relation pass the entities are already the gold ones): retype
 (same arguments, other type), reject and add cost 1; a relation suggestion on a rejected entity
 is rejected by the store with it (0, as in the editor); a reversed relation is reject + add.
 
@@ -256,6 +262,42 @@ def suggestions_of(view: Any) -> tuple[list[Ent], list[Rel]]:
     return ents, rels
 
 
+def shown_suggestions(
+    view: Any, thresholds: tuple[float, float]
+) -> tuple[list[Ent], list[Rel], Hidden]:
+    """Open suggestions the page shows at ``thresholds`` (entity, relation "Show ≥") as
+    matcher input, and the hidden rest. A relation is shown only when both its arguments are
+    (an arc needs its two ends)."""
+    te, tr = thresholds
+    ents, rels = suggestions_of(view)
+    conf = {e.id: e.confidence or 0.0 for e in view.entities}
+    rconf = {r.id: r.confidence or 0.0 for r in view.relations}
+    review = {e.id: e.review for e in view.entities}
+    hidden = Hidden()
+    shown_e = []
+    for e in ents:
+        if conf[e.key] >= te:
+            shown_e.append(e)
+        else:
+            hidden.entities.setdefault((e.type, e.fragments), e.key)
+    visible = {e.key for e in shown_e} | {k for k, v in review.items() if v == "accepted"}
+    shown_r = []
+    for r in rels:
+        if rconf[r.key] >= tr and r.arg1 in visible and r.arg2 in visible:
+            shown_r.append(r)
+        else:
+            hidden.relations.setdefault((r.type, r.arg1, r.arg2), r.key)
+    return shown_e, shown_r, hidden
+
+
+def accepted_entities(view: Any) -> list[Ent]:
+    return [
+        Ent(e.id, e.type, tuple(sorted((f[0], f[1]) for f in e.fragments)))
+        for e in view.entities
+        if e.review == "accepted"
+    ]
+
+
 def accepted_of(view: Any) -> tuple[set[tuple[str, Frags]], set[tuple[str, Any, Any]]]:
     """Accepted annotations of a view as comparable sets (the check after each document)."""
     spans = {
@@ -271,16 +313,39 @@ def accepted_of(view: Any) -> tuple[set[tuple[str, Frags]], set[tuple[str, Any, 
     return set(spans.values()), rels
 
 
-def apply_plan(store: Any, doc_id: int, gold: tuple[list[Ent], list[Rel]], plan: EditPlan) -> int:
-    """Carry ``plan`` out on the store, accept what is left and mark the document done.
+@dataclass
+class Hidden:
+    """Open suggestions below the page's "Show ≥" thresholds: the annotator does not see them.
+    Adding an annotation equal to one of them is done by accepting it (the same one edit), since
+    the store refuses a second identical relation."""
+
+    entities: dict[tuple[str, Frags], Any] = field(default_factory=dict)  # -> database id
+    relations: dict[tuple[str, Any, Any], Any] = field(default_factory=dict)
+
+
+def apply_plan(
+    store: Any,
+    doc_id: int,
+    gold: tuple[list[Ent], list[Rel]],
+    plan: EditPlan,
+    *,
+    hidden: Hidden | None = None,
+    kinds: tuple[str, ...] = ("entity", "relation"),
+    finish: bool = True,
+    accept: tuple[float, float] = (0.0, 0.0),
+) -> int:
+    """Carry ``plan``'s steps of ``kinds`` out on the store; with ``finish``, accept the shown
+    suggestions that are left and mark the document done. Returns the store operations made.
 
     Order: rejects (a rejected entity takes its relations with it), entity changes, entity
-    adds, relation retypes, relation adds, then ``accept_all`` and ``set_status("done")`` (the
-    "mark done" click: not counted as edits). Returns the store operations made.
+    adds, relation retypes, relation adds, then ``accept_all`` at the shown thresholds
+    (``accept``: entity, relation; suggestions below them stay open, unseen) and
+    ``set_status("done")`` (the "mark done" click: not counted as edits).
     """
     from db.edits import Edit
     from db.views import EditError
 
+    hidden = hidden or Hidden()
     gold_ents = {g.key: g for g in gold[0]}
     gold_rels = {r.key: r for r in gold[1]}
     version = store.load_document(doc_id).version
@@ -293,30 +358,49 @@ def apply_plan(store: Any, doc_id: int, gold: tuple[list[Ent], list[Rel]], plan:
         ops += 1
         return result
 
-    for s in plan.of("entity", "reject"):
-        edit(Edit.reject(entity_id=s.suggestion))
-    for s in plan.of("relation", "reject"):
-        edit(Edit.reject(relation_id=s.suggestion))
+    if "entity" in kinds:
+        for s in plan.of("entity", "reject"):
+            edit(Edit.reject(entity_id=s.suggestion))
+    if "relation" in kinds:
+        for s in plan.of("relation", "reject"):
+            edit(Edit.reject(relation_id=s.suggestion))
     db_id = {g: s for s, g in plan.entity_map.items()}  # gold key -> database entity id
-    for s in plan.of("entity", "retype"):
-        edit(Edit.change_entity(s.suggestion, type=gold_ents[s.gold].type))
-    for s in plan.of("entity", "resize"):
-        edit(Edit.change_entity(s.suggestion, fragments=list(gold_ents[s.gold].fragments)))
-    for s in plan.of("entity", "add"):
-        g = gold_ents[s.gold]
-        db_id[g.key] = edit(Edit.add_entity(g.type, list(g.fragments))).entity_id
-    for s in plan.of("relation", "retype"):
-        edit(Edit.change_relation(s.suggestion, type=gold_rels[s.gold].type))
-    for s in plan.of("relation", "add"):
-        g = gold_rels[s.gold]
-        edit(Edit.add_relation(g.type, db_id[g.arg1], db_id[g.arg2]))
-    if any(e.review == "suggested" for e in store.load_document(doc_id).entities) or any(
-        r.review == "suggested" for r in store.load_document(doc_id).relations
+    if "entity" in kinds:
+        for s in plan.of("entity", "retype"):
+            edit(Edit.change_entity(s.suggestion, type=gold_ents[s.gold].type))
+        for s in plan.of("entity", "resize"):
+            edit(Edit.change_entity(s.suggestion, fragments=list(gold_ents[s.gold].fragments)))
+        for s in plan.of("entity", "add"):
+            g = gold_ents[s.gold]
+            unseen = hidden.entities.pop((g.type, g.fragments), None)
+            if unseen is not None:
+                edit(Edit.accept(entity_id=unseen))
+                db_id[g.key] = unseen
+            else:
+                db_id[g.key] = edit(Edit.add_entity(g.type, list(g.fragments))).entity_id
+    if "relation" in kinds:
+        for s in plan.of("relation", "retype"):
+            edit(Edit.change_relation(s.suggestion, type=gold_rels[s.gold].type))
+        for s in plan.of("relation", "add"):
+            g = gold_rels[s.gold]
+            a1, a2 = db_id[g.arg1], db_id[g.arg2]
+            unseen = hidden.relations.pop((g.type, a1, a2), None)
+            if unseen is not None:
+                edit(Edit.accept(relation_id=unseen))
+            else:
+                edit(Edit.add_relation(g.type, a1, a2))
+    if not finish:
+        return ops
+    view = store.load_document(doc_id)
+    if any(e.review == "suggested" for e in view.entities) or any(
+        r.review == "suggested" for r in view.relations
     ):
         try:
-            version = store.accept_all(doc_id, 0.0, version, AUTHOR).version
+            version = store.accept_all(
+                doc_id, accept[0], version, AUTHOR, min_relation_confidence=accept[1]
+            ).version
             ops += 1
-        except EditError:  # only suggestions that accept_all skips (e.g. on rejected args)
+        except EditError:  # only suggestions that accept_all skips (hidden, rejected args)
             pass
     edit(Edit.set_status("done"))
     return ops
@@ -362,6 +446,9 @@ class RoundRecord:
     retrain_seconds: float | None
     retrain_state: str
     activated: bool
+    retrain_count: int = 0  # retrainings that ran during the round
+    entity_threshold: float | None = None  # "Show ≥" of the round's first document
+    relation_threshold: float | None = None
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -386,6 +473,110 @@ def setup_project(store: Any, project: str, documents: Sequence[Any], schema: An
     return gold
 
 
+@dataclass(frozen=True)
+class Annotator:
+    """How the simulated annotator works. The defaults are the app's: suggestions below the
+    active version's calibrated "Show ≥" thresholds are not seen, and once the entities are
+    corrected the page's relation pass suggests relations between them (``relation_pass``)."""
+
+    thresholds: bool = True
+    relation_pass: bool = True
+
+
+@dataclass
+class DocCount:
+    gold_entities: int = 0
+    gold_relations: int = 0
+    entity_edits: int = 0
+    relation_edits: int = 0
+    shown_entities: int = 0
+    shown_relations: int = 0
+    right_entities: int = 0
+    right_relations: int = 0
+
+    def add(self, other: DocCount) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def page_thresholds(store: Any, project: str, annotator: Annotator) -> tuple[float, float]:
+    """The page's default "Show ≥" (entity, relation): the active version's calibration."""
+    active = store.active_model_version(project)
+    chosen = (active.metrics or {}).get("thresholds") if active and annotator.thresholds else None
+    if not isinstance(chosen, dict):
+        return 0.0, 0.0
+    return (
+        float((chosen.get("entity") or {}).get("show", 0.0)),
+        float((chosen.get("relation") or {}).get("show", 0.0)),
+    )
+
+
+def _right(suggested: Sequence[Ent], suggested_rels: Sequence[Rel], gold: Any) -> tuple[int, int]:
+    g_spans = {(e.type, e.fragments) for e in gold[0]}
+    ok_e = sum(1 for e in suggested if (e.type, e.fragments) in g_spans)
+    sk = {e.key: (e.type, e.fragments) for e in suggested}
+    gk = {e.key: (e.type, e.fragments) for e in gold[0]}
+    g_rels = {(r.type, gk[r.arg1], gk[r.arg2]) for r in gold[1]}
+    ok_r = sum(
+        1
+        for r in suggested_rels
+        if r.arg1 in sk and r.arg2 in sk and (r.type, sk[r.arg1], sk[r.arg2]) in g_rels
+    )
+    return ok_e, ok_r
+
+
+def annotate_document(
+    store: Any,
+    doc_id: int,
+    gold: tuple[list[Ent], list[Rel]],
+    annotator: Annotator,
+    thresholds: tuple[float, float],
+) -> DocCount:
+    """Correct one document to its gold annotations with the fewest edits and mark it done.
+
+    One pass: the suggestions shown are corrected together. Two passes (the app's default, when
+    a model is active): the entities are corrected and confirmed first, then the relation pass
+    (``app.preannotate.suggest_relations``, which the page runs by itself once no entity
+    suggestion is open) suggests relations between them, and those are corrected.
+    """
+    from app.preannotate import suggest_relations
+
+    view = store.load_document(doc_id)
+    ents, rels, hidden = shown_suggestions(view, thresholds)
+    count = DocCount(len(gold[0]), len(gold[1]), shown_entities=len(ents))
+    two_pass = annotator.relation_pass and store.active_model_version(view.project) is not None
+    if not two_pass:
+        plan = plan_edits(ents, rels, *gold)
+        apply_plan(store, doc_id, gold, plan, hidden=hidden, accept=thresholds)
+        count.entity_edits, count.relation_edits = plan.edits("entity"), plan.edits("relation")
+        count.shown_relations = len(rels)
+        count.right_entities, count.right_relations = _right(ents, rels, gold)
+        return count
+    plan = plan_edits(ents, [], gold[0], [])
+    apply_plan(store, doc_id, gold, plan, hidden=hidden, kinds=("entity",), finish=False)
+    count.entity_edits = plan.edits("entity")
+    count.right_entities = _right(ents, [], gold)[0]
+    from db.views import EditError
+
+    try:  # the shown entity suggestions left are right: accepted as they stand (no edit)
+        version = store.load_document(doc_id).version
+        store.accept_all(doc_id, thresholds[0], version, AUTHOR, min_relation_confidence=2.0)
+    except EditError:
+        pass
+    suggest_relations(store, doc_id, author=AUTHOR)
+    view = store.load_document(doc_id)
+    _, rels, hidden = shown_suggestions(view, thresholds)
+    confirmed = accepted_entities(view)
+    plan = plan_edits(confirmed, rels, *gold)
+    if plan.edits("entity"):
+        raise AssertionError(f"{view.name}: confirmed entities differ from gold before relations")
+    apply_plan(store, doc_id, gold, plan, hidden=hidden, kinds=("relation",), accept=thresholds)
+    count.relation_edits = plan.edits("relation")
+    count.shown_relations = len(rels)
+    count.right_relations = _right(confirmed, rels, gold)[1]
+    return count
+
+
 def next_batch(store: Any, project: str, order: str, size: int, has_model: bool) -> list[int]:
     """The next ``size`` unfinished documents: document order, or least confident first."""
     from app.preannotate import preannotate
@@ -395,6 +586,9 @@ def next_batch(store: Any, project: str, order: str, size: int, has_model: bool)
         preannotate(store, project, pending)
         return [doc_id for doc_id, _ in store.uncertainty_order(project)[:size]]
     return [d.id for d in store.list_documents(project) if d.status != "done"][:size]
+
+
+POLICIES = ("auto", "batch")
 
 
 def run_rounds(
@@ -407,86 +601,112 @@ def run_rounds(
     batch: int,
     max_docs: int,
     order: str = "document",
+    policy: str = "auto",
+    annotator: Annotator | None = None,
     on_round: Any = None,
 ) -> list[RoundRecord]:
-    """Annotate ``max_docs`` documents ``batch`` at a time, retraining after every batch."""
+    """Annotate ``max_docs`` documents, reported ``batch`` at a time.
+
+    ``policy="auto"``: the app's automatic retraining (``app.autoretrain``) is asked after
+    every document marked done; a retraining it starts is waited for (a person would go on
+    with the old model for those minutes), and each document is pre-annotated just before it
+    is opened, by the model active then (as the app refreshes unopened documents after a new
+    version). ``policy="batch"``: one retraining after every batch, the batch pre-annotated at
+    its start (the old benchmark).
+    """
+    from app.autoretrain import AutoRetrainer
     from app.preannotate import preannotate
     from app.retrain import RetrainError
 
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+    annotator = annotator or Annotator()
+    auto = AutoRetrainer(store, retrainer, lambda: options)
     rows: list[RoundRecord] = []
     done = 0
     limit = min(max_docs, len(gold))
+
+    def retrain(job: Any) -> tuple[str, dict[str, Any], float]:
+        started = time.perf_counter()
+        job = retrainer.wait(job.id)
+        if job.state != "done":
+            log.warning("retraining job %d: %s %s", job.id, job.state, job.message)
+        return job.state, job.result or {}, time.perf_counter() - started
+
     while done < limit:
         active = store.active_model_version(project)
+        thresholds = page_thresholds(store, project, annotator)
         started = time.perf_counter()
         ids = next_batch(store, project, order, min(batch, limit - done), active is not None)
-        if active is not None and order == "document":
+        if policy == "batch" and active is not None and order == "document":
             preannotate(store, project, ids)
         pre_s = time.perf_counter() - started
-        c = dict.fromkeys(
-            ("ge", "gr", "ee", "re", "sugg_e", "sugg_r", "ok_e", "ok_r"),
-            0,
-        )
+        total = DocCount()
+        states: list[str] = []
+        retrain_s = 0.0
+        activated = False
         for doc_id in ids:
+            if policy == "auto" and order == "document":
+                now = store.active_model_version(project)
+                if now is not None:
+                    t0 = time.perf_counter()
+                    preannotate(store, project, [doc_id])
+                    pre_s += time.perf_counter() - t0
             view = store.load_document(doc_id)
             g = gold[view.name]
-            s_ents, s_rels = suggestions_of(view)
-            plan = plan_edits(s_ents, s_rels, *g)
-            apply_plan(store, doc_id, g, plan)
+            shown = page_thresholds(store, project, annotator)
+            total.add(annotate_document(store, doc_id, g, annotator, shown))
             check_gold(store.load_document(doc_id), g)
-            c["ge"] += len(g[0])
-            c["gr"] += len(g[1])
-            c["ee"] += plan.edits("entity")
-            c["re"] += plan.edits("relation")
-            c["sugg_e"] += len(s_ents)
-            c["sugg_r"] += len(s_rels)
-            g_spans = {(e.type, e.fragments) for e in g[0]}
-            c["ok_e"] += sum(1 for e in s_ents if (e.type, e.fragments) in g_spans)
-            sk = {e.key: (e.type, e.fragments) for e in s_ents}
-            gk = {e.key: (e.type, e.fragments) for e in g[0]}
-            g_rels = {(r.type, gk[r.arg1], gk[r.arg2]) for r in g[1]}
-            c["ok_r"] += sum(
-                1
-                for r in s_rels
-                if r.arg1 in sk and r.arg2 in sk and (r.type, sk[r.arg1], sk[r.arg2]) in g_rels
-            )
+            if policy == "auto":
+                job = auto.check(project)
+                if job is not None:
+                    state, result, secs = retrain(job)
+                    states.append(state)
+                    retrain_s += secs
+                    activated = activated or bool(result.get("activated"))
         done += len(ids)
-        started = time.perf_counter()
-        try:
-            job = retrainer.wait(retrainer.start(project, options).id)
-            state, result = job.state, job.result or {}
-            if job.state != "done":
-                log.warning("retraining after round %d: %s %s", len(rows) + 1, state, job.message)
-        except RetrainError as exc:  # e.g. fewer done documents than a retraining needs
-            log.warning("retraining after round %d not started: %s", len(rows) + 1, exc)
-            state, result = "not started", {}
-        retrain_s = time.perf_counter() - started
-        gold_all = c["ge"] + c["gr"]
+        if policy == "batch":
+            try:
+                state, result, secs = retrain(retrainer.start(project, options))
+                states.append(state)
+                retrain_s += secs
+                activated = bool(result.get("activated"))
+            except RetrainError as exc:  # e.g. fewer done documents than a retraining needs
+                log.warning("retraining after round %d not started: %s", len(rows) + 1, exc)
+                states.append("not started")
+        ge, gr = total.gold_entities, total.gold_relations
         row = RoundRecord(
             round=len(rows) + 1,
             documents_done=done,
             batch_documents=len(ids),
             model_version=active.id if active else None,
-            gold_entities=c["ge"],
-            gold_relations=c["gr"],
-            entity_edits=c["ee"],
-            relation_edits=c["re"],
-            scratch_entity_edits=c["ge"],
-            scratch_relation_edits=c["gr"],
-            entity_edits_per_100=_per100(c["ee"], c["ge"]),
-            relation_edits_per_100=_per100(c["re"], c["gr"]),
-            scratch_edits_per_100=100.0 if gold_all else 0.0,
-            edits_saved_pct=round(100.0 - _per100(c["ee"] + c["re"], gold_all), 2),
-            entity_precision=_ratio(c["ok_e"], c["sugg_e"]) if active else None,
-            entity_recall=_ratio(c["ok_e"], c["ge"]) if active else None,
-            relation_precision=_ratio(c["ok_r"], c["sugg_r"]) if active else None,
-            relation_recall=_ratio(c["ok_r"], c["gr"]) if active else None,
+            gold_entities=ge,
+            gold_relations=gr,
+            entity_edits=total.entity_edits,
+            relation_edits=total.relation_edits,
+            scratch_entity_edits=ge,
+            scratch_relation_edits=gr,
+            entity_edits_per_100=_per100(total.entity_edits, ge),
+            relation_edits_per_100=_per100(total.relation_edits, gr),
+            scratch_edits_per_100=100.0 if ge + gr else 0.0,
+            edits_saved_pct=round(
+                100.0 - _per100(total.entity_edits + total.relation_edits, ge + gr), 2
+            ),
+            entity_precision=_ratio(total.right_entities, total.shown_entities) if active else None,
+            entity_recall=_ratio(total.right_entities, ge) if active else None,
+            relation_precision=_ratio(total.right_relations, total.shown_relations)
+            if active
+            else None,
+            relation_recall=_ratio(total.right_relations, gr) if active else None,
             preannotate_seconds=round(pre_s, 2),
-            retrain_seconds=round(retrain_s, 2),
-            retrain_state=state,
-            activated=bool(result.get("activated")),
+            retrain_seconds=round(retrain_s, 2) if states else None,
+            retrain_state=",".join(states) or "none",
+            activated=activated,
+            retrain_count=len(states),
+            entity_threshold=thresholds[0] if active else None,
+            relation_threshold=thresholds[1] if active else None,
         )
         rows.append(row)
         if on_round is not None:
@@ -630,7 +850,21 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=50, help="documents per round")
     parser.add_argument("--max-docs", type=int, default=900, help="documents annotated in all")
-    parser.add_argument("--epochs", type=int, help="default: app.retrain.DEFAULT_TRAIN_CONFIG")
+    parser.add_argument(
+        "--epochs", type=int, help="a fixed number of epochs (default: the automatic schedule)"
+    )
+    parser.add_argument(
+        "--policy",
+        choices=POLICIES,
+        default="auto",
+        help="auto: the app's automatic retraining (default); batch: after every batch",
+    )
+    parser.add_argument(
+        "--one-pass", action="store_true", help="no relation pass between corrected entities"
+    )
+    parser.add_argument(
+        "--show-all", action="store_true", help="ignore the calibrated Show thresholds"
+    )
     parser.add_argument("--order", choices=ORDERS, default="document")
     parser.add_argument("--out", type=Path, required=True, help="folder for effort.csv/.png")
     parser.add_argument("--encoder", help="base encoder directory (default: core_model's)")
@@ -681,8 +915,9 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
                 print(
                     f"round {r.round}: {r.documents_done} done; edits/100 gold: entities "
                     f"{r.entity_edits_per_100}, relations {r.relation_edits_per_100} "
-                    f"(saved {r.edits_saved_pct}%); retrain {r.retrain_seconds} s "
-                    f"({r.retrain_state})",
+                    f"(saved {r.edits_saved_pct}%); {r.retrain_count} retraining(s) "
+                    f"{r.retrain_seconds} s ({r.retrain_state}); show >= "
+                    f"{r.entity_threshold}/{r.relation_threshold}",
                     flush=True,
                 )
 
@@ -695,6 +930,8 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
                 batch=args.batch,
                 max_docs=args.max_docs,
                 order=args.order,
+                policy=args.policy,
+                annotator=Annotator(thresholds=not args.show_all, relation_pass=not args.one_pass),
                 on_round=show,
             )
         finally:

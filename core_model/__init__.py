@@ -4,6 +4,8 @@ Public doors (everything else is internal):
 
 - ``train(train_data, dev_data, types, out_dir, **options) -> TrainResult`` (see ``trainer``)
 - ``Predictor.load(model_dir, device="auto").predict(texts_or_docs, batch_size) -> [Prediction]``
+- ``Predictor.suggest_relations(texts_or_docs, entities)`` -> per input, the
+  ``PredictedRelation``s between given (e.g. annotator-confirmed) entity spans
 - ``Predictor.evaluate(data)`` -> SpERT-style metrics dict
 - ``default_encoder_dir()`` -> the bundled all-MiniLM-L6-v2 directory (or $SPANREL_ENCODER_DIR)
 

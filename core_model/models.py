@@ -293,12 +293,26 @@ class SpanRelModel(nn.Module):
 
     # -- inference --------------------------------------------------------------------------
     @torch.inference_mode()
-    def predict(self, batch: Batch) -> ModelOutput:
-        """Classify every span, then every ordered pair of predicted entities."""
+    def predict(self, batch: Batch, entity_mask: torch.Tensor | None = None) -> ModelOutput:
+        """Classify every span, then every ordered pair of predicted entities.
+
+        ``entity_mask`` (bool ``[B, S]`` over the span slots) replaces the predicted entities
+        as the spans whose pairs are scored: relations between entities that an annotator
+        confirmed are then scored by the same classifier, not only between the model's own
+        entities. ``span_probs`` stay the classifier's either way.
+        """
         x = self.encode(batch.input_ids, batch.attention_mask)
         hidden, span_rows = self.span_inference(x, batch)
         span_probs = torch.softmax(self.span_classifier[1:](hidden).float(), dim=-1)
-        entity_mask = (span_probs.argmax(-1) > 0) & batch.span_mask
+        if entity_mask is None:
+            entity_mask = (span_probs.argmax(-1) > 0) & batch.span_mask
+        else:
+            if entity_mask.shape != batch.span_mask.shape:
+                raise ValueError(
+                    f"entity_mask has shape {tuple(entity_mask.shape)}, the batch's span slots "
+                    f"{tuple(batch.span_mask.shape)}"
+                )
+            entity_mask = entity_mask.to(device=x.device, dtype=torch.bool) & batch.span_mask
         b = x.shape[0]
         pair_lists = []
         for i in range(b):  # per unit: list the ordered pairs of its predicted entities

@@ -2,6 +2,8 @@
 
 ``Predictor.load(dir).predict(texts_or_docs, batch_size)`` returns one ``Prediction`` per input
 with character offsets into the input text and a probability on every entity and relation.
+``suggest_relations(texts_or_docs, entities)`` scores relations between entities the caller
+gives (an annotator's confirmed spans) with the same relation classifier.
 Units are sorted by length before batching (less padding) and run under
 ``torch.inference_mode``; the output order is the input order.
 """
@@ -82,6 +84,52 @@ class _RawDoc:
         return np.concatenate(self.pair_chunks), np.concatenate(self.prob_chunks)
 
 
+@dataclass
+class _GivenDoc:
+    """Caller-given entities of one document, as word spans (see ``suggest_relations``).
+
+    ``entities`` has one row per given entity, in the caller's order, so that the entity
+    indices of ``_RawDoc`` pairs are the caller's indices; a row that could not be mapped has
+    start -1 and is never paired. ``spans`` maps each mapped word span to its first entity
+    (the one that takes the span slot) and ``copies`` to the later ones with the same span,
+    which share its scores (one span slot cannot stand for two entities in the model).
+    """
+
+    entities: list[tuple[int, int, int, float]]  # s, e (word, exclusive), type index, 1.0
+    spans: dict[tuple[int, int], int] = field(default_factory=dict)
+    copies: dict[int, list[int]] = field(default_factory=dict)
+
+    def slots(self, unit: Unit, span_words: dict[tuple[int, int], int]) -> dict[int, int]:
+        """Span slot -> entity for the given spans lying inside ``unit``.
+
+        ``span_words`` maps the unit's (start, end) word spans to their slots; a span missing
+        there (wider than ``max_span_width``) or crossing the unit's edge gets no slot.
+        """
+        out = {}
+        for (s, e), i in self.spans.items():
+            slot = span_words.get((s - unit.word_start, e - unit.word_start))
+            if slot is not None:
+                out[slot] = i
+        return out
+
+    def add_copies(self, raw: _RawDoc, n_rel: int) -> None:
+        """Every scored pair again for each entity that repeats its argument's span."""
+        if not self.copies:
+            return
+        pairs, probs = raw.pairs(n_rel)
+        for column in (0, 1):  # heads, then tails of the grown list: every combination
+            new_pairs, new_probs = [pairs], [probs]
+            for first, others in self.copies.items():
+                rows = pairs[:, column] == first
+                for other in others:
+                    moved = pairs[rows].copy()
+                    moved[:, column] = other
+                    new_pairs.append(moved)
+                    new_probs.append(probs[rows])
+            pairs, probs = np.concatenate(new_pairs), np.concatenate(new_probs)
+        raw.pair_chunks, raw.prob_chunks = ([pairs], [probs]) if len(pairs) else ([], [])
+
+
 class Predictor:
     def __init__(
         self,
@@ -119,6 +167,43 @@ class Predictor:
         docs = self.to_docs(inputs)
         raws = self._raw(docs, batch_size)
         return [self._decode(doc, raw, threshold) for doc, raw in zip(docs, raws, strict=True)]
+
+    def suggest_relations(
+        self,
+        inputs: list[str] | list[dict[str, Any]] | list[Doc],
+        entities: list[list[tuple[int, int, str]]],
+        batch_size: int = 16,
+        threshold: float | None = None,
+    ) -> list[list[PredictedRelation]]:
+        """Relations between given entities, scored by the model's relation classifier.
+
+        ``inputs`` take the forms of :meth:`predict`; ``entities[i]`` lists ``(start, end,
+        type)`` for input ``i``, character offsets into its text (END exclusive), e.g. the
+        entities an annotator confirmed. Returned per input: the relations whose probability
+        is at least ``threshold`` (default: the model's tuned one), ``head`` and ``tail``
+        indexing ``entities[i]``, sorted by (head, tail, type).
+
+        The model can only score what it can represent, so a given entity is silently left out
+        (never in a returned relation) when its characters do not start and end exactly on
+        token boundaries, when it does not lie inside one model unit (a sentence of raw text,
+        a window of a long document), or when it is wider than ``max_span_width`` words. Like
+        :meth:`predict`, only ordered pairs of distinct entities of one unit are scored, the
+        argument type constraints learnt in training apply (a type the model does not know
+        satisfies no constraint: such an entity takes only relation types that have none), and
+        a symmetric relation is returned in one direction. Entities given twice with the same
+        span (e.g. with two types) share the span's scores; they are never paired together.
+        """
+        docs = self.to_docs(inputs)
+        if len(entities) != len(docs):
+            raise ValueError(f"{len(docs)} inputs but {len(entities)} entity lists")
+        given = [self._given_doc(doc, ents) for doc, ents in zip(docs, entities, strict=True)]
+        raws = self._raw(docs, batch_size, given)
+        thr = self.threshold if threshold is None else threshold
+        names = self.config.relation_types
+        return [
+            [PredictedRelation(names[r], h, t, p) for h, t, r, p in self._relations(raw, thr)]
+            for raw in raws
+        ]
 
     def evaluate(
         self,
@@ -211,27 +296,86 @@ class Predictor:
                 docs.append(parse_document(item, i, "<input>", allow_empty=True))
         return docs
 
-    def _raw(self, docs: list[Doc], batch_size: int) -> list[_RawDoc]:
+    def _given_doc(self, doc: Doc, entities: list[tuple[int, int, str]]) -> _GivenDoc:
+        """Character spans to word spans; a span not on token boundaries is left unmapped."""
+        doc.ensure_text()
+        assert doc.token_offsets is not None
+        starts: dict[int, int] = {}
+        ends: dict[int, int] = {}
+        for w, (cs, ce) in enumerate(doc.token_offsets):
+            starts.setdefault(cs, w)
+            ends.setdefault(ce, w + 1)
+        # 0 (the classifier's "no entity") for a type the model does not know: the argument
+        # type matrix allows it only for unconstrained relation types
+        type_index = {t: i + 1 for i, t in enumerate(self.config.entity_types)}
+        given = _GivenDoc([])
+        for i, (cs, ce, name) in enumerate(entities):
+            s, e = starts.get(cs), ends.get(ce)
+            if s is None or e is None or s >= e:
+                given.entities.append((-1, -1, type_index.get(name, 0), 1.0))
+                continue
+            given.entities.append((s, e, type_index.get(name, 0), 1.0))
+            first = given.spans.setdefault((s, e), i)
+            if first != i:
+                given.copies.setdefault(first, []).append(i)
+        return given
+
+    def _raw(
+        self, docs: list[Doc], batch_size: int, given: list[_GivenDoc] | None = None
+    ) -> list[_RawDoc]:
+        """Threshold-free results; with ``given``, pairs of the given entities instead."""
         units, _ = build_units(docs, self.tokenizer, self.config.max_length)
-        raws = [_RawDoc() for _ in docs]
+        if given is None:
+            raws = [_RawDoc() for _ in docs]
+        else:
+            raws = [_RawDoc(entities=list(g.entities)) for g in given]
         order = sorted(range(len(units)), key=lambda i: len(units[i].input_ids))
         self.model.eval()
         for start in range(0, len(order), max(1, batch_size)):
             batch_units = [units[i] for i in order[start : start + batch_size]]
-            batch = collate_eval(batch_units, self.config.max_span_width).to(self.device)
+            batch = collate_eval(batch_units, self.config.max_span_width)
+            slots, mask = None, None
+            if given is not None:
+                slots, mask = self._given_slots(batch_units, batch, given)
+                mask = mask.to(self.device)
+            batch = batch.to(self.device)
             with torch.inference_mode(), autocast(self.device):
-                out = self.model.predict(batch)
-            self._collect(batch_units, batch, out, raws)
+                out = self.model.predict(batch, mask)
+            self._collect(batch_units, batch, out, raws, slots)
         allowed = allowed_matrix(
             self.config.relation_arg_types, self.config.entity_types, self.config.relation_types
         )
-        for raw in raws:
-            self._apply_rules(raw, allowed)
+        for i, raw in enumerate(raws):
+            if given is not None:
+                given[i].add_copies(raw, len(self.config.relation_types))
+            # given entities were confirmed by someone: flat decoding must not drop any
+            self._apply_rules(raw, allowed, decode_entities=given is None)
         return raws
 
-    def _apply_rules(self, raw: _RawDoc, allowed: np.ndarray | None) -> None:
+    @staticmethod
+    def _given_slots(
+        units: list[Unit], batch: Any, given: list[_GivenDoc]
+    ) -> tuple[list[dict[int, int]], torch.Tensor]:
+        """Per unit, span slot -> given entity; and the ``[B, S]`` mask of those slots."""
+        mask = torch.zeros_like(batch.span_mask)
+        slots = []
+        for b, unit in enumerate(units):
+            m = int(batch.span_mask[b].sum())
+            starts, ends = (
+                batch.span_word_start[b, :m].tolist(),
+                batch.span_word_end[b, :m].tolist(),
+            )
+            words = {span: k for k, span in enumerate(zip(starts, ends, strict=True))}
+            unit_slots = given[unit.doc_index].slots(unit, words)
+            mask[b, list(unit_slots)] = True
+            slots.append(unit_slots)
+        return slots, mask
+
+    def _apply_rules(
+        self, raw: _RawDoc, allowed: np.ndarray | None, decode_entities: bool = True
+    ) -> None:
         """Flat entity decoding and relation argument types (see ``decoding``), in place."""
-        flat = self.config.entity_decoding == "flat" and len(raw.entities) > 1
+        flat = decode_entities and self.config.entity_decoding == "flat" and len(raw.entities) > 1
         if not flat and (allowed is None or not raw.pair_chunks):
             return
         pairs, probs = raw.pairs(len(self.config.relation_types))
@@ -250,7 +394,18 @@ class Predictor:
         raw.pair_chunks, raw.prob_chunks = ([pairs], [probs]) if len(pairs) else ([], [])
 
     @staticmethod
-    def _collect(units: list[Unit], batch: Any, out: Any, raws: list[_RawDoc]) -> None:
+    def _collect(
+        units: list[Unit],
+        batch: Any,
+        out: Any,
+        raws: list[_RawDoc],
+        slots: list[dict[int, int]] | None = None,
+    ) -> None:
+        """Add a batch's entities and scored pairs to the documents' results.
+
+        Without ``slots`` the predicted entities are appended; with them (per unit, span slot
+        -> given entity) the entities are already listed and only the pairs are mapped.
+        """
         probs = out.span_probs.cpu()
         ent_mask = out.entity_mask.cpu()
         top2 = probs.topk(min(2, probs.shape[-1]), dim=-1).values
@@ -262,8 +417,13 @@ class Predictor:
             raw = raws[unit.doc_index]
             raw.min_span_margin = min(raw.min_span_margin, float(margin[b].min()))
             span_idx = ent_mask[b].nonzero().flatten()
-            base = len(raw.entities)
-            if len(span_idx):
+            to_entity = torch.full((probs.shape[1],), -1, dtype=torch.long)
+            if slots is not None:
+                for si, ei in slots[b].items():
+                    to_entity[si] = ei
+            elif len(span_idx):
+                base = len(raw.entities)
+                to_entity[span_idx] = torch.arange(base, base + len(span_idx))
                 p, t = probs[b, span_idx].max(-1)
                 for si, pi, ti in zip(span_idx.tolist(), p.tolist(), t.tolist(), strict=True):
                     raw.entities.append(
@@ -276,8 +436,6 @@ class Predictor:
                     )
             k = int(pair_mask[b].sum())
             if k:
-                to_entity = torch.full((probs.shape[1],), -1, dtype=torch.long)
-                to_entity[span_idx] = torch.arange(base, base + len(span_idx))
                 raw.pair_chunks.append(to_entity[pairs[b, :k]].numpy())
                 raw.prob_chunks.append(rel_probs[b, :k].numpy())
 

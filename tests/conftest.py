@@ -91,3 +91,40 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     BertModel(config).save_pretrained(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def predicting_model(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """Directory of ONE real model (default encoder) overfit on the first 16 CoNLL04 documents.
+
+    Trained once per session: it takes about a minute on a CPU, and every test that needs
+    real predictions (overfit quality, relation suggestions in core_model, the app's relation
+    pass, the effort benchmark's two passes) shares it. The checks below make
+    sure it does predict, so that tests comparing its outputs never compare empty lists.
+    """
+    import json
+
+    from core_model import ModelConfig, Predictor, TrainConfig, default_encoder_dir, train
+
+    assert (default_encoder_dir() / "config.json").is_file()
+    out = tmp_path_factory.mktemp("predicting_model") / "model"
+    conll = shared_data / "conll04"
+    docs = json.loads((conll / "conll04_train.json").read_text(encoding="utf-8"))[:16]
+    train(
+        docs,
+        None,
+        conll / "conll04_types.json",
+        out,
+        model_config=ModelConfig(max_span_width=6),
+        # a higher rate for the new layers converges in ~120 steps instead of thousands
+        train_config=TrainConfig(
+            epochs=30, batch_size=4, lr=1e-4, head_lr=1e-3, warmup=0.0, device="cpu"
+        ),
+        show_progress=False,
+    )
+    predictions = Predictor.load(out, device="cpu").predict(docs)
+    n_entities = sum(len(p.entities) for p in predictions)
+    n_relations = sum(len(p.relations) for p in predictions)
+    assert n_entities >= 5, f"the overfit model predicts only {n_entities} entities"
+    assert n_relations >= 3, f"the overfit model predicts only {n_relations} relations"
+    return out

@@ -26,7 +26,9 @@
     clientId: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)).replace(/[^A-Za-z0-9_-]/g, ""),
     seqs: {}, queue: [], inflight: false, retryMs: 250,
     byEid: new Map(), byRid: new Map(), width: 0, lastRenderMs: 0, showRejected: false,
-    minShow: 0, // suggestions below this confidence are hidden (kept in this browser)
+    // "Show \u2265" / "Accept \u2265" per kind: suggestions below the show value are hidden (kept,
+    // not rejected); accept all takes those at or above the accept value (and the show value)
+    minShow: 0, minShowRel: 0, threshold: 0.8, thresholdRel: 0.8,
     attrTypes: [], // the schema's attribute types: {name, targets, values}
     reviewing: false, // stepping through suggestions with Tab (a click ends it)
     advanceFrom: null, // order key of a suggestion just accepted/rejected by key: select the next
@@ -35,11 +37,18 @@
   // key that starts "add fragment": never a type key (those are letters and digits), so it cannot
   // shadow a schema shortcut; "f" would clash with types such as ACE's FAC
   const FRAG_KEY = "+";
+  // key of the relation pass ("Suggest relations"). Not Shift+R: type keys are matched on
+  // ev.key lower-cased, so Shift+R already means the type whose key is "r". ">" (an arrow, like
+  // a relation) is no letter or digit, and indexSchema keeps schema shortcuts off it.
+  const REL_PASS_KEY = ">";
   const MAX_FRAGMENTS = 32; // app/editor/ops.py
-  try {
-    const v = parseFloat(localStorage.getItem("spanrel.minShow"));
-    if (v >= 0 && v <= 1) S.minShow = v;
-  } catch (e) { /* no storage: no saved filter */ }
+  // the four boxes: state field, kind and value in the page document's ``thresholds``,
+  // built-in default (the model's thresholds, when the document has them, come first)
+  const THRESHOLDS = [
+    ["minShow", "entity", "show", 0], ["threshold", "entity", "accept", 0.8],
+    ["minShowRel", "relation", "show", 0], ["thresholdRel", "relation", "accept", 0.8],
+  ];
+  const autoOps = new WeakSet(); // relation passes the page sent by itself (quiet on refusal)
   root.dataset.pending = "0";
 
   // ---------- helpers ----------
@@ -75,10 +84,12 @@
     return w;
   }
   function fmtConf(c) { return typeof c === "number" ? c.toFixed(2) : ""; }
-  // drawn: not rejected, and not a suggestion below the "Show \u2265" confidence filter
+  // drawn: not rejected, and not a suggestion below the "Show \u2265" confidence filter of its
+  // kind (a relation has arguments)
   function isLive(a) {
     if (!S.showRejected && a.review === "rejected") return false;
-    return !(isSuggestion(a) && typeof a.confidence === "number" && a.confidence < S.minShow);
+    const floor = "arg1" in a ? S.minShowRel : S.minShow;
+    return !(isSuggestion(a) && typeof a.confidence === "number" && a.confidence < floor);
   }
   function isSuggestion(a) { return a.review === "suggested"; }
   // the selected entity or relation as the page has it now (undefined when gone)
@@ -183,11 +194,18 @@
     return str.length > 60 ? str.slice(0, 57) + "\u2026" : str;
   }
 
-  function setStatus(msg, kind) {
+  // ``note``: a quiet second line part (the automatic relation pass says there how it went)
+  function setStatus(msg, kind, note) {
+    S.lastStatus = [msg, kind];
     statusEl.replaceChildren();
     const m = h("span", "sr-msg sr-" + (kind || "info"), msg);
     m.setAttribute("data-testid", "sr-status-msg");
     statusEl.appendChild(m);
+    if (note) {
+      const q = h("span", "sr-msg sr-info sr-quiet", note);
+      q.setAttribute("data-testid", "sr-status-note");
+      statusEl.appendChild(q);
+    }
     if (S.fragMode) {
       const mode = h("span", "sr-mode", "adding a fragment to " + S.fragMode + ": select its text \u00B7 Esc cancels");
       mode.setAttribute("data-testid", "sr-mode");
@@ -201,7 +219,7 @@
   // ---------- schema ----------
   function indexSchema(schema) {
     S.types.clear(); S.relTypes.clear(); S.keyToType.clear();
-    const used = new Set(["z", "y", FRAG_KEY]);
+    const used = new Set(["z", "y", FRAG_KEY, REL_PASS_KEY]);
     (schema.entity_types || []).forEach((t, i) => {
       let key = typeof t.shortcut === "string" && t.shortcut.length === 1 ? t.shortcut.toLowerCase() : null;
       if (key && used.has(key)) key = null;
@@ -240,6 +258,84 @@
   }
   function typeColor(name) { return (S.types.get(name) || { color: "#bbbbbb" }).color; }
   function relColor(name) { return (S.relTypes.get(name) || { color: "#4a4f5c" }).color; }
+
+  // ---------- thresholds ----------
+  // Each box starts at the value the user typed for this project (localStorage, key
+  // "spanrel.thresholds:<project>"), else the active model's choice (the document's
+  // ``thresholds``, fitted on dev documents), else the built-in default. The one global filter of
+  // earlier versions ("spanrel.minShow", which hid entity and relation suggestions alike) is
+  // only read, as the fallback of both show boxes where the model chose nothing: it was typed
+  // before models chose values, so a calibrated model's choice wins over it.
+  const okThr = (v) => typeof v === "number" && v >= 0 && v <= 1;
+  function thrKey() { return "spanrel.thresholds:" + (S.doc && typeof S.doc.project === "string" ? S.doc.project : ""); }
+  function typedThresholds() {
+    try {
+      const o = JSON.parse(localStorage.getItem(thrKey()) || "{}");
+      return o && typeof o === "object" && !Array.isArray(o) ? o : {};
+    } catch (e) { return {}; }
+  }
+  function thresholdDefault(kind, which, builtin) {
+    const m = S.doc && S.doc.thresholds && S.doc.thresholds[kind];
+    if (m && okThr(m[which])) return m[which];
+    if (which === "show") {
+      try {
+        const v = parseFloat(localStorage.getItem("spanrel.minShow"));
+        if (okThr(v)) return v;
+      } catch (e) { /* no storage */ }
+    }
+    return builtin;
+  }
+  function loadThresholds() {
+    const typed = typedThresholds();
+    for (const [field, kind, which, builtin] of THRESHOLDS) {
+      const t = typed[kind] && typed[kind][which];
+      S[field] = okThr(t) ? t : thresholdDefault(kind, which, builtin);
+    }
+  }
+  // remember (``v`` null: forget) what the user typed into one box, for this project
+  function saveThreshold(kind, which, v) {
+    const typed = typedThresholds();
+    const block = typed[kind] && typeof typed[kind] === "object" ? typed[kind] : (typed[kind] = {});
+    if (v == null) delete block[which]; else block[which] = v;
+    try { localStorage.setItem(thrKey(), JSON.stringify(typed)); } catch (e) { /* storage off: this page only */ }
+  }
+  function fmtThr(v) { return Math.abs(v * 100 - Math.round(v * 100)) < 1e-9 ? v.toFixed(2) : String(+v.toFixed(4)); }
+  // one box: a short kind label ("E" / "R") and the number; empty brings the default back
+  function thrBox(field, testid, what, onSet) {
+    const [, kind, which] = THRESHOLDS.find((t) => t[0] === field);
+    const wrap = h("label", "sr-pair");
+    const tag = h("span", "sr-kind", kind === "entity" ? "E" : "R");
+    const box = h("input", "sr-thr");
+    box.type = "number"; box.min = "0"; box.max = "1"; box.step = "0.05"; box.value = fmtThr(S[field]);
+    box.setAttribute("data-testid", testid);
+    box.setAttribute("aria-label", what);
+    box.title = tag.title = what + " (kept for this project; empty: the model's default)";
+    box.addEventListener("change", () => {
+      if (box.value.trim() === "") {
+        saveThreshold(kind, which, null);
+        loadThresholds();
+        box.value = fmtThr(S[field]);
+      } else {
+        const v = parseFloat(box.value);
+        if (!okThr(v)) {
+          // a filter acts at once: back to the value in force; accept all checks its box itself
+          if (which === "show") { setStatus("the filter must be between 0 and 1", "err"); box.value = fmtThr(S[field]); }
+          else setStatus("threshold must be between 0 and 1", "err");
+          return;
+        }
+        S[field] = v;
+        saveThreshold(kind, which, v);
+      }
+      onSet();
+    });
+    wrap.append(tag, box);
+    return wrap;
+  }
+  function countText() {
+    const sugg = [...S.ents.values(), ...S.rels.values()].filter(isSuggestion);
+    const nSugg = sugg.length, nHidden = sugg.filter((a) => !isLive(a)).length;
+    return nSugg ? nSugg + " suggestion" + (nSugg > 1 ? "s" : "") + (nHidden ? " (" + nHidden + " hidden)" : "") : "";
+  }
 
   // ---------- toolbar ----------
   function button(label, testid, title, onClick, cls) {
@@ -290,40 +386,38 @@
       button("\u21B6 Undo", "sr-undo", "Undo (Ctrl+Z)", () => send("undo", {})),
       button("\u21B7 Redo", "sr-redo", "Redo (Ctrl+Y)", () => send("redo", {})),
     );
-    const thr = h("input", "sr-thr");
-    thr.type = "number"; thr.min = "0"; thr.max = "1"; thr.step = "0.05"; thr.value = S.threshold || "0.80";
-    thr.setAttribute("data-testid", "sr-threshold");
-    thr.setAttribute("aria-label", "Confidence threshold for accept all");
-    thr.addEventListener("change", () => { S.threshold = thr.value; });
-    const sugg = [...S.ents.values(), ...S.rels.values()].filter(isSuggestion);
-    const nSugg = sugg.length, nHidden = sugg.filter((a) => !isLive(a)).length;
-    const show = h("input", "sr-thr");
-    show.type = "number"; show.min = "0"; show.max = "1"; show.step = "0.05"; show.value = S.minShow.toFixed(2);
-    show.setAttribute("data-testid", "sr-min-show");
-    show.setAttribute("aria-label", "Hide suggestions below this confidence");
-    show.title = "Hide suggestions below this confidence (they are kept, not rejected)";
-    show.addEventListener("change", () => {
-      const v = parseFloat(show.value);
-      if (!(v >= 0 && v <= 1)) { setStatus("the filter must be between 0 and 1", "err"); show.value = S.minShow.toFixed(2); return; }
-      S.minShow = v;
-      try { localStorage.setItem("spanrel.minShow", String(v)); } catch (e) { /* storage off: this page only */ }
+    // a new show value: redraw in place (rebuilding the toolbar would swallow a click on
+    // "Accept \u2265" that blurred the box)
+    const reshow = () => {
       if (S.selected && !isLive(selectedAnn() || {})) closePop();
-      buildToolbar();
+      count.textContent = countText();
       render();
-    });
-    edit.append(
-      button("Accept \u2265", "sr-accept-all", "Accept all shown suggestions with confidence at least the threshold (to review them one by one: Tab, then Enter or Del)", () => {
-        const v = parseFloat(thr.value);
-        if (!(v >= 0 && v <= 1)) { setStatus("threshold must be between 0 and 1", "err"); return; }
+    };
+    const thr = thrBox("threshold", "sr-threshold", "Accept all: confidence threshold for entity suggestions", () => {});
+    const thrRel = thrBox("thresholdRel", "sr-threshold-rel", "Accept all: confidence threshold for relation suggestions", () => {});
+    const show = thrBox("minShow", "sr-min-show", "Hide entity suggestions below this confidence (kept, not rejected)", reshow);
+    const showRel = thrBox("minShowRel", "sr-min-show-rel", "Hide relation suggestions below this confidence (kept, not rejected)", reshow);
+    const count = h("span", "sr-count", countText());
+    count.setAttribute("data-testid", "sr-count");
+    const filters = h("div", "sr-group sr-filters");
+    filters.append(
+      button("Accept \u2265", "sr-accept-all", "Accept all shown suggestions with confidence at least the threshold of their kind (E: entities, R: relations; to review them one by one: Tab, then Enter or Del)", () => {
+        const v = parseFloat(thr.lastChild.value), vr = parseFloat(thrRel.lastChild.value);
+        if (!(okThr(v) && okThr(vr))) { setStatus("threshold must be between 0 and 1", "err"); return; }
         // never accept what the filter hides
-        send("accept_all", { min_confidence: Math.max(v, S.minShow) });
+        send("accept_all", { min_confidence: Math.max(v, S.minShow), min_relation_confidence: Math.max(vr, S.minShowRel) });
       }),
-      thr,
+      thr, thrRel,
       h("span", "sr-lbl", "Show \u2265"),
-      show,
-      h("span", "sr-count", nSugg ? nSugg + " suggestion" + (nSugg > 1 ? "s" : "") + (nHidden ? " (" + nHidden + " hidden)" : "") : ""),
+      show, showRel,
+      count,
     );
-    toolbar.appendChild(edit);
+    const relPass = button("\u21E2 Suggest relations", "sr-suggest-relations",
+      "Suggest relations between the confirmed (accepted) entities with the project's active model; " +
+      "replaces the open relation suggestions, keeps reviewed ones (key " + REL_PASS_KEY + ")", () => suggestRelations(false));
+    relPass.appendChild(h("kbd", null, REL_PASS_KEY));
+    filters.appendChild(relPass);
+    toolbar.append(edit, filters);
     const done = d.status === "done";
     const doneBtn = button(done ? "Reopen" : "\u2713 Mark done", "sr-done", done ? "Reopen this document" : "Mark this document done",
       () => send("set_status", { status: done ? "in_progress" : "done" }), done ? "" : "sr-primary");
@@ -366,7 +460,8 @@
     S.ents = new Map(doc.entities.map((e) => [e.id, e]));
     S.rels = new Map(doc.relations.map((r) => [r.id, r]));
     indexSchema(doc.schema || {});
-    if (changed) { closePop(); scroll.scrollTop = 0; }
+    loadThresholds();
+    if (changed) { closePop(); scroll.scrollTop = 0; S.autoFrom = null; }
     root.dataset.docId = doc.doc_id;
     buildToolbar();
     render();
@@ -377,12 +472,29 @@
     if (!S.doc) return;
     const docId = S.doc.doc_id;
     const seq = (S.seqs[docId] = (S.seqs[docId] || 0) + 1);
-    S.queue.push(Object.assign({ doc_id: docId, client_id: S.clientId, seq: seq, kind: kind }, fields));
+    const op = Object.assign({ doc_id: docId, client_id: S.clientId, seq: seq, kind: kind }, fields);
+    S.queue.push(op);
     setStatus(kind.replace("_", " ") + " #" + seq + "\u2026");
     // the item is dealt with: free the next click (a second entity click would link them)
     if (/^(accept|reject|delete_entity|delete_relation|accept_all|add_relation)$/.test(kind)) closePop();
     pump();
+    return op;
   }
+  // the relation pass: the active model's relation suggestions between the confirmed entities
+  // (the server replaces the open relation suggestions; reviewed ones stay). ``auto``: sent by
+  // the page itself (see handleAck), a refusal is then only a quiet note
+  function suggestRelations(auto) {
+    if (!S.doc) return;
+    const status = S.lastStatus;
+    const op = send("suggest_relations", {});
+    if (!auto || !op) return;
+    autoOps.add(op);
+    setStatus(status[0], status[1], "suggesting relations between the confirmed entities\u2026");
+  }
+  // entity suggestions still open (shown or hidden by "Show \u2265"), and confirmed entities
+  // (accepted, added by hand or imported: neither suggested nor rejected)
+  function openEntitySuggestions() { let n = 0; for (const e of S.ents.values()) if (isSuggestion(e)) n++; return n; }
+  function confirmedEntities() { let n = 0; for (const e of S.ents.values()) if (!isSuggestion(e) && e.review !== "rejected") n++; return n; }
   async function pump() {
     if (S.inflight || !S.queue.length) return;
     const op = S.queue[0];
@@ -405,6 +517,16 @@
   }
   function handleAck(op, ack) {
     root.dataset.lastSeq = String(op.seq);
+    const auto = autoOps.has(op);
+    if (!ack.ok && auto && !ack.conflict) {
+      // the page asked by itself (e.g. the project has no model yet): say so quietly, keep
+      // the line as it was; an editor that cannot do it at all is not asked again
+      const err = String(ack.error || "not available");
+      if (/unsupported operation|not available/.test(err)) S.noAutoRelations = true;
+      const more = op.doc_id === S.docId ? resumeReview() : "";
+      setStatus(S.lastStatus[0] + more, S.lastStatus[1], "no relation suggestions: " + err);
+      return;
+    }
     if (op.doc_id !== S.docId) {
       S.advanceFrom = null;
       setStatus((ack.ok ? "saved #" : "refused #") + op.seq + " (other document)", ack.ok ? "ok" : "err");
@@ -412,6 +534,7 @@
     }
     if (!ack.ok) {
       S.advanceFrom = null;
+      S.autoFrom = null;
       if (ack.conflict) {
         const dropped = S.queue.filter((q) => q.doc_id === op.doc_id).length;
         S.queue = S.queue.filter((q) => q.doc_id !== op.doc_id);
@@ -423,6 +546,7 @@
       root.dataset.lastError = String(ack.error || "");
       return;
     }
+    const openBefore = openEntitySuggestions();
     if (ack.doc) {
       setDoc(ack.doc);
     } else {
@@ -447,13 +571,32 @@
       if (c.status && c.status !== oldStatus) trigger("doc_status", { doc_id: S.docId, status: c.status });
     }
     root.dataset.version = String(S.version);
+    // Automatic relation pass: this edit answered the last open entity suggestion (shown or
+    // hidden) and at least two entities are confirmed, so relation suggestions between them
+    // are due: asked once, for this transition (the next edit starts from none open). Never
+    // after a relation pass itself, nor while one is still waiting to be sent.
+    const relPassDue = op.kind !== "suggest_relations" && !S.noAutoRelations && openBefore > 0 &&
+      openEntitySuggestions() === 0 && confirmedEntities() >= 2 &&
+      !S.queue.some((q) => q.doc_id === S.docId && q.kind === "suggest_relations");
     let next = "";
     if (S.advanceFrom && !S.selected && (op.kind === "accept" || op.kind === "reject") && !S.queue.length) {
-      next = stepSuggestion(1, S.advanceFrom, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
+      // a Tab review waits for the relation pass, whose suggestions replace the open ones
+      if (relPassDue) S.autoFrom = S.advanceFrom;
+      else next = stepSuggestion(1, S.advanceFrom, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
     }
-    S.advanceFrom = null;
+    if (auto) next = resumeReview();
+    else S.advanceFrom = null; // (after the automatic pass: an Enter / Del sent meanwhile still moves on)
     setStatus("\u2713 #" + op.seq + " " + op.kind.replace("_", " ") + " saved" + (ack.repeat ? " (repeat)" : "") +
       (ack.message ? ": " + ack.message : "") + " \u00B7 version " + S.version + next, "ok");
+    if (relPassDue) suggestRelations(true);
+  }
+  // a Tab review held back for the automatic relation pass goes on (when nothing else happened
+  // meanwhile): to the suggestion after the one answered last
+  function resumeReview() {
+    const from = S.autoFrom;
+    S.autoFrom = null;
+    if (!from || !S.reviewing || S.selected || S.queue.length) return "";
+    return stepSuggestion(1, from, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
   }
 
   // ---------- layout ----------
@@ -1215,6 +1358,7 @@
     // moves the focus as usual); not from the toolbar, whose buttons Tab walks through
     else if (k === "Tab" && !mod && !ev.altKey && !S.chooser && !toolbar.contains(ev.target) && openSuggestions().length) stepSuggestion(ev.shiftKey ? -1 : 1, selectedKey());
     else if (mod || ev.altKey) handled = false;
+    else if (k === REL_PASS_KEY) suggestRelations(false);
     else if (S.chooser && /^[1-9]$/.test(k)) {
       const t = S.chooser.allowed[+k - 1];
       if (t) { send("add_relation", { type: t, arg1: S.chooser.a, arg2: S.chooser.b }); closePop(); }

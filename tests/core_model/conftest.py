@@ -1,4 +1,5 @@
-"""Fixtures for the core_model tests: a tiny random BERT (fast) and small CoNLL04 slices."""
+"""Fixtures for the core_model tests: small CoNLL04 slices (the tiny random BERT and the
+session's real predicting model are in tests/conftest.py)."""
 
 from __future__ import annotations
 

@@ -175,6 +175,7 @@ def test_every_editor_capability_on_the_store(browser, served, project) -> None:
         # accept all at or above a threshold: the relation (0.6) but not "assassinated" (0.3)
         page.keyboard.press("Escape")
         page.locator("[data-testid=sr-threshold]").fill("0.5")
+        page.locator("[data-testid=sr-threshold-rel]").fill("0.5")  # one box per kind
         page.locator("[data-testid=sr-accept-all]").click()
         ap.settle()
         assert review(rel_sugg) == "accepted" and review(sc) == "suggested"
@@ -591,6 +592,7 @@ def test_hide_suggestions_below_a_confidence(browser, served) -> None:
         assert page.locator(".sr-pop").get_attribute("aria-label") == f"Entity {ids['Washington']}"
         page.keyboard.press("Escape")
         page.get_by_test_id("sr-threshold").fill("0")
+        page.get_by_test_id("sr-threshold-rel").fill("0")  # one box per kind
         page.get_by_test_id("sr-accept-all").click()
         ap.settle()
         reviews = {

@@ -1,11 +1,14 @@
 """Headless use of the app: ``python -m app retrain|models``.
 
-    python -m app retrain --db URL --project NAME [--epochs N] [--from-scratch]
-                          [--models-dir DIR] [--encoder DIR] [--no-auto-activate]
+    python -m app retrain --db URL --project NAME [--epochs N] [--time-budget MIN]
+                          [--from-scratch] [--models-dir DIR] [--encoder DIR]
+                          [--no-auto-activate]
     python -m app models --db URL --project NAME
 
 ``retrain`` runs exactly what the Model screen's *Retrain* button runs (``app.retrain``), waits
-for it and prints one JSON object (the job's outcome); Ctrl-C cancels the training.
+for it (a progress bar with the time left on stderr) and prints one JSON object (the job's
+outcome); Ctrl-C cancels the training. Without ``--epochs`` the number of epochs follows the
+data (``core_model.schedule``), as the button's default does.
 ``models`` prints the project's versions as a JSON list with their metrics and active flag.
 Exit codes: 0 done, 1 the training failed or was cancelled, 2 bad input (no such project,
 nothing to train on, a retraining already running).
@@ -33,7 +36,17 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--db", metavar="URL", help="database URL (default: $SPANREL_DB_URL)")
     common.add_argument("--project", required=True, help="project name")
     r = sub.add_parser("retrain", parents=[common], help="train a new model version and wait")
-    r.add_argument("--epochs", type=int, help="training epochs (default 4)")
+    r.add_argument(
+        "--epochs",
+        type=int,
+        help="a fixed number of epochs (default: automatic, more epochs for fewer documents)",
+    )
+    r.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="MIN",
+        help="stop training after this many minutes and keep the best epoch so far",
+    )
     r.add_argument(
         "--from-scratch",
         action="store_true",
@@ -54,6 +67,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _follow(retrainer, job_id: int):
+    """Wait for the job, showing its progress and message (epoch, loss, time left)."""
+    from tqdm.auto import tqdm
+
+    with tqdm(total=100, desc="retraining", unit="%", file=sys.stderr) as bar:
+        while True:
+            try:
+                return retrainer.wait(job_id, timeout=1.0)
+            except TimeoutError:
+                job = retrainer.store.get_job(job_id)
+                bar.n = round(100 * job.progress, 1)
+                bar.set_postfix_str(job.message or "", refresh=False)
+                bar.refresh()
+
+
 def _retrain(store, args: argparse.Namespace) -> int:
     from app.retrain import Retrainer, RetrainOptions, recover_versions
     from db.session import data_dir
@@ -61,6 +89,7 @@ def _retrain(store, args: argparse.Namespace) -> int:
     models_dir = args.models_dir or data_dir() / "models"
     options = RetrainOptions(
         epochs=args.epochs,
+        max_seconds=60 * args.time_budget if args.time_budget else None,
         from_scratch=args.from_scratch,
         auto_activate=False if args.no_auto_activate else None,
         encoder_dir=args.encoder,
@@ -70,7 +99,7 @@ def _retrain(store, args: argparse.Namespace) -> int:
     job = retrainer.start(args.project, options)
     print(f"job {job.id} started", file=sys.stderr)
     try:
-        job = retrainer.wait(job.id)
+        job = _follow(retrainer, job.id)
     except KeyboardInterrupt:
         retrainer.cancel(job.id)
         job = retrainer.wait(job.id)

@@ -466,19 +466,45 @@ def label_relations(
 # -- the per-project summary -------------------------------------------------------------------
 
 
-def _summary(scored: Sequence[ScoredSuggestion], missed: int) -> dict[str, Any]:
+#: gold items of a kind on dev below which the thresholds chosen there are noise (a first
+#: model has one or two dev documents): the defaults below are used instead
+MIN_GOLD = 30
+#: (show, accept) without enough dev data. Entities: show everything (a wrong entity that
+#: overlaps a gold one costs one fix, the same as adding it); relations: 0.5, which saved the
+#: most edits in issue 19's measurements (relation thresholds tuned for F1 are far lower)
+DEFAULTS = {"entity": (0.0, 0.8), "relation": (0.5, 0.8)}
+
+
+def _summary(scored: Sequence[ScoredSuggestion], missed: int, kind: str) -> dict[str, Any]:
     choice = edit_threshold(scored, missed)
     confs = [s.confidence for s in scored]
     correct = [s.outcome == "right" for s in scored]
+    rel = reliability(confs, correct)
+    gold = sum(1 for s in scored if s.outcome != "wrong") + int(missed)
+    trusted = gold >= MIN_GOLD
+    show, accept = (
+        (choice.threshold, accept_threshold(scored, choice.threshold))
+        if trusted
+        else DEFAULTS[kind]
+    )
     return {
-        "show": choice.threshold,
-        "accept": accept_threshold(scored, choice.threshold),
+        "show": show,
+        "accept": accept,
+        "source": "dev" if trusted else "default",
+        "dev_show": choice.threshold,
         "edits": choice.edits,
+        "edits_at_show": expected_edits(scored, missed, show),
         "edits_show_all": choice.edits_at_zero,
         "shown": choice.shown,
         "precision": round(choice.precision, 4),
-        "ece": round(reliability(confs, correct).ece, 4),
+        "ece": round(rel.ece, 4),
         "temperature": round(fit_temperature(confs, correct), 4),
+        "reliability": {
+            "edges": [round(e, 4) for e in rel.edges],
+            "counts": list(rel.counts),
+            "accuracy": [None if a is None else round(a, 4) for a in rel.accuracy],
+            "mean_confidence": [None if c is None else round(c, 4) for c in rel.mean_confidence],
+        },
     }
 
 
@@ -491,13 +517,17 @@ def calibrate(
     """Thresholds and calibration for one project's dev documents, JSON-ready (plain floats
     and ints) for a model version's metrics::
 
-        {"entity": {"show", "accept", "edits", "edits_show_all", "shown", "precision",
-                    "ece", "temperature"},
+        {"entity": {"show", "accept", "source", "dev_show", "edits", "edits_at_show",
+                    "edits_show_all", "shown", "precision", "ece", "temperature",
+                    "reliability"},
          "relation": {...},
          "dev_items": {"entity": {"suggestions", "right", "fixable", "wrong", "missed",
                                   "gold"}, "relation": {...}}}
 
-    ``show``/``accept`` apply to the raw confidences (the ones stored with the suggestions);
+    ``show``/``accept`` are chosen on dev (``source`` "dev") when the dev documents hold at
+    least ``MIN_GOLD`` gold items of that kind, else they are ``DEFAULTS`` (``source``
+    "default"; ``dev_show`` still says what dev alone would pick). They apply to the raw
+    confidences (the ones stored with the suggestions);
     ``ece`` and ``temperature`` (exactly right counts as correct) are for information.
     ``gold`` = right + fixable + missed: the gold items of the dev documents.
     """
@@ -512,8 +542,8 @@ def calibrate(
         }
 
     return {
-        "entity": _summary(entity_scored, entity_missed),
-        "relation": _summary(relation_scored, relation_missed),
+        "entity": _summary(entity_scored, entity_missed, "entity"),
+        "relation": _summary(relation_scored, relation_missed, "relation"),
         "dev_items": {
             "entity": items(entity_scored, entity_missed),
             "relation": items(relation_scored, relation_missed),

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core_model import calibration
 from core_model.calibration import (
     OUTCOMES,
     ScoredSuggestion,
@@ -312,14 +313,22 @@ def test_fit_temperature_degenerate_and_apply() -> None:
         apply_temperature(0.5, 0.0)
 
 
-def test_calibrate_json_ready() -> None:
+def test_calibrate_json_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the example has 4 gold entities: trust dev from 4 on, so its choice is what is used
+    monkeypatch.setattr(calibration, "MIN_GOLD", 4)
     out = calibrate(EXAMPLE, 2, [], 3)
     json.dumps(out)  # plain floats and ints
     ent, rel = out["entity"], out["relation"]
+    assert ent["source"] == "dev"
     assert ent["show"] == 0.7 and ent["edits"] == 3 and ent["edits_show_all"] == 5
+    assert ent["edits_at_show"] == 3
     assert ent["accept"] == 0.9  # >= 0.7: 2/3; >= 0.8: 1/2; >= 0.9: 1/1
-    assert {"ece", "temperature"} <= set(ent)
-    assert rel["show"] == 0.0 and rel["accept"] == 1.0 and rel["edits"] == 3
+    assert {"ece", "temperature", "reliability"} <= set(ent)
+    assert sum(ent["reliability"]["counts"]) == len(EXAMPLE)
+    # 3 gold relations (fewer than 4): the defaults
+    assert rel["source"] == "default"
+    assert (rel["show"], rel["accept"]) == calibration.DEFAULTS["relation"]
+    assert rel["dev_show"] == 0.0 and rel["edits"] == 3
     assert out["dev_items"]["entity"] == {
         "suggestions": 5,
         "right": 2,
@@ -329,6 +338,18 @@ def test_calibrate_json_ready() -> None:
         "gold": 4,
     }
     assert out["dev_items"]["relation"]["gold"] == 3
+
+
+def test_small_dev_sets_fall_back_to_the_defaults() -> None:
+    """A first model's dev set holds a document or two: thresholds chosen there are noise."""
+    few = [S(0.9, "right"), S(0.2, "wrong")]
+    out = calibrate(few, 1, few, 1)
+    assert out["entity"]["source"] == out["relation"]["source"] == "default"
+    assert (out["entity"]["show"], out["entity"]["accept"]) == calibration.DEFAULTS["entity"]
+    many = [S(0.9, "right")] * 20 + [S(0.3, "wrong")] * 20
+    out = calibrate(many, calibration.MIN_GOLD - 20, many, 0)
+    assert out["entity"]["source"] == "dev" and out["entity"]["show"] == 0.9
+    assert out["relation"]["source"] == "default"  # 20 gold relations only
 
 
 def test_outcome_validated() -> None:

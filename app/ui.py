@@ -263,7 +263,22 @@ class SpanrelApp:
         note = f"{len(docs)} document(s)"
         if len(docs) > MAX_ROWS:
             note += f"; the first {MAX_ROWS} are listed: narrow the filter"
+        waiting = self.suggestions_pending(project)
+        if waiting:
+            note += ". " + waiting
         return pd.DataFrame(rows, columns=DOC_HEADERS), note
+
+    def suggestions_pending(self, project: str) -> str:
+        """'' unless the project has no model yet and its first one is training: then when
+        suggestions will be ready (the job's time left)."""
+        if self.store.active_model_version(project) is not None:
+            return ""
+        job = self.retrainer.running_job(project)
+        if job is None:
+            return ""
+        left = re.search(r"(about \d+ min|less than a minute) left", job.message or "")
+        when = f" ({left.group(0)})" if left else ""
+        return f"The first model is training{when}: suggestions will appear when it is done"
 
     def assign_listed(
         self, project: str | None, filters: tuple[str, str, str], name: str, user: str
@@ -305,13 +320,9 @@ class SpanrelApp:
         active = self.store.active_model_version(project)
         auto = self.auto.state(project)
         if active is None:
-            job = self.retrainer.running_job(project)
-            if job is not None:
-                return (
-                    "**The first model is training** (job "
-                    f"{job.id}: {esc(job.message or 'starting')}). Suggestions appear in the "
-                    "documents nobody has opened yet as soon as it is done.\n\n" + auto.describe()
-                )
+            pending = self.suggestions_pending(project)
+            if pending:
+                return f"**{esc(pending)}.**\n\n{auto.describe()}"
             return NO_MODEL + "\n\n" + auto.describe()
         m = active.metrics or {}
         lines = [

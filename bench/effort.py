@@ -33,7 +33,8 @@ Per round ``DIR/effort.csv`` gets one row (documents done so far, edits per 100 
 annotations for entities and relations, the from-scratch edits, suggestion precision/recall
 with exact span+type matching, retraining wall time); ``DIR/effort.png`` plots the edits saved
 against documents annotated (drawn with Pillow: matplotlib is not a dependency);
-``DIR/summary.txt`` repeats the totals printed at the end. Seeds are fixed (training seed
+``DIR/summary.txt`` repeats the totals printed at the end and ``DIR/versions.json`` holds every
+model version with its dev scores and calibrated thresholds. Seeds are fixed (training seed
 ``--seed``; document order is the file's).
 """
 
@@ -933,6 +934,12 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
                 policy=args.policy,
                 annotator=Annotator(thresholds=not args.show_all, relation_pass=not args.one_pass),
                 on_round=show,
+            )
+            from app.retrain import versions_json
+
+            # every version's dev scores, schedule and calibrated thresholds (RESULTS' tables)
+            (args.out / "versions.json").write_text(
+                json.dumps(versions_json(store, PROJECT), indent=1, default=str), encoding="utf-8"
             )
         finally:
             retrainer.shutdown()

@@ -141,3 +141,49 @@ def test_a_finished_job_starts_the_next_when_due(
         assert store.get_job(newest).state == "done", store.get_job(newest).log
     finally:
         retrainer.shutdown()
+
+
+def test_app_start_trains_the_first_model_and_refreshes_unopened_documents(
+    store: Store, tmp_path: Path, make_options
+) -> None:
+    """A fresh app on a project with gold documents marked done (the demo after ``make run``):
+    the first model starts by itself, the screens say suggestions are coming, and once it is
+    active the documents nobody has opened get pre-annotated by it."""
+    from app.ui import AppConfig, create_app
+
+    config = AppConfig(models_dir=tmp_path / "models", retrain=make_options(epochs=2))
+    app, _ = create_app(store, config)
+    try:
+        t0 = time.monotonic()
+        while not retrain_jobs(store):
+            assert time.monotonic() - t0 < 60, "no retraining started at app start"
+            time.sleep(0.2)
+        (job,) = retrain_jobs(store)
+        assert store.active_model_version(PROJECT) is None
+        # while it trains, the Documents and Model screens say when suggestions come
+        assert "first model is training" in app.suggestions_pending(PROJECT)
+        assert "first model is training" in app.model_markdown(PROJECT)
+        _, note = app.documents_frame(PROJECT)
+        assert "suggestions will appear" in note
+        assert app.retrainer.wait(job.id, WAIT_S).state == "done"
+        active = store.active_model_version(PROJECT)
+        assert active is not None
+        assert app.suggestions_pending(PROJECT) == ""
+        info = app.model_markdown(PROJECT)
+        assert f"version {active.id}" in info and "more document(s) are marked done" in info
+        # the unopened documents are refreshed by the new version in the job queue
+        t0 = time.monotonic()
+        while True:
+            pre = [j for j in store.list_jobs(project=PROJECT) if j.kind == "preannotate"]
+            if pre and pre[0].state not in ("queued", "running"):
+                break
+            assert time.monotonic() - t0 < WAIT_S, "no refresh of the unopened documents"
+            time.sleep(0.2)
+        assert pre[0].state == "done", pre[0].log
+        assert pre[0].params["model_version"] == active.id
+        unopened = [d for d in store.list_documents(PROJECT) if d.status != "done"]
+        assert unopened and all(d.status == "pre-annotated" for d in unopened)
+        # exactly one retraining: nothing new was marked done
+        assert len(retrain_jobs(store)) == 1
+    finally:
+        app.close()

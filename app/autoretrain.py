@@ -116,8 +116,8 @@ class AutoRetrainer:
         self.retrainer = retrainer
         self._options = options or RetrainOptions
         self._lock = threading.Lock()
-        # project -> done documents when its last automatic run failed: a failing project is
-        # retried only once more documents are done, not in a loop
+        # project -> done documents when its last run failed or was cancelled: it is retried
+        # only once more documents are done, not in a loop
         self._failed_at: dict[str, int] = {}
 
     def state(self, project: str) -> AutoState:
@@ -160,8 +160,10 @@ class AutoRetrainer:
         return job
 
     def finished(self, project: str, job: JobInfo) -> None:
-        """A retraining of ``project`` ended (any state): start the next one if due."""
-        if job.state == "failed":
+        """A retraining of ``project`` ended (any state): start the next one if due. After a
+        failed or cancelled one, only once more documents are done (a cancel means "not now",
+        not "start again")."""
+        if job.state in ("failed", "cancelled"):
             try:
                 self._failed_at[project] = self.state(project).done
             except StoreError:

@@ -657,14 +657,14 @@ class SpanrelApp:
                 )
                 with gr.Row():
                     c["epochs"] = gr.Number(
-                        label="Epochs (empty: automatic, more for fewer documents)",
+                        label="Epochs (0: automatic, more for fewer documents)",
                         value=self.config.retrain.epochs,
                         precision=0,
                         maximum=100,
                         elem_id="sr-retrain-epochs",
                     )
                     c["budget"] = gr.Number(
-                        label="Time budget in minutes (empty: none)",
+                        label="Time budget in minutes (0: none)",
                         value=None,
                         maximum=24 * 60,
                         elem_id="sr-retrain-budget",
@@ -1129,7 +1129,7 @@ class SpanrelApp:
         def start_retrain(proj, start_from, epochs, budget, auto):
             if not proj:
                 return "", "Choose a project first.", gr.Timer(active=False)
-            # an empty box (sent as 0 or None) means automatic / no budget
+            # 0 or an empty box means automatic / no budget
             try:
                 n = int(epochs) if epochs else None
             except (TypeError, ValueError, OverflowError):

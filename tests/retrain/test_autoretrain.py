@@ -187,3 +187,25 @@ def test_app_start_trains_the_first_model_and_refreshes_unopened_documents(
         assert len(retrain_jobs(store)) == 1
     finally:
         app.close()
+
+
+def test_a_cancelled_run_is_not_restarted_until_more_documents_are_done(
+    store: Store, tmp_path: Path, make_options
+) -> None:
+    holder: dict = {}
+    retrainer = Retrainer(
+        store, tmp_path / "models3", on_finished=lambda p, j: holder["auto"].finished(p, j)
+    )
+    auto = holder["auto"] = AutoRetrainer(store, retrainer, lambda: make_options(epochs=50))
+    try:
+        job = auto.check(PROJECT)
+        assert job is not None
+        retrainer.cancel(job.id)
+        assert retrainer.wait(job.id, WAIT_S).state == "cancelled"
+        time.sleep(2)  # on_finished runs its check on a thread of its own
+        assert len(retrain_jobs(store)) == 1
+        assert auto.check(PROJECT) is None  # still due by count, but cancelled by a person
+        add_done(store, 1, start=40)
+        assert auto.check(PROJECT) is not None
+    finally:
+        retrainer.shutdown()

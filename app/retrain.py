@@ -643,10 +643,14 @@ class Retrainer:
         self.store.update_job(job.id, log_line=f"training process {run.proc.pid} started")
         with self._lock:
             self._runs[job.id] = run
+            closing = self._closing
         run.thread = threading.Thread(
             target=self._monitor, args=(run,), name=f"spanrel-retrain-{job.id}", daemon=True
         )
         run.thread.start()
+        if closing:  # started by a thread (automatic retraining) while the app shut down
+            run.cancel_requested = True
+            self._kill(run, signal.SIGTERM)
         return self.store.get_job(job.id)
 
     # -- control ----------------------------------------------------------------------------
@@ -711,8 +715,8 @@ class Retrainer:
 
     def shutdown(self) -> None:
         """Stop every worker this manager started (the app is closing)."""
-        self._closing = True
         with self._lock:
+            self._closing = True
             runs = list(self._runs.values())
         for run in runs:
             run.cancel_requested = True

@@ -355,6 +355,24 @@ def _overlap(a: Span, b: Span) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def _exact_first(
+    keys: Sequence[Any], confidences: Sequence[float], golds: Sequence[Any]
+) -> tuple[list[str | None], list[bool], list[int]]:
+    """The first matching pass shared by entities and relations: most confident first, a
+    prediction equal to a gold item not yet covered is "right". Returns the outcomes so far
+    (None: still open), which gold items are covered, and the confidence order."""
+    covered = [False] * len(golds)
+    exact = {g: i for i, g in enumerate(golds)}
+    outcomes: list[str | None] = [None] * len(keys)
+    order = sorted(range(len(keys)), key=lambda k: -confidences[k])
+    for k in order:
+        i = exact.get(keys[k])
+        if i is not None and not covered[i]:
+            covered[i] = True
+            outcomes[k] = "right"
+    return outcomes, covered, order
+
+
 def label_entities(
     pred: Sequence[EntityPred],
     gold: Sequence[EntityGold],
@@ -376,16 +394,8 @@ def label_entities(
     entities count once (a duplicate is no annotation work).
     """
     golds = list(dict.fromkeys((int(s), int(e), str(t)) for s, e, t, *_ in gold))
-    covered = [False] * len(golds)
-    exact = {g: i for i, g in enumerate(golds)}
-    outcomes: list[str | None] = [None] * len(pred)
-    order = sorted(range(len(pred)), key=lambda k: -float(pred[k][3]))
-    for k in order:
-        s, e, t, _ = pred[k]
-        i = exact.get((int(s), int(e), str(t)))
-        if i is not None and not covered[i]:
-            covered[i] = True
-            outcomes[k] = "right"
+    keys = [(int(s), int(e), str(t)) for s, e, t, _ in pred]
+    outcomes, covered, order = _exact_first(keys, [float(q[3]) for q in pred], golds)
     for k in order:
         if outcomes[k] is not None:
             continue
@@ -434,24 +444,16 @@ def label_relations(
         return (int(x[0]), int(x[1]))
 
     golds = list(dict.fromkeys((span(h), span(t), str(r)) for h, t, r, *_ in gold))
-    covered = [False] * len(golds)
-    exact = {g: i for i, g in enumerate(golds)}
     by_args: dict[tuple[Span, Span], list[int]] = {}
     for i, (h, t, _) in enumerate(golds):
         by_args.setdefault((h, t), []).append(i)
-    outcomes: list[str | None] = [None] * len(pred)
-    order = sorted(range(len(pred)), key=lambda k: -float(pred[k][3]))
-    for k in order:
-        h, t, r, _ = pred[k]
-        i = exact.get((span(h), span(t), str(r)))
-        if i is not None and not covered[i]:
-            covered[i] = True
-            outcomes[k] = "right"
+    keys = [(span(h), span(t), str(r)) for h, t, r, _ in pred]
+    outcomes, covered, order = _exact_first(keys, [float(q[3]) for q in pred], golds)
     for k in order:
         if outcomes[k] is not None:
             continue
-        h, t, r, _ = pred[k]
-        free = [i for i in by_args.get((span(h), span(t)), []) if not covered[i]]
+        head, tail, _ = keys[k]
+        free = [i for i in by_args.get((head, tail), []) if not covered[i]]
         if free:
             covered[free[0]] = True
             outcomes[k] = "fixable"

@@ -66,7 +66,7 @@ def _check(browser: Any, url: str, store: Store) -> None:
         page.locator("#sr-retrain").click()
         status = page.locator("#sr-retrain-status")
         # live progress: the epoch/step message appears while the job runs
-        status.get_by_text("epoch").first.wait_for(timeout=60_000)
+        status.get_by_text("epoch").first.wait_for(timeout=180_000)  # worker start-up on a busy CPU
         status.get_by_text("done").first.wait_for(timeout=120_000)
         (mv,) = store.list_model_versions(PROJECT)
         assert mv.state == "ready" and mv.active
@@ -92,7 +92,7 @@ def _check(browser: Any, url: str, store: Store) -> None:
         # clear message, and Cancel stops it leaving version 1 active
         set_epochs(page, 100)  # the most the page allows; cancelled below
         page.locator("#sr-retrain").click()
-        status.get_by_text("epoch").first.wait_for(timeout=60_000)
+        status.get_by_text("epoch").first.wait_for(timeout=180_000)  # worker start-up on a busy CPU
         page.locator("#sr-retrain").click()
         status.get_by_text("already running").first.wait_for(timeout=10_000)
         page.locator("#sr-retrain-cancel").click()

@@ -317,9 +317,9 @@ class Trainer:
                             "lr": self.cfg.lr if is_encoder else head_lr,
                         }
                     )
-        # the fused kernel: the step of the plain implementation took 55 % of a training step
-        # at batch 2 on a CPU (AdamW over the 11.7 M weights of the word embeddings every step); fused,
-        # a whole step is 1.6-1.9x faster (bench/RESULTS.md, "Training step"), resumed runs too
+        # the fused kernel: the plain implementation's step took 55 % of a training step at
+        # batch 2 on a CPU (AdamW walks every tensor, the 11.7 M word-embedding weights too);
+        # fused, a whole step is 1.7x faster (bench/RESULTS.md, "Training step"), resumed too
         try:
             opt = torch.optim.AdamW(groups, lr=self.cfg.lr, fused=True)
         except (RuntimeError, ValueError) as exc:  # a device or dtype without the kernel

@@ -258,7 +258,7 @@ class RelationSuggestResult:
 
     relations: int
     entities: int  # confirmed entities scored
-    unscored: int  # confirmed entities the model cannot represent (discontinuous, too wide...)
+    unscored: int  # confirmed discontinuous entities: the model cannot score them
     model_version_id: int
     edit: EditResult  # the store's answer (one undoable step)
 

@@ -39,6 +39,7 @@ import logging
 import math
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -453,6 +454,22 @@ def time_left(elapsed: float, done: float) -> str:
     return f"about {math.ceil(seconds / 60)} min left"
 
 
+_TIME_LEFT = re.compile(r"(about \d+ min|less than a minute) left")
+
+
+def time_left_of(job: JobInfo) -> str:
+    """The time left that ``time_left`` wrote into a running job's message ('' if none)."""
+    found = _TIME_LEFT.search(job.message or "")
+    return found.group(0) if found else ""
+
+
+#: the worker's phases after the training loop: (job progress, message)
+AFTER_TRAINING: dict[str, tuple[float, str]] = {
+    "compare": (0.96, "evaluating the active version on the same dev documents"),
+    "calibrate": (0.97, "choosing the suggestion thresholds on the dev documents"),
+}
+
+
 # -- the manager ------------------------------------------------------------------------------
 
 
@@ -797,19 +814,9 @@ class Retrainer:
 
     def _progress(self, run: _Run, e: dict[str, Any]) -> None:
         phase = e.get("phase")
-        if phase == "calibrate":
-            self.store.update_job(
-                run.job_id,
-                progress=0.96,
-                message="choosing the suggestion thresholds on the dev documents",
-            )
-            return
-        if phase == "compare":
-            self.store.update_job(
-                run.job_id,
-                progress=0.97,
-                message="evaluating the active version on the same dev documents",
-            )
+        if phase in AFTER_TRAINING:
+            progress, message = AFTER_TRAINING[phase]
+            self.store.update_job(run.job_id, progress=progress, message=message)
             return
         epoch, epochs = int(e.get("epoch") or 1), int(e.get("epochs") or 1)
         step, steps = int(e.get("step") or 0), max(1, int(e.get("steps") or 1))

@@ -94,18 +94,17 @@ def run(spec: dict[str, Any]) -> int:
         log.warning("cancelled: %s", exc)
         return EXIT_CANCELLED
     train_seconds = time.perf_counter() - started
+    device = spec.get("train_config", {}).get("device", "auto")
     previous = None
     if spec.get("compare_with"):
         try:
             emit("progress", phase="compare")
-            device = spec.get("train_config", {}).get("device", "auto")
             previous = Predictor.load(spec["compare_with"], device=device).evaluate(spec["dev"])
         except Exception as exc:  # the new model stands on its own; say why there is no diff
             log.warning("could not evaluate the active model %s: %s", spec["compare_with"], exc)
     thresholds = None
     try:
         emit("progress", phase="calibrate")
-        device = spec.get("train_config", {}).get("device", "auto")
         thresholds = calibrate_on_dev(Predictor.load(result.model_dir, device=device), spec["dev"])
     except Exception as exc:  # the model is fine without; the page then keeps its defaults
         log.warning("could not calibrate the suggestion thresholds: %s", exc)
@@ -141,7 +140,7 @@ def calibrate_on_dev(predictor: Any, dev: str | Path) -> dict[str, Any]:
     docs = load_documents(str(dev))
     ent_scored, rel_scored = [], []
     ent_missed = rel_missed = 0
-    preds = predictor.predict(docs, threshold=CALIBRATION_FLOOR)
+    preds = predictor.predict(docs)  # only its entities are used here
     given = []
     for doc, pred in zip(docs, preds, strict=True):
         assert doc.token_offsets is not None

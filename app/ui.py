@@ -46,6 +46,7 @@ from app.retrain import (
     recover_versions,
     rollback,
     sweep_job_dirs,
+    time_left_of,
 )
 from app.screens import exporting, importing, models, projects
 from app.store_backend import StoreBackend
@@ -276,8 +277,8 @@ class SpanrelApp:
         job = self.retrainer.running_job(project)
         if job is None:
             return ""
-        left = re.search(r"(about \d+ min|less than a minute) left", job.message or "")
-        when = f" ({left.group(0)})" if left else ""
+        left = time_left_of(job)
+        when = f" ({left})" if left else ""
         return f"The first model is training{when}: suggestions will appear when it is done"
 
     def assign_listed(

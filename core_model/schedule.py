@@ -19,8 +19,7 @@ Retrain screen's advanced field, ``python -m app retrain --epochs``) is a fixed 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 #: batch size of the schedule: SpERT's batch 2 learns most per second on a CPU at this size
 BATCH_SIZE = 2
@@ -45,9 +44,6 @@ class Schedule:
     @property
     def steps(self) -> int:
         return self.epochs * self.steps_per_epoch
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "steps": self.steps}
 
 
 def target_steps(units: int) -> int:

@@ -455,7 +455,6 @@ class Trainer:
             distributed.barrier(self.dist, self.device)
         if self.cfg.max_seconds:
             self._deadline = time.monotonic() + self.cfg.max_seconds
-        since_best = 0
 
         for epoch in range(first_epoch, self.cfg.epochs + 1):
             started = time.perf_counter()
@@ -517,8 +516,7 @@ class Trainer:
                     )
             if self._is_main:
                 self._save_state(epoch, opt, sched, best, history)
-            since_best = 0 if improved else since_best + 1
-            why = self._stop_reason(epoch, since_best)
+            why = self._stop_reason(epoch, epoch - best["epoch"])
             if why:
                 self.stopped_early = why
                 history[-1]["stopped"] = why

@@ -42,6 +42,14 @@ def wait_ended(store: Store, job_id: int) -> str:
     return state
 
 
+def wired(store: Store, models: Path, options) -> tuple[Retrainer, AutoRetrainer]:
+    """A ``Retrainer`` whose ended jobs call ``AutoRetrainer.finished``, as the app wires them."""
+    holder: dict = {}
+    retrainer = Retrainer(store, models, on_finished=lambda p, j: holder["auto"].finished(p, j))
+    holder["auto"] = AutoRetrainer(store, retrainer, options)
+    return retrainer, holder["auto"]
+
+
 def add_done(store: Store, n: int, start: int) -> None:
     """``n`` more gold documents marked done (imported gold counts as done work)."""
     docs = converters.read("spert", DEMO / "conll04_gold.json")[start : start + n]
@@ -127,11 +135,7 @@ def test_a_finished_job_starts_the_next_when_due(
 ) -> None:
     """``Retrainer(on_finished=auto.finished)``, as the app wires it: documents marked done
     during a retraining start the next one when it ends."""
-    holder: dict = {}
-    retrainer = Retrainer(
-        store, tmp_path / "models2", on_finished=lambda p, j: holder["auto"].finished(p, j)
-    )
-    auto = holder["auto"] = AutoRetrainer(store, retrainer, lambda: make_options(epochs=1))
+    retrainer, auto = wired(store, tmp_path / "models2", lambda: make_options(epochs=1))
     try:
         first = auto.check(PROJECT)
         assert first is not None
@@ -199,11 +203,7 @@ def test_app_start_trains_the_first_model_and_refreshes_unopened_documents(
 def test_a_cancelled_run_is_not_restarted_until_more_documents_are_done(
     store: Store, tmp_path: Path, make_options
 ) -> None:
-    holder: dict = {}
-    retrainer = Retrainer(
-        store, tmp_path / "models3", on_finished=lambda p, j: holder["auto"].finished(p, j)
-    )
-    auto = holder["auto"] = AutoRetrainer(store, retrainer, lambda: make_options(epochs=50))
+    retrainer, auto = wired(store, tmp_path / "models3", lambda: make_options(epochs=50))
     try:
         job = auto.check(PROJECT)
         assert job is not None

@@ -102,6 +102,12 @@ class RelPage(AppPage):
             note.inner_text() if note.count() else "",
         )
 
+    def open_in(self, project: str, doc_name: str) -> None:
+        """Load the app, choose ``project`` and open its document ``doc_name``."""
+        self.goto()
+        self.choose_project(project)
+        self.open_doc(doc_name)
+
     def boxes(self) -> dict[str, str]:
         return {b: self.page.get_by_test_id(b).input_value() for b in BOXES}
 
@@ -127,9 +133,7 @@ def test_accepting_the_last_entity_suggestion_suggests_relations(
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     ap = RelPage(page, served.url)
     try:
-        ap.goto()
-        ap.choose_project("Relation pass")
-        ap.open_doc(gold.id)
+        ap.open_in("Relation pass", gold.id)
         assert ap.state()["arcs"] == {} and stored_relations(store, doc_id) == {}
         version = ap.state()["version"]
         ap.accept_every_entity_by_tab(len(gold.entities))
@@ -173,9 +177,7 @@ def test_the_relation_pass_key_keeps_reviewed_relations(
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     ap = RelPage(page, served.url)
     try:
-        ap.goto()
-        ap.choose_project("Relation pass again")
-        ap.open_doc(gold.id)
+        ap.open_in("Relation pass again", gold.id)
         ap.accept_every_entity_by_tab(len(gold.entities))
         page.wait_for_function(
             "() => document.querySelectorAll('.sr-arc.sr-sugg').length >= 2", timeout=60_000
@@ -232,9 +234,7 @@ def test_threshold_boxes_start_at_the_models_choice_and_keep_typed_values(
     model_boxes = {"sr-min-show": "0.25", "sr-threshold": "0.85"}
     model_boxes |= {"sr-min-show-rel": "0.05", "sr-threshold-rel": "0.75"}
     try:
-        ap.goto()
-        ap.choose_project("Thresholds")
-        ap.open_doc(gold.id)
+        ap.open_in("Thresholds", gold.id)
         assert ap.boxes() == model_boxes
         assert page.get_by_test_id("sr-count").inner_text() == "4 suggestions"
         show = page.get_by_test_id("sr-min-show")
@@ -242,9 +242,8 @@ def test_threshold_boxes_start_at_the_models_choice_and_keep_typed_values(
         show.press("Enter")
         page.get_by_text("4 suggestions (1 hidden)").wait_for()
 
-        ap.goto()  # a reload: the page keeps the typed value for this project
-        ap.choose_project("Thresholds")
-        ap.open_doc(gold.id)
+        # a reload: the page keeps the typed value for this project
+        ap.open_in("Thresholds", gold.id)
         assert ap.boxes() == model_boxes | {"sr-min-show": "0.60"}
         assert page.get_by_test_id("sr-count").inner_text() == "4 suggestions (1 hidden)"
         # Accept >= takes the entity box (0.85 here): the two strongest suggestions
@@ -267,9 +266,7 @@ def test_the_automatic_pass_without_a_model_only_leaves_a_note(
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     ap = RelPage(page, served.url)
     try:
-        ap.goto()
-        ap.choose_project("No model")
-        ap.open_doc(gold.id)
+        ap.open_in("No model", gold.id)
         # no model thresholds: the built-in defaults
         assert ap.boxes() == {
             "sr-min-show": "0.00",

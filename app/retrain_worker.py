@@ -26,6 +26,7 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,27 @@ log = logging.getLogger("app.retrain_worker")
 EXIT_CANCELLED = 3
 NICE = 5  # annotators' requests go first on a small machine
 PROGRESS_EVERY_S = 0.5
+
+
+@dataclass
+class DocScores:
+    """One document's labelled suggestions (``ScoredSuggestion`` lists) and the gold items no
+    suggestion covers, for entities and for relations."""
+
+    entities: list[Any]
+    entities_missed: int
+    relations: list[Any]
+    relations_missed: int
+
+    @staticmethod
+    def total(docs: list[DocScores]) -> tuple[list[Any], int, list[Any], int]:
+        """The arguments of ``calibrate`` over several documents."""
+        return (
+            [s for d in docs for s in d.entities],
+            sum(d.entities_missed for d in docs),
+            [s for d in docs for s in d.relations],
+            sum(d.relations_missed for d in docs),
+        )
 
 
 def emit(event: str, **fields: Any) -> None:
@@ -127,19 +149,16 @@ def run(spec: dict[str, Any]) -> int:
 CALIBRATION_FLOOR = 0.01
 
 
-def calibrate_on_dev(predictor: Any, dev: str | Path) -> dict[str, Any]:
-    """Show/accept thresholds of entity and relation suggestions that minimise the edits on
-    the dev documents (``core_model.calibration``).
+def score_documents(predictor: Any, docs: list[Any]) -> list[DocScores]:
+    """Every suggestion the model would make on ``docs``, labelled against their gold
+    annotations (``core_model.calibration``), one ``DocScores`` per document.
 
     Entities: the model's own predictions against the gold ones. Relations: scored between the
     gold entities, as the editor's second pass scores them between the confirmed entities.
     """
-    from core_model import load_documents
-    from core_model.calibration import calibrate, label_entities, label_relations
+    from core_model.calibration import label_entities, label_relations
 
-    docs = load_documents(str(dev))
-    ent_scored, rel_scored = [], []
-    ent_missed = rel_missed = 0
+    out: list[DocScores] = []
     preds = predictor.predict(docs)  # only its entities are used here
     given = []
     for doc, pred in zip(docs, preds, strict=True):
@@ -149,19 +168,25 @@ def calibrate_on_dev(predictor: Any, dev: str | Path) -> dict[str, Any]:
         scored, missed = label_entities(
             [(e.start, e.end, e.type, e.probability) for e in pred.entities], gold
         )
-        ent_scored += scored
-        ent_missed += missed
+        out.append(DocScores(scored, missed, [], 0))
         given.append(gold)
     rels = predictor.suggest_relations(docs, given, threshold=CALIBRATION_FLOOR)
-    for doc, gold, found in zip(docs, given, rels, strict=True):
+    for doc, gold, found, scores in zip(docs, given, rels, out, strict=True):
         span = [(s, e) for s, e, _ in gold]
         gold_rels = [(span[r.head], span[r.tail], r.type) for r in doc.relations]
-        scored, missed = label_relations(
+        scores.relations, scores.relations_missed = label_relations(
             [(span[r.head], span[r.tail], r.type, r.probability) for r in found], gold_rels
         )
-        rel_scored += scored
-        rel_missed += missed
-    return calibrate(ent_scored, ent_missed, rel_scored, rel_missed)
+    return out
+
+
+def calibrate_on_dev(predictor: Any, dev: str | Path) -> dict[str, Any]:
+    """Show/accept thresholds of entity and relation suggestions that minimise the edits on
+    the dev documents (``core_model.calibration.calibrate``)."""
+    from core_model import load_documents
+    from core_model.calibration import calibrate
+
+    return calibrate(*DocScores.total(score_documents(predictor, load_documents(str(dev)))))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """Annotation effort saved by pre-annotation: a simulated annotator on the real store and jobs.
 
     python bench/effort.py --batch 50 --max-docs 900 --order document|uncertainty --out DIR \
-        [--policy auto|batch] [--one-pass] [--show-all] [--epochs N] [--encoder DIR] \
-        [--pool N] [--data FILE] [--train-config JSON]
+        [--policy auto|batch] [--one-pass] [--show-all] [--from-scratch] [--epochs N] \
+        [--encoder DIR] [--pool N] [--data FILE] [--train-config JSON]
 
 A temporary project gets CoNLL04's training documents without their annotations (the gold ones
 are kept aside, by document name). The simulated annotator works as the app's defaults make a
@@ -866,6 +866,11 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     parser.add_argument(
         "--show-all", action="store_true", help="ignore the calibrated Show thresholds"
     )
+    parser.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train every version from the base encoder (default: warm start, as the app)",
+    )
     parser.add_argument("--order", choices=ORDERS, default="document")
     parser.add_argument("--out", type=Path, required=True, help="folder for effort.csv/.png")
     parser.add_argument("--encoder", help="base encoder directory (default: core_model's)")
@@ -897,6 +902,7 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     options = RetrainOptions(
         epochs=args.epochs,
         encoder_dir=args.encoder,
+        from_scratch=args.from_scratch,
         train_config={"seed": args.seed, **json.loads(args.train_config)},
         model_config=json.loads(args.model_config),
     )

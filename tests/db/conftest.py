@@ -1,51 +1,15 @@
-"""Fixtures for the store tests: one real database per test, SQLite file or PostgreSQL.
-
-``backend_url`` is parametrized over ``sqlite`` (a file in ``tmp_path``) and ``postgresql``
-(``$SPANREL_TEST_PG_URL``, emptied before each test). Without that variable the PostgreSQL
-cases are skipped, except under ``SPANREL_REQUIRE_PG=1`` (CI) where they fail.
-"""
+"""Fixtures for the store tests: one real database per test, SQLite file or PostgreSQL
+(``backend_url``, tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from db import Store
-
-PG_ENV = "SPANREL_TEST_PG_URL"
-
-
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
-def pg_url_or_skip() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("SPANREL_REQUIRE_PG") == "1":
-            pytest.fail(f"SPANREL_REQUIRE_PG=1 but {PG_ENV} is not set")
-        pytest.skip(f"{PG_ENV} not set")
-    return url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    url = pg_url_or_skip()
-    reset_postgres(url)
-    return url
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ included (overlapping, nested and discontinuous entities, every other line kind)
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from converters import brat
@@ -96,13 +97,29 @@ def documents(draw) -> Document:
     return Document("doc", text, entities, relations, events, attributes, norms, notes, groups)
 
 
-@settings(max_examples=200, deadline=None)
-@given(documents())
-def test_format_then_parse_is_identity(doc: Document) -> None:
-    assert doc.problems() == []
-    ann, problems = brat.format_ann_with_problems(doc)
-    assert problems == []
-    assert not any(BREAKS.search(line) for line in ann.split("\n"))
-    back = brat.parse_ann(doc.text, ann, doc.id, "doc.ann")
-    assert back == doc
-    assert brat.format_ann(back) == ann
+# about two in three generated documents hold both; below this share the test fails rather
+# than pass on documents with nothing to round-trip
+MIN_WITH_ENTITIES_AND_RELATIONS = 0.4
+
+
+def test_format_then_parse_is_identity() -> None:
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=200, deadline=None)
+    @given(documents())
+    def run(doc: Document) -> None:
+        assert doc.problems() == []
+        ann, problems = brat.format_ann_with_problems(doc)
+        assert problems == []
+        assert not any(BREAKS.search(line) for line in ann.split("\n"))
+        back = brat.parse_ann(doc.text, ann, doc.id, "doc.ann")
+        assert back == doc
+        assert brat.format_ann(back) == ann
+        seen["documents"] += 1
+        if doc.entities and doc.relations:
+            seen["with entities and relations"] += 1
+            event("with entities and relations")
+
+    run()
+    share = seen["with entities and relations"] / seen["documents"]
+    assert share >= MIN_WITH_ENTITIES_AND_RELATIONS, seen

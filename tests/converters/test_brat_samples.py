@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -9,6 +12,8 @@ import pytest
 
 from converters import brat
 from converters.document import Document
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +92,24 @@ def test_brat_to_brat_round_trip_is_lossless(
         assert brat.parse_ann(text, brat.format_ann(doc), doc.id) == doc
 
 
-def test_output_is_deterministic(documents: list[Document], tmp_path: Path) -> None:
-    brat.write_corpus(documents, tmp_path / "a")
-    brat.write_corpus(documents, tmp_path / "b")
+def test_output_is_deterministic(samples: Path, documents: list[Document], tmp_path: Path) -> None:
+    """Other processes, with other string hashes (so another iteration order of any set of
+    strings), write the same bytes: two writes in this process could only differ by chance."""
+    brat.write_corpus(documents, tmp_path / "here")
+    write = "import sys; from converters import brat; "
+    write += "brat.write_corpus(brat.read_corpus(sys.argv[1]), sys.argv[2])"
+    for seed in ("1", "2"):
+        subprocess.run(
+            [sys.executable, "-c", write, str(samples), str(tmp_path / seed)],
+            cwd=REPO,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
     for doc in documents:
         for ext in (".txt", ".ann"):
-            assert (tmp_path / "a" / f"{doc.id}{ext}").read_bytes() == (
-                tmp_path / "b" / f"{doc.id}{ext}"
-            ).read_bytes()
+            here = (tmp_path / "here" / f"{doc.id}{ext}").read_bytes()
+            for seed in ("1", "2"):
+                assert (tmp_path / seed / f"{doc.id}{ext}").read_bytes() == here, (doc.id, seed)
 
 
 def test_validate_finds_nothing_in_the_samples(samples: Path) -> None:

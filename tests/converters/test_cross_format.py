@@ -81,7 +81,10 @@ def test_cli_convert_brat_to_ace_and_back(shared_data: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "converted" in result.stdout
     originals = {d.id: d for d in converters.read("brat", src)}
-    for doc in converters.read("ace", tmp_path / "ace"):
+    written = converters.read("ace", tmp_path / "ace")
+    assert sorted(d.id for d in written) == sorted(originals)
+    assert any(originals[d.id].events for d in written)  # the warning below is checked
+    for doc in written:
         orig = originals[doc.id]
         assert doc.text == orig.text
         # Events of non-ACE types cannot be written (with a warning); all else comes back.
@@ -160,7 +163,7 @@ def test_spert_schema_to_brat_conf_reads_back(shared_data: Path, tmp_path: Path)
     assert schema is not None
     warnings = converters.write("brat", documents, tmp_path, schema=schema)
     # SpERT's short/verbose names have no place in annotation.conf: reported, not written.
-    assert all("annotation.conf" in w.path for w in warnings)
+    assert warnings and all("annotation.conf" in w.path for w in warnings)
     back = converters.read_schema("brat", tmp_path)
     assert back is not None
     assert back.entity_names() == schema.entity_names()

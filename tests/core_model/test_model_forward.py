@@ -244,15 +244,16 @@ def test_fast_span_classifier_equals_concat_path(
         slow = model.relation_logits(x, batch.context_mask, reduced, *args)
         fast = model.relation_inference(x, batch.context_mask, fold, rows, *args)
         assert torch.allclose(slow, fast, atol=1e-5)
-        # and the relation path of predict() matches reducing the full R_s
-        out = model.predict(batch)
-        if out.pair_mask.any():
-            reduced = model.reduce(r_s)
-            logits = model.relation_logits(
-                x, batch.context_mask, reduced, batch.span_start, batch.span_end, out.pairs
-            )
-            ok = out.pair_mask
-            assert torch.allclose(torch.sigmoid(logits)[ok], out.rel_probs[ok], atol=1e-5)
+        # and the relation path of predict() matches reducing the full R_s. A random model may
+        # predict fewer than two entities in a unit (then no pair is scored), so the same real
+        # spans as above are given as its entities: every unit has pairs to compare.
+        out = model.predict(batch, keep)
+        ok = out.pair_mask
+        assert torch.equal(ok.sum(1), keep.sum(1) * (keep.sum(1) - 1))
+        logits = model.relation_logits(
+            x, batch.context_mask, reduced, batch.span_start, batch.span_end, out.pairs
+        )
+        assert torch.allclose(torch.sigmoid(logits)[ok], out.rel_probs[ok], atol=1e-5)
 
 
 def test_range_max_matches_brute_force() -> None:

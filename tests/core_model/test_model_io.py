@@ -59,18 +59,20 @@ def test_saved_model_layout(trained: Path) -> None:
     assert list(types["entities"]) == ["Loc", "Org", "Peop", "Other"]
 
 
-def test_save_load_predict_bit_identical(trained: Path, conll_train) -> None:
+def test_save_load_predict_bit_identical(predicting_model: Path, conll_train) -> None:
+    """Two loads of one saved model predict the same, relations included: the session's model
+    predicts both on the documents it was trained on, so the comparison is not of empty lists."""
     texts = ["John Smith, who works for IBM in Armonk, met Mary Jones in Paris.", ""]
-    a = Predictor.load(trained, device="cpu")
-    b = Predictor.load(trained, device="cpu")
+    a = Predictor.load(predicting_model, device="cpu")
+    b = Predictor.load(predicting_model, device="cpu")
     for x, y in zip(a.model.state_dict().values(), b.model.state_dict().values(), strict=True):
         assert torch.equal(x, y)
-    docs = conll_train[23:25]
+    docs = conll_train[:2]
     pa = a.predict(texts + docs, batch_size=3, threshold=0.5)
     pb = b.predict(texts + docs, batch_size=3, threshold=0.5)
+    assert sum(len(p.entities) for p in pa) >= 4 and sum(len(p.relations) for p in pa) >= 1
     assert [p.to_dict() for p in pa] == [p.to_dict() for p in pb]
     assert pa[1].entities == [] and pa[1].tokens == [] and pa[1].uncertainty == 0.0
-    assert sum(len(p.entities) for p in pa) > 0  # an untrained-ish model still predicts some
 
 
 def test_in_memory_model_equals_saved(tmp_path, tiny_encoder_dir, conll_train, conll_types) -> None:
@@ -90,16 +92,22 @@ def test_in_memory_model_equals_saved(tmp_path, tiny_encoder_dir, conll_train, c
     live = Predictor(tr.model, tr.tokenizer, tr.types, "cpu")
     saved = Predictor.load(tmp_path / "m", device="cpu")
     docs = conll_train[30:34]
-    assert [p.to_dict() for p in live.predict(docs, threshold=0.01)] == [
+    from_live = live.predict(docs, threshold=0.01)
+    assert sum(len(p.entities) for p in from_live) > 0
+    assert sum(len(p.relations) for p in from_live) > 0
+    assert [p.to_dict() for p in from_live] == [
         p.to_dict() for p in saved.predict(docs, threshold=0.01)
     ]
 
 
-def test_offsets_slice_back_to_entity_text(trained: Path) -> None:
+def test_offsets_slice_back_to_entity_text(predicting_model: Path) -> None:
+    """Character offsets of raw-text predictions, from the session's model that really predicts
+    entities and relations (a tiny random model predicts no relation to check)."""
     text = "Dr. Ana  Lopez (CEO) of Acme Ltd.\n\nShe lives in São Paulo, Brazil; don't she?"
-    pred = Predictor.load(trained, device="cpu")
-    # force many entities so every path is exercised: lowest threshold, many spans
+    pred = Predictor.load(predicting_model, device="cpu")
+    # the lowest relation threshold: every pair the model scores at all comes back
     (p,) = pred.predict([text], threshold=0.01)
+    assert len(p.entities) >= 3 and p.relations, p
     for s, e in p.token_offsets:
         assert text[s:e].strip() == text[s:e] and text[s:e]
     for ent in p.entities:
@@ -117,6 +125,7 @@ def test_offsets_slice_back_to_entity_text(trained: Path) -> None:
         "token_offsets": [[0, 3], [4, 9], [11, 18], [19, 23]],
     }
     (q,) = pred.predict([doc], threshold=0.5)
+    assert q.entities
     for ent in q.entities:
         assert doc["text"][ent.start : ent.end] == ent.text
 

@@ -1,4 +1,10 @@
-"""``kill -9`` of an import midway leaves a consistent database with the old document count."""
+"""``kill -9`` of an import midway leaves a consistent database with the old document count.
+
+The import is killed at a point it reaches for sure: ``Store.import_documents`` logs
+"N documents written" after each batch, inside its one transaction, and the child process
+stops itself (SIGSTOP) on the first of those lines. The kill then lands while the transaction
+is open however slowly either process runs; no sleep, read race or deadline decides where.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,24 @@ from pathlib import Path
 from db import Store
 
 REPO = Path(__file__).resolve().parents[2]
+BIG = 4000  # documents: eight of import_documents' batches
+
+#: ``python -m db`` with a log handler that freezes the process on the first written batch
+STOP_AFTER_FIRST_BATCH = """
+import logging, os, signal, sys
+
+from db.cli import main
+
+
+class StopAfterFirstBatch(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().endswith(" documents written"):
+            os.kill(os.getpid(), signal.SIGSTOP)
+
+
+logging.getLogger("db.store").addHandler(StopAfterFirstBatch())
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def _corpus(path: Path, n: int, first: int = 0) -> None:
@@ -33,32 +57,49 @@ def _corpus(path: Path, n: int, first: int = 0) -> None:
     path.write_text(json.dumps(docs), encoding="utf-8")
 
 
+def _wait_stopped_or_ended(pid: int, timeout: float = 300.0) -> int:
+    """The wait status once ``pid`` has stopped or ended. The timeout only turns a hung child
+    into a failure; it never decides where the child is killed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WUNTRACED | os.WNOHANG)
+        if done:
+            return status
+        assert time.monotonic() < deadline, "the import neither stopped nor ended"
+        time.sleep(0.05)
+
+
 def test_kill_9_during_import(backend_url: str, tmp_path: Path) -> None:
     small, big = tmp_path / "small.json", tmp_path / "big.json"
     _corpus(small, 5)
-    _corpus(big, 4000, first=100)
+    _corpus(big, BIG, first=100)
     with Store.open(backend_url) as store:
         store.import_path("p", "spert", small)
-    cmd = [sys.executable, "-m", "db", "--log-level", "INFO", "import", "--db", backend_url]
-    proc = subprocess.Popen(
-        [*cmd, "--project", "p", "--format", "spert", str(big)],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 60
-    killed_in_transaction = False
-    for line in proc.stderr:
-        if "documents written" in line:  # inside the transaction, first batch flushed
-            os.kill(proc.pid, signal.SIGKILL)
-            killed_in_transaction = True
-            break
-        assert time.monotonic() < deadline
-    proc.wait(timeout=60)
-    assert killed_in_transaction and proc.returncode == -signal.SIGKILL
+    log_path = tmp_path / "import.log"
+    cmd = [sys.executable, "-c", STOP_AFTER_FIRST_BATCH, "--log-level", "INFO", "import"]
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [*cmd, "--db", backend_url, "--project", "p", "--format", "spert", str(big)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        status = _wait_stopped_or_ended(proc.pid)
+        assert os.WIFSTOPPED(status), (status, log_path.read_text(encoding="utf-8"))
+        assert os.WSTOPSIG(status) == signal.SIGSTOP
+        # frozen inside the transaction: the first batch is written, nothing is committed
+        with Store.open(backend_url) as store:
+            assert len(store.list_documents("p")) == 5
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    lines = log_path.read_text(encoding="utf-8").splitlines()
+    assert any(line.endswith(f"transaction started ({BIG} documents)") for line in lines), lines
+    assert not any(" imported " in line for line in lines), lines
     with Store.open(backend_url) as store:
         assert store.integrity_check() == "ok"
         assert len(store.list_documents("p")) == 5  # the killed import left nothing behind
         store.import_path("p", "spert", big, create=False)  # and the database still works
-        assert len(store.list_documents("p")) == 4005
+        assert len(store.list_documents("p")) == 5 + BIG

@@ -1416,6 +1416,32 @@ class Store:
         top = s.scalar(select(func.max(model.position)).where(model.document_id == doc_id))
         return 0 if top is None else top + 1
 
+    @staticmethod
+    def _check_no_twin(
+        s: Session,
+        doc: m.Document,
+        type_: str,
+        fragments: Sequence[Sequence[int]],
+        skip: int | None,
+    ) -> None:
+        """Refuse a second confirmed entity with the same type and fragments: it would be one
+        annotation twice (INCEpTION refuses it unless a layer allows stacking; relations have
+        the same rule below). An open suggestion gives way to the annotator's own entity, and a
+        rejected one is gone, so neither blocks the edit."""
+        key = sorted((int(a), int(b)) for a, b in fragments)
+        for other in s.scalars(
+            select(m.Entity).where(
+                m.Entity.document_id == doc.id,
+                m.Entity.type == type_,
+                m.Entity.start == key[0][0],
+                m.Entity.end == max(b for _, b in key),
+                m.Entity.review.not_in(("suggested", "rejected")),
+                m.Entity.id != (skip if skip is not None else -1),
+            )
+        ):
+            if sorted((int(a), int(b)) for a, b in other.fragments) == key:
+                raise EditError(f"the same {type_} entity exists already (entity {other.id})")
+
     def _accept(self, changes: ChangeLog, row: m.Entity | m.Relation, author: str | None) -> None:
         if row.review == "suggested":
             changes.update(row, review="accepted", author=author, updated_at=m.utcnow())
@@ -1438,6 +1464,7 @@ class Store:
                 self._check_range(doc, frag, "fragment")
             if edit.head:
                 self._check_range(doc, edit.head, "head")
+            self._check_no_twin(s, doc, edit.type, edit.fragments, None)
             ent = m.Entity(
                 document_id=doc.id,
                 ann_id=self._fresh_ann_id(s, doc.id, "T"),
@@ -1496,6 +1523,14 @@ class Store:
             if edit.head is not None:
                 self._check_range(doc, edit.head, "head")
                 values["head_start"], values["head_end"] = edit.head
+            if "type" in values or "fragments" in values:
+                self._check_no_twin(
+                    s,
+                    doc,
+                    values.get("type", ent.type),
+                    values.get("fragments", ent.fragments),
+                    ent.id,
+                )
             if ent.review == "suggested":
                 values["review"] = "accepted"
             if values:

@@ -1,8 +1,10 @@
-"""Sample data for the editor: CoNLL04 documents with fake suggestions, and a synthetic large
-document for the benchmark. ``python -m app.editor.demo [conll04_dev.json]`` serves a demo.
+"""Sample data for the editor: CoNLL04 documents with fake suggestions, a synthetic large
+document for the benchmark, and ``store_document`` that puts such a document into the database
+store. ``python -m app.editor.demo [conll04_dev.json]`` serves a demo on a SQLite file in a
+temporary folder.
 
 Kept here (not in tests) because the demo, the browser tests, the screenshot and the benchmark
-all need the same realistic content.
+all need the same realistic content, written through the same store the app uses.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ from __future__ import annotations
 import json
 import random
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.editor.backend import MemoryBackend
+from app.editor.backend import EditorBackend
+from app.store_backend import STATUS_FROM_PAGE, StoreBackend
+from converters import document as cd
+from converters import schema as cs
+from db import Store
 
 CONLL04_SCHEMA: dict[str, Any] = {
     "entity_types": [
@@ -55,6 +62,7 @@ def conll04_documents(
     out = []
     for d in range(docs):
         text, ents, rels = "", [], []
+        suggested_ids: set[str] = set()
         for sent in sents[d * per_doc : (d + 1) * per_doc]:
             if text:
                 text += "\n"
@@ -67,6 +75,8 @@ def conll04_documents(
                 ids.append(eid)
                 frag = [base + starts[ent["start"]], base + ends[ent["end"] - 1]]
                 suggested = rng.random() < 0.35
+                if suggested:
+                    suggested_ids.add(eid)
                 ents.append(
                     {
                         "id": eid,
@@ -92,7 +102,10 @@ def conll04_documents(
                         }
                     )
             for rel in sent["relations"]:
-                suggested = rng.random() < 0.3
+                # a relation over a suggested entity is a suggestion too: accepting a relation
+                # accepts its arguments in the store, so the reverse state cannot be stored
+                pending = {ids[rel["head"]], ids[rel["tail"]]} & suggested_ids
+                suggested = rng.random() < 0.3 or bool(pending)
                 rels.append(
                     {
                         "id": f"R{len(rels) + 1}",
@@ -189,22 +202,100 @@ def synthetic_document(
     }
 
 
-def backend_with(
-    documents: list[dict[str, Any]], schema: dict[str, Any] | None = None
-) -> MemoryBackend:
-    backend = MemoryBackend(schema or CONLL04_SCHEMA)
-    for doc in documents:
-        backend.add_document(
-            doc["doc_id"],
-            doc["text"],
-            name=doc.get("name"),
-            entities=doc.get("entities", []),
-            relations=doc.get("relations", []),
+def store_schema(schema: dict[str, Any]) -> cs.Schema:
+    """The store's ``Schema`` for an editor schema dict (the format of ``CONLL04_SCHEMA``)."""
+    return cs.Schema(
+        entity_types=[
+            cs.EntityType(
+                t["name"], parent=t.get("parent"), color=t.get("color"), shortcut=t.get("shortcut")
+            )
+            for t in schema.get("entity_types", [])
+        ],
+        relation_types=[
+            cs.RelationType(
+                r["name"],
+                list(r.get("arg1_types", [])),
+                list(r.get("arg2_types", [])),
+                color=r.get("color"),
+                shortcut=r.get("shortcut"),
+            )
+            for r in schema.get("relation_types", [])
+        ],
+        attribute_types=[
+            cs.AttributeType(a["name"], list(a.get("targets", [])), list(a.get("values", [])))
+            for a in schema.get("attribute_types", [])
+        ],
+    )
+
+
+def store_document(store: Store, project: str, doc: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """Write one document given in the page's format into ``project`` (which must exist).
+
+    ``doc`` has ``doc_id`` (the stored name unless ``name`` is given), ``text``, optional
+    ``status`` and ``entities``/``relations`` with ids such as ``T1``/``R1``. Annotations with
+    ``review: "suggested"`` become model suggestions (with their ``confidence``), as
+    pre-annotation stores them, which moves the document to version 1 and ``pre_annotated``;
+    the others are imported as accepted. Returns the document's page id and the page id
+    (``e<db id>``/``r<db id>``) of every annotation by its given id.
+    """
+    ents, rels = list(doc.get("entities", [])), list(doc.get("relations", []))
+    for ann in [*ents, *rels]:
+        if ann.get("review") not in (None, "accepted", "suggested"):
+            raise ValueError(f"{ann['id']}: only accepted or suggested annotations can be stored")
+    suggested = {a["id"] for a in [*ents, *rels] if a.get("review") == "suggested"}
+    for rel in rels:
+        if rel["id"] not in suggested and {rel["arg1"], rel["arg2"]} & suggested:
+            raise ValueError(
+                f"{rel['id']} is accepted but uses a suggested entity: the store accepts a "
+                "relation's arguments with it"
+            )
+
+    def entity(e: dict[str, Any]) -> cd.Entity:
+        frags = [(int(a), int(b)) for a, b in e["fragments"]]
+        return cd.Entity(e["id"], e["type"], frags, confidence=e.get("confidence"))
+
+    def relation(r: dict[str, Any]) -> cd.Relation:
+        return cd.Relation(r["id"], r["type"], r["arg1"], r["arg2"], confidence=r.get("confidence"))
+
+    imported = cd.Document(
+        doc.get("name") or doc["doc_id"],
+        doc["text"],
+        [entity(e) for e in ents if e["id"] not in suggested],
+        [relation(r) for r in rels if r["id"] not in suggested],
+    )
+    status = STATUS_FROM_PAGE[doc.get("status", "new")]
+    (db_id,) = store.import_documents(project, [imported], status=status).document_ids
+    if suggested:
+        store.replace_suggestions(
+            db_id,
+            None,
+            [entity(e) for e in ents],
+            [relation(r) for r in rels if r["id"] in suggested],
         )
-    return backend
+    view = store.load_document(db_id)
+    by_span = {(e.type, tuple(e.fragments)): f"e{e.id}" for e in view.entities}
+    ids = {e["id"]: by_span[(e["type"], tuple(entity(e).fragments))] for e in ents}
+    by_args = {(r.type, f"e{r.arg1}", f"e{r.arg2}"): f"r{r.id}" for r in view.relations}
+    for r in rels:
+        ids[r["id"]] = by_args[(r["type"], ids[r["arg1"]], ids[r["arg2"]])]
+    return str(db_id), ids
 
 
-def build_app(backend: MemoryBackend, doc_id: str) -> Any:
+def store_with(
+    documents: list[dict[str, Any]],
+    url: str,
+    schema: dict[str, Any] | None = None,
+    project: str = "demo",
+) -> tuple[StoreBackend, list[str]]:
+    """A ``StoreBackend`` on the database at ``url`` holding ``documents`` in a new project;
+    also the page ids of the documents, in order."""
+    store = Store.open(url)
+    store.create_project(project, store_schema(schema or CONLL04_SCHEMA))
+    doc_ids = [store_document(store, project, doc)[0] for doc in documents]
+    return StoreBackend(store), doc_ids
+
+
+def build_app(backend: EditorBackend, doc_id: str) -> Any:
     import gradio as gr
 
     from app.editor.editor import AnnotationEditor
@@ -221,7 +312,12 @@ def main(argv: list[str]) -> None:
         else Path(__file__).resolve().parents[3] / "shared/data/conll04/conll04_dev.json"
     )
     docs = conll04_documents(path)
-    build_app(backend_with(docs), docs[0]["doc_id"]).launch(run_history=False)
+    with tempfile.TemporaryDirectory(prefix="spanrel-editor-demo-") as tmp:
+        backend, doc_ids = store_with(docs, f"sqlite:///{Path(tmp) / 'demo.sqlite'}")
+        try:
+            build_app(backend, doc_ids[0]).launch(run_history=False)
+        finally:
+            backend.store.close()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
-"""Fixtures for the editor tests: a Gradio app with the editor served in-process on a free
-port, and page helpers (the shared ``browser`` fixture lives in tests/conftest.py).
+"""Fixtures for the editor tests: the editor over the app's ``StoreBackend`` on a real
+database, served in-process on a free port, and page helpers (the shared ``browser`` fixture
+lives in tests/conftest.py).
+
+The served app lives for a whole test module (starting Gradio costs seconds), so its database
+is module-scoped too: a SQLite file, and the PostgreSQL database of ``$SPANREL_TEST_PG_URL``
+when it is set (skipped without it, except in CI), as ``backend_url`` gives one per test.
 
 Chromium is never downloaded (no ``playwright install``): without /usr/bin/chromium the browser
 tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
@@ -8,16 +13,21 @@ tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import gradio as gr
 import pytest
 
-from app.editor.backend import MemoryBackend
-from app.editor.demo import CONLL04_SCHEMA
+from app.editor.demo import CONLL04_SCHEMA, store_document, store_schema
 from app.editor.editor import AnnotationEditor
+from app.store_backend import StoreBackend
+from db import Store
+from tests.databases import BACKENDS, fresh_database_url
 from tests.ui.pages import CHAR_BOX_JS
+
+#: the project every editor test stores its documents in (CoNLL04 types)
+PROJECT = "editor"
 
 
 def _free_port() -> int:
@@ -26,18 +36,45 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def backend() -> MemoryBackend:
-    """One backend per test module; each test adds its own documents (unique ids)."""
-    be = MemoryBackend(CONLL04_SCHEMA)
-    be.add_document("home", "Nothing to see here.")
-    return be
+def add_doc(
+    backend: StoreBackend,
+    name: str,
+    text: str,
+    entities: Sequence[dict[str, Any]] = (),
+    relations: Sequence[dict[str, Any]] = (),
+    project: str = PROJECT,
+) -> tuple[str, dict[str, str]]:
+    """Store a document named ``name`` (annotations in the page's format, ids like ``T1``);
+    its page id and the page ids of its annotations by their given ids."""
+    doc = {"doc_id": name, "text": text, "entities": list(entities), "relations": list(relations)}
+    return store_document(backend.store, project, doc)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """An empty database for one test module: a SQLite file, or PostgreSQL emptied first (in
+    a schema of its own, which the per-test ``backend_url`` databases leave alone)."""
+    url = fresh_database_url(request.param, tmp_path_factory.mktemp("editor"), "editor_module")
+    store = Store.open(url)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="module")
-def app_url(backend: MemoryBackend) -> Iterator[str]:
+def backend(module_store: Store) -> StoreBackend:
+    """The app's backend on the module's database, with the CoNLL04 project; each test adds
+    its own documents (unique names)."""
+    module_store.create_project(PROJECT, store_schema(CONLL04_SCHEMA))
+    return StoreBackend(module_store)
+
+
+@pytest.fixture(scope="module")
+def app_url(backend: StoreBackend) -> Iterator[str]:
+    home, _ = add_doc(backend, "home", "Nothing to see here.")
     with gr.Blocks() as demo:
-        AnnotationEditor(backend, {"doc_id": "home", "revision": 0})
+        AnnotationEditor(backend, {"doc_id": home, "revision": 0})
     port = _free_port()
     demo.launch(
         prevent_thread_lock=True,

@@ -1,21 +1,19 @@
-"""Discontinuous entities made in the page: "Add fragment" (button, key, Shift+drag), overlap
-refusal, fragment removal, undo, and the BRAT export of the result through the store."""
+"""Discontinuous entities made in the page over the app's ``StoreBackend``: "Add fragment"
+(button, key, Shift+drag), overlap refusal, fragment removal, undo, and the BRAT export of the
+result."""
 
 from __future__ import annotations
 
-import socket
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 import pytest
 
-from app.editor.editor import AnnotationEditor
 from app.screens import exporting, importing
 from app.store_backend import StoreBackend
 from db import Store
+from tests.app.conftest import add_doc
 
 pytestmark = pytest.mark.slow
 
@@ -48,15 +46,15 @@ def _frag_mode(ed: Any) -> str | None:
 
 
 def test_add_fragments_refuse_overlap_remove_and_undo(backend, editor) -> None:
-    backend.add_document("frags", TEXT)
-    ed = editor("frags")
+    doc_id, _ = add_doc(backend, "frags", TEXT)
+    ed = editor(doc_id)
     ed.page.keyboard.press("p")  # new entities: Peop
     booth, john, lincoln = _span("Booth"), _span("John"), _span("Lincoln")
     ed.drag_select(*booth)
     ed.settle()
-    (ent,) = backend.load("frags")["entities"]
+    (ent,) = backend.load(doc_id)["entities"]
     eid = ent["id"]
-    frags = lambda: backend.load("frags")["entities"][0]["fragments"]  # noqa: E731
+    frags = lambda: backend.load(doc_id)["entities"][0]["fragments"]  # noqa: E731
 
     # 1. the button: mode shown in the status line, then the next selection is added (sorted)
     ed.label(eid).click()
@@ -79,7 +77,7 @@ def test_add_fragments_refuse_overlap_remove_and_undo(backend, editor) -> None:
     assert texts == ["\u201cJohn\u201d", "\u201cBooth\u201d", "\u201cLincoln\u201d"]
 
     # 3. an overlapping fragment (by the key) is refused with a message and nothing is sent
-    sent, version = _seq(ed), backend.load("frags")["version"]
+    sent, version = _seq(ed), backend.load(doc_id)["version"]
     ed.page.keyboard.press("+")
     assert _frag_mode(ed) == eid
     ed.drag_select(*_span("Wilkes Booth"))
@@ -87,7 +85,7 @@ def test_add_fragments_refuse_overlap_remove_and_undo(backend, editor) -> None:
     _shift_drag(ed, *_span("Abraham Lincoln"))
     assert "overlaps fragment 3" in ed.status()
     ed.page.wait_for_timeout(200)
-    assert _seq(ed) == sent and backend.load("frags")["version"] == version
+    assert _seq(ed) == sent and backend.load(doc_id)["version"] == version
     assert frags() == [john, booth, lincoln]
     # Esc leaves the mode but keeps the entity selected
     ed.page.keyboard.press("+")
@@ -120,88 +118,66 @@ def test_add_fragments_refuse_overlap_remove_and_undo(backend, editor) -> None:
 
 def test_fragment_text_is_never_markup(backend, editor) -> None:
     nasty = "<img src=x onerror=alert(1)> and <b>bold</b> ${alert(2)}"
-    backend.add_document(
+    doc_id, ids = add_doc(
+        backend,
         "frag-xss",
         nasty,
         entities=[{"id": "T1", "type": "Peop", "fragments": [[0, 28], [33, 44]]}],
     )
-    ed = editor("frag-xss")
-    ed.label("T1").click()
+    ed = editor(doc_id)
+    ed.label(ids["T1"]).click()
     texts = ed.page.locator(".sr-pop .sr-fragtext").all_inner_texts()
     assert texts == ["\u201c<img src=x onerror=alert(1)>\u201d", "\u201c<b>bold</b>\u201d"]
     assert ed.js("() => document.querySelectorAll('.sr-editor img, .sr-editor b').length") == 0
     assert ed.dialogs == [] and not ed.errors
 
 
-# -- through the database store, to the BRAT export ------------------------------------------
+# -- to the BRAT export ---------------------------------------------------------------------
 
 CONF = "[entities]\nPerson\nPlace\n[relations]\n[events]\n[attributes]\n"
 
 
-class TestThroughTheStore:
-    """The same editor over ``StoreBackend``: ``app_url`` is overridden for this class, so the
-    ``editor`` fixture of tests/app/conftest.py opens pages on a store-backed app."""
+@pytest.fixture
+def news_doc(backend: StoreBackend, tmp_path: Path) -> str:
+    """One BRAT document without annotations, uploaded as the app's import screen does (its
+    own project "news", types Person and Place); its page id."""
+    upload = tmp_path / "corpus.zip"
+    with zipfile.ZipFile(upload, "w") as zf:
+        zf.writestr("corpus/annotation.conf", CONF)
+        zf.writestr("corpus/doc1.txt", TEXT)
+        zf.writestr("corpus/doc1.ann", "")
+    outcome = importing.import_uploads(backend.store, "news", [upload])
+    assert outcome.ok, outcome.error
+    return str(backend.store.find_document("news", "doc1"))
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def store_doc(cls, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str]]:
-        """A store with one BRAT document and no annotations."""
-        tmp = tmp_path_factory.mktemp("fragstore")
-        upload = tmp / "corpus.zip"
-        with zipfile.ZipFile(upload, "w") as zf:
-            zf.writestr("corpus/annotation.conf", CONF)
-            zf.writestr("corpus/doc1.txt", TEXT)
-            zf.writestr("corpus/doc1.ann", "")
-        store = Store.open(f"sqlite:///{tmp / 'app.sqlite'}")
-        outcome = importing.import_uploads(store, "news", [upload])
-        assert outcome.ok, outcome.error
-        yield store, str(store.find_document("news", "doc1"))
-        store.close()
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def app_url(cls, store_doc: tuple[Store, str]) -> Iterator[str]:
-        store, doc_id = store_doc
-        with gr.Blocks() as demo:
-            AnnotationEditor(StoreBackend(store), {"doc_id": doc_id, "revision": 0})
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        demo.launch(
-            prevent_thread_lock=True,
-            server_name="127.0.0.1",
-            server_port=port,
-            run_history=False,
-            quiet=True,
-        )
-        yield f"http://127.0.0.1:{port}/"
-        demo.close()
+def _brat_ann(store: Store, out: Path) -> str:
+    files, problems = exporting.export_project(store, "news", "brat", out_dir=out)
+    assert problems == []
+    with zipfile.ZipFile(files[0]) as zf:
+        return zf.read("news/doc1.ann").decode()
 
-    @staticmethod
-    def _brat_ann(store: Store, out: Path) -> str:
-        files, problems = exporting.export_project(store, "news", "brat", out_dir=out)
-        assert problems == []
-        with zipfile.ZipFile(files[0]) as zf:
-            return zf.read("news/doc1.ann").decode()
 
-    def test_fragments_stored_undone_and_exported(self, store_doc, editor, tmp_path: Path) -> None:
-        store, doc_id = store_doc
-        ed = editor(doc_id)
-        john, booth = _span("John"), _span("Booth")
-        ed.drag_select(*john)  # the first type (Person) is the default
-        ed.settle()
-        eid = ed.js("() => [...document.querySelector('.sr-editor').srEditor.state.ents.keys()][0]")
-        ed.label(eid).click()
-        ed.page.locator(".sr-pop [data-testid=sr-add-frag]").click()
-        ed.drag_select(*booth)
-        ed.settle()
-        assert "saved" in ed.status()
-        assert self._brat_ann(store, tmp_path / "a") == "T1\tPerson 0 4;12 17\tJohn Booth\n"
-        # remove, then undo: the store gives the fragment back
-        ed.page.locator(".sr-pop [data-testid=sr-frag-remove-0]").click()
-        ed.settle()
-        assert self._brat_ann(store, tmp_path / "b") == "T1\tPerson 12 17\tBooth\n"
-        ed.page.keyboard.press("Control+z")
-        ed.settle()
-        assert self._brat_ann(store, tmp_path / "c") == "T1\tPerson 0 4;12 17\tJohn Booth\n"
-        assert not ed.errors
+def test_fragments_stored_undone_and_exported(
+    backend: StoreBackend, news_doc: str, editor: Any, tmp_path: Path
+) -> None:
+    store = backend.store
+    ed = editor(news_doc)
+    john, booth = _span("John"), _span("Booth")
+    ed.drag_select(*john)  # the first type (Person) is the default
+    ed.settle()
+    eid = ed.js("() => [...document.querySelector('.sr-editor').srEditor.state.ents.keys()][0]")
+    ed.label(eid).click()
+    ed.page.locator(".sr-pop [data-testid=sr-add-frag]").click()
+    ed.drag_select(*booth)
+    ed.settle()
+    assert "saved" in ed.status()
+    assert _brat_ann(store, tmp_path / "a") == "T1\tPerson 0 4;12 17\tJohn Booth\n"
+    # remove, then undo: the store gives the fragment back
+    ed.page.locator(".sr-pop [data-testid=sr-frag-remove-0]").click()
+    ed.settle()
+    assert _brat_ann(store, tmp_path / "b") == "T1\tPerson 12 17\tBooth\n"
+    ed.page.keyboard.press("Control+z")
+    ed.settle()
+    assert _brat_ann(store, tmp_path / "c") == "T1\tPerson 0 4;12 17\tJohn Booth\n"
+    assert not ed.errors

@@ -1,39 +1,62 @@
-"""Operation shape validation, the in-memory backend's rules and the editor's sequencing,
-exercised through the same server functions the page calls (no browser)."""
+"""Operation shape validation, the edit rules of the app's ``StoreBackend`` on a real database
+(a SQLite file, and PostgreSQL when ``SPANREL_TEST_PG_URL`` is set) and the editor's
+sequencing, exercised through the same server functions the page calls (no browser)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 import pytest
+from sqlalchemy import text
 
-from app.editor.backend import EditorBackend, MemoryBackend
-from app.editor.demo import CONLL04_SCHEMA
+from app.editor.backend import EditorBackend
+from app.editor.demo import CONLL04_SCHEMA, store_document, store_schema
 from app.editor.editor import AnnotationEditor, OpSequencer
 from app.editor.ops import OpError, validate_op
+from app.store_backend import StoreBackend
+from db import Store
 
 TEXT = "Alice works for Acme in Paris."
+PROJECT = "ops"
 
 
-def op(seq=1, kind="add_entity", base=0, **fields):
-    out = {"doc_id": "d", "client_id": "c1", "seq": seq, "base_version": base, "kind": kind}
+def op(
+    seq: int = 1, kind: str = "add_entity", base: int = 0, doc_id: str = "d", **fields: Any
+) -> dict[str, Any]:
+    out = {"doc_id": doc_id, "client_id": "c1", "seq": seq, "base_version": base, "kind": kind}
     out.update(fields)
     return out
 
 
-@pytest.fixture
-def backend():
-    be = MemoryBackend(CONLL04_SCHEMA)
-    be.add_document("d", TEXT)
-    be.add_document("e", "Second.")
-    return be
+def make_backend(url: str, schema: dict[str, Any] = CONLL04_SCHEMA) -> StoreBackend:
+    store = Store.open(url)
+    store.create_project(PROJECT, store_schema(schema))
+    return StoreBackend(store)
 
 
 @pytest.fixture
-def editor(backend):
+def backend(backend_url: str) -> Iterator[StoreBackend]:
+    be = make_backend(backend_url)
+    yield be
+    be.store.close()
+
+
+@pytest.fixture
+def docs(backend: StoreBackend) -> dict[str, str]:
+    """Page ids of two stored documents, "d" (``TEXT``) and "e", in that order."""
+    return {
+        name: store_document(backend.store, PROJECT, {"doc_id": name, "text": body})[0]
+        for name, body in (("d", TEXT), ("e", "Second."))
+    }
+
+
+@pytest.fixture
+def editor(backend: StoreBackend, docs: dict[str, str]) -> AnnotationEditor:
     with gr.Blocks():
-        return AnnotationEditor(backend, {"doc_id": "d", "revision": 0})
+        return AnnotationEditor(backend, {"doc_id": docs["d"], "revision": 0})
 
 
 @pytest.mark.parametrize(
@@ -76,86 +99,168 @@ def test_validate_op_normalises():
     assert got["fragments"] == [[0, 5], [10, 12]]
 
 
-def test_memory_backend_is_an_editor_backend(backend):
+def test_store_backend_is_an_editor_backend(backend, docs):
     assert isinstance(backend, EditorBackend)
-    doc = backend.load("d")
-    assert doc["next_id"] == "e" and doc["prev_id"] is None and doc["version"] == 0
+    doc = backend.load(docs["d"])
+    assert doc["next_id"] == docs["e"] and doc["prev_id"] is None and doc["version"] == 0
+    assert [t["name"] for t in doc["schema"]["entity_types"]] == ["Peop", "Org", "Loc", "Other"]
 
 
-def test_backend_rules(backend):
-    add = backend.apply(op(type="Peop", fragments=[[0, 5]]))
-    assert add["ok"] and add["version"] == 1 and add["changes"]["entities"][0]["id"] == "T1"
-    backend.apply(op(2, base=1, type="Org", fragments=[[16, 20]]))
+def test_backend_rules(backend, docs):
+    d, store = docs["d"], backend.store
+    add = backend.apply(op(type="Peop", fragments=[[0, 5]], doc_id=d))
+    assert add["ok"] and add["version"] == 1
+    (t1_row,) = store.load_document(int(d)).entities
+    assert (t1_row.ann_id, t1_row.type, t1_row.fragments) == ("T1", "Peop", [(0, 5)])
+    assert (t1_row.source, t1_row.review) == ("human", "accepted")
+    t1 = add["changes"]["entities"][0]["id"]
+    assert t1 == f"e{t1_row.id}"
+    t2 = backend.apply(op(2, base=1, type="Org", fragments=[[16, 20]], doc_id=d))
+    t2 = t2["changes"]["entities"][0]["id"]
     bad = [
-        (op(3, base=2, type="Nope", fragments=[[0, 5]]), "not in the schema"),
+        (op(3, base=2, type="Nope", fragments=[[0, 5]]), "unknown entity type"),
         (op(3, base=2, type="Peop", fragments=[[0, 500]]), "outside the text"),
         (op(3, base=2, type="Peop", fragments=[[5, 6]]), "whitespace"),
         (op(3, base=2, type="Peop", fragments=[[0, 5]]), "exists already"),
-        (op(3, base=2, kind="add_relation", type="Kill", arg1="T1", arg2="T2"), "does not allow"),
+        (
+            op(3, base=2, kind="change_entity", entity_id=t2, type="Peop", fragments=[[0, 5]]),
+            "exists already",
+        ),
+        (op(3, base=2, kind="add_relation", type="Kill", arg1=t1, arg2=t2), "is not allowed"),
         (op(3, base=1, type="Loc", fragments=[[24, 29]]), "changed elsewhere"),
         (op(3, base=2, kind="redo"), "nothing to redo"),
     ]
     for payload, message in bad:
-        ack = backend.apply(payload)
+        ack = backend.apply({**payload, "doc_id": d})
         assert not ack["ok"] and message in ack["error"], (payload, ack)
-    assert backend.apply(op(3, base=1, type="Loc", fragments=[[24, 29]]))["conflict"]
-    rel = backend.apply(op(3, base=2, kind="add_relation", type="Work_For", arg1="T1", arg2="T2"))
+    # nothing refused reached the database
+    view = store.load_document(int(d))
+    assert view.version == 2 and [(e.type, e.fragments) for e in view.entities] == [
+        ("Peop", [(0, 5)]),
+        ("Org", [(16, 20)]),
+    ]
+    assert backend.apply(op(3, base=1, type="Loc", fragments=[[24, 29]], doc_id=d))["conflict"]
+    rel = backend.apply(
+        op(3, base=2, kind="add_relation", type="Work_For", arg1=t1, arg2=t2, doc_id=d)
+    )
     assert rel["ok"] and rel["changes"]["relations"][0]["type"] == "Work_For"
     # retyping an argument into a type the relation does not allow is refused
-    ack = backend.apply(op(4, base=3, kind="change_entity", entity_id="T2", type="Loc"))
+    ack = backend.apply(op(4, base=3, kind="change_entity", entity_id=t2, type="Loc", doc_id=d))
     assert not ack["ok"] and "relation" in ack["error"]
     # deleting an entity deletes its relations; undo brings both back, redo removes again
-    ack = backend.apply(op(4, base=3, kind="delete_entity", entity_id="T1"))
-    assert ack["changes"]["deleted_entities"] == ["T1"]
+    ack = backend.apply(op(4, base=3, kind="delete_entity", entity_id=t1, doc_id=d))
+    assert ack["changes"]["deleted_entities"] == [t1]
     assert ack["changes"]["deleted_relations"] == [rel["changes"]["relations"][0]["id"]]
-    ack = backend.apply(op(5, base=4, kind="undo"))
-    assert {e["id"] for e in ack["changes"]["entities"]} == {"T1"}
-    assert len(backend.load("d")["relations"]) == 1
-    backend.apply(op(6, base=5, kind="redo"))
-    assert [e["id"] for e in backend.load("d")["entities"]] == ["T2"]
-    ack = backend.apply(op(7, base=6, kind="set_status", status="done"))
-    assert ack["changes"]["status"] == "done" and backend.load("d")["status"] == "done"
+    ack = backend.apply(op(5, base=4, kind="undo", doc_id=d))
+    assert {e["id"] for e in ack["changes"]["entities"]} == {t1}
+    assert len(store.load_document(int(d)).relations) == 1
+    backend.apply(op(6, base=5, kind="redo", doc_id=d))
+    assert [f"e{e.id}" for e in store.load_document(int(d)).entities] == [t2]
+    ack = backend.apply(op(7, base=6, kind="set_status", status="done", doc_id=d))
+    assert ack["changes"]["status"] == "done"
+    assert store.load_document(int(d)).status == "done"
 
 
 def test_suggestions(backend):
     sugg = {"source": "model", "review": "suggested"}
-    backend.add_document(
-        "s",
-        TEXT,
-        entities=[
-            {"id": "T1", "type": "Peop", "fragments": [[0, 5]], "confidence": 0.9, **sugg},
-            {"id": "T2", "type": "Org", "fragments": [[16, 20]], "confidence": 0.4, **sugg},
-            {"id": "T3", "type": "Loc", "fragments": [[24, 29]], "confidence": 0.7, **sugg},
-        ],
-        relations=[
-            {"id": "R1", "type": "Work_For", "arg1": "T1", "arg2": "T2", "confidence": 0.8, **sugg}
-        ],
+    doc_id, ids = store_document(
+        backend.store,
+        PROJECT,
+        {
+            "doc_id": "s",
+            "text": TEXT,
+            "entities": [
+                {"id": "T1", "type": "Peop", "fragments": [[0, 5]], "confidence": 0.9, **sugg},
+                {"id": "T2", "type": "Org", "fragments": [[16, 20]], "confidence": 0.4, **sugg},
+                {"id": "T3", "type": "Loc", "fragments": [[24, 29]], "confidence": 0.7, **sugg},
+                {"id": "T4", "type": "Other", "fragments": [[6, 11]], "confidence": 0.5, **sugg},
+            ],
+            "relations": [
+                {"id": "R1", "type": "Work_For", "arg1": "T1", "arg2": "T2", "confidence": 0.8}
+                | sugg
+            ],
+        },
     )
-    base = {"doc_id": "s", "client_id": "c"}
+    base = {"doc_id": doc_id, "client_id": "c"}
+
+    def reviews() -> dict[str, str]:
+        view = backend.store.load_document(int(doc_id))
+        got = {f"e{e.id}": e.review for e in view.entities}
+        got.update({f"r{r.id}": r.review for r in view.relations})
+        return {given: got[page] for given, page in ids.items()}
+
+    version = backend.load(doc_id)["version"]
     ack = backend.apply(
-        {**base, "seq": 1, "base_version": 0, "kind": "accept_all", "min_confidence": 0.75}
+        {**base, "seq": 1, "base_version": version, "kind": "accept_all", "min_confidence": 0.75}
     )
-    assert ack["ok"] and "accepted 2" in ack["message"]
-    reviews = {e["id"]: e["review"] for e in backend.load("s")["entities"]}
-    # the relation was accepted, so were both its arguments (T2 despite 0.4)
-    assert reviews == {"T1": "accepted", "T2": "accepted", "T3": "suggested"}
-    ack = backend.apply({**base, "seq": 2, "base_version": 1, "kind": "reject", "ann_id": "T3"})
-    assert ack["ok"]
-    ack = backend.apply({**base, "seq": 3, "base_version": 2, "kind": "accept", "ann_id": "T3"})
-    assert not ack["ok"] and "not a pending suggestion" in ack["error"]
+    # the relation (0.8) would need T2 (0.4): a relation never pulls in an entity below the
+    # threshold, so only T1 is accepted
+    assert ack["ok"] and "accepted 1 " in ack["message"]
+    assert reviews() == {
+        "T1": "accepted",
+        "T2": "suggested",
+        "T3": "suggested",
+        "T4": "suggested",
+        "R1": "suggested",
+    }
+    # accepting the relation itself accepts both its arguments
+    ack = backend.apply(
+        {**base, "seq": 2, "base_version": version + 1, "kind": "accept", "ann_id": ids["R1"]}
+    )
+    assert ack["ok"], ack
+    assert reviews() == {
+        "T1": "accepted",
+        "T2": "accepted",
+        "T3": "suggested",
+        "T4": "suggested",
+        "R1": "accepted",
+    }
+    ack = backend.apply(
+        {**base, "seq": 3, "base_version": version + 2, "kind": "reject", "ann_id": ids["T3"]}
+    )
+    assert ack["ok"] and reviews()["T3"] == "rejected"
+    ack = backend.apply(
+        {**base, "seq": 4, "base_version": version + 3, "kind": "accept", "ann_id": ids["T3"]}
+    )
+    assert not ack["ok"] and "not an open suggestion" in ack["error"]
+    # an annotator's entity equal to a confirmed one is refused; equal to a rejected or an
+    # open suggestion it is not (the suggestion gives way)
+    add = {**base, "kind": "add_entity"}
+    ack = backend.apply(
+        {**add, "seq": 5, "base_version": version + 3, "type": "Peop", "fragments": [[0, 5]]}
+    )
+    assert not ack["ok"] and f"exists already (entity {ids['T1'][1:]})" in ack["error"]
+    for n, (etype, span) in enumerate([("Loc", [24, 29]), ("Other", [6, 11])]):
+        ack = backend.apply(
+            {
+                **add,
+                "seq": 6 + n,
+                "base_version": version + 3 + n,
+                "type": etype,
+                "fragments": [span],
+            }
+        )
+        assert ack["ok"], ack
+    human = [
+        (e.type, e.fragments)
+        for e in backend.store.load_document(int(doc_id)).entities
+        if e.source == "human"
+    ]
+    assert human == [("Loc", [(24, 29)]), ("Other", [(6, 11)])]
 
 
-def test_server_function_validates_and_deduplicates(editor, backend):
-    first = editor.editor_apply(op(type="Peop", fragments=[[0, 5]]), None)
-    again = editor.editor_apply(op(type="Peop", fragments=[[0, 5]]), None)
+def test_server_function_validates_and_deduplicates(editor, backend, docs):
+    d = docs["d"]
+    first = editor.editor_apply(op(type="Peop", fragments=[[0, 5]], doc_id=d), None)
+    again = editor.editor_apply(op(type="Peop", fragments=[[0, 5]], doc_id=d), None)
     assert first["ok"] and again["ok"] and again["repeat"] and again["version"] == 1
-    assert len(backend.load("d")["entities"]) == 1
-    gap = editor.editor_apply(op(3, base=1, type="Org", fragments=[[16, 20]]), None)
+    assert len(backend.store.load_document(int(d)).entities) == 1
+    gap = editor.editor_apply(op(3, base=1, type="Org", fragments=[[16, 20]], doc_id=d), None)
     assert not gap["ok"] and gap["expected"] == 2
     bad = editor.editor_apply({"kind": "add_entity"}, None)
     assert bad == {"ok": False, "seq": None, "error": bad["error"]} and "missing" in bad["error"]
     assert editor.editor_apply(None, None)["ok"] is False
-    loaded = editor.editor_load({"doc_id": "d"}, None)
+    loaded = editor.editor_load({"doc_id": d}, None)
     assert loaded["ok"] and loaded["doc"]["version"] == 1
     assert editor.editor_load({"doc_id": "missing"}, None) == {
         "ok": False,
@@ -164,20 +269,17 @@ def test_server_function_validates_and_deduplicates(editor, backend):
     assert editor.editor_load({"doc_id": 5}, None)["ok"] is False
 
 
-def test_backend_exception_becomes_refusal():
-    class Broken(MemoryBackend):
-        def apply(self, op, user=None):
-            raise RuntimeError("disk full")
-
-    be = Broken(CONLL04_SCHEMA)
-    be.add_document("d", TEXT)
-    with gr.Blocks():
-        ed = AnnotationEditor(be, {"doc_id": "d", "revision": 0})
-    ack = ed.editor_apply(op(type="Peop", fragments=[[0, 5]]), None)
-    assert ack == {"ok": False, "seq": 1, "error": "not saved (disk full)"}
+def test_backend_exception_becomes_refusal(editor, backend, docs):
+    # a database that fails under the store (its table of applied operations is gone)
+    with backend.store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE client_op"))
+    ack = editor.editor_apply(op(type="Peop", fragments=[[0, 5]], doc_id=docs["d"]), None)
+    assert ack["ok"] is False and ack["seq"] == 1
+    assert ack["error"].startswith("not saved (") and "client_op" in ack["error"]
+    assert backend.store.load_document(int(docs["d"])).entities == []
 
 
-def test_sequencer_applies_concurrent_clients_once_each(backend):
+def test_sequencer_applies_concurrent_clients_once_each():
     seq = OpSequencer()
     applied = []
 
@@ -200,15 +302,15 @@ def test_sequencer_applies_concurrent_clients_once_each(backend):
         assert [s for c, s in applied if c == f"c{i}"] == list(range(1, 21))
 
 
-def test_editor_config_stays_static(editor):
+def test_editor_config_stays_static(editor, backend):
     config = editor.get_config()
     assert "backend" not in config and "user_of" not in config
     assert "value" not in editor.html_template and "{{" not in editor.html_template
     with pytest.raises(ValueError, match="CSS length"):
-        AnnotationEditor(MemoryBackend(CONLL04_SCHEMA), editor_height="1px;}body{")
+        AnnotationEditor(backend, editor_height="1px;}body{")
 
 
-def test_memory_backend_attributes_and_notes():
+def test_attributes_and_notes(backend_url):
     schema = {
         **CONLL04_SCHEMA,
         "attribute_types": [
@@ -216,32 +318,50 @@ def test_memory_backend_attributes_and_notes():
             {"name": "Level", "targets": ["Peop"], "values": ["low", "high"]},
         ],
     }
-    be = MemoryBackend(schema)
-    be.add_document("d", TEXT, entities=[{"id": "T1", "type": "Peop", "fragments": [[0, 5]]}])
-    steps = [
-        ("set_attribute", {"ann_id": "T1", "name": "Negated"}),
-        ("set_attribute", {"ann_id": "T1", "name": "Level", "value": "high"}),
-        ("set_note", {"ann_id": "T1", "text": "first"}),
-        ("set_note", {"ann_id": "T1", "text": "second"}),
-    ]
-    for seq, (kind, fields) in enumerate(steps, 1):
-        assert be.apply(op(seq, kind, seq - 1, **fields))["ok"]
-    t1 = be.load("d")["entities"][0]
-    assert t1["attributes"] == [{"name": "Negated"}, {"name": "Level", "value": "high"}]
-    first, second = t1["notes"]
-    assert (first["text"], second["text"]) == ("first", "second")
-    bad = [
-        ("set_attribute", {"ann_id": "T1", "name": "Level", "value": "max"}, "not a value"),
-        ("set_attribute", {"ann_id": "T1", "name": "Negated", "value": "x"}, "not a value"),
-        ("set_attribute", {"ann_id": "T1", "name": "Other"}, "does not apply"),
-        ("delete_note", {"note_id": "#99"}, "no note"),
-    ]
-    for kind, fields, message in bad:
-        ack = be.apply(op(9, kind, 4, **fields))
-        assert not ack["ok"] and message in ack["error"], ack
-    assert be.apply(op(9, "delete_note", 4, note_id=first["id"]))["ok"]
-    assert be.apply(op(10, "delete_attribute", 5, ann_id="T1", name="Negated"))["ok"]
-    t1 = be.load("d")["entities"][0]
-    assert t1["attributes"] == [{"name": "Level", "value": "high"}] and t1["notes"] == [second]
-    assert be.apply(op(11, "undo", 6))["ok"]
-    assert len(be.load("d")["entities"][0]["attributes"]) == 2
+    be = make_backend(backend_url, schema)
+    try:
+        d, ids = store_document(
+            be.store,
+            PROJECT,
+            {
+                "doc_id": "d",
+                "text": TEXT,
+                "entities": [
+                    {"id": "T1", "type": "Peop", "fragments": [[0, 5]]},
+                    {"id": "T2", "type": "Org", "fragments": [[16, 20]]},
+                ],
+            },
+        )
+        t1, t2 = ids["T1"], ids["T2"]
+        steps = [
+            ("set_attribute", {"ann_id": t1, "name": "Negated"}),
+            ("set_attribute", {"ann_id": t1, "name": "Level", "value": "high"}),
+            ("set_note", {"ann_id": t1, "text": "first"}),
+            ("set_note", {"ann_id": t1, "text": "second"}),
+        ]
+        for seq, (kind, fields) in enumerate(steps, 1):
+            assert be.apply(op(seq, kind, seq - 1, doc_id=d, **fields))["ok"]
+        first_t1 = be.load(d)["entities"][0]
+        assert first_t1["attributes"] == [{"name": "Negated"}, {"name": "Level", "value": "high"}]
+        first, second = first_t1["notes"]
+        assert (first["text"], second["text"]) == ("first", "second")
+        bad = [
+            ("set_attribute", {"ann_id": t1, "name": "Level", "value": "max"}, "takes one of"),
+            ("set_attribute", {"ann_id": t1, "name": "Negated", "value": "x"}, "takes no value"),
+            ("set_attribute", {"ann_id": t1, "name": "Other"}, "unknown attribute"),
+            ("set_attribute", {"ann_id": t2, "name": "Level", "value": "low"}, "does not apply"),
+            ("delete_note", {"note_id": "#99"}, "not in document"),
+        ]
+        for kind, fields, message in bad:
+            ack = be.apply(op(9, kind, 4, doc_id=d, **fields))
+            assert not ack["ok"] and message in ack["error"], ack
+        assert be.apply(op(9, "delete_note", 4, doc_id=d, note_id=first["id"]))["ok"]
+        assert be.apply(op(10, "delete_attribute", 5, doc_id=d, ann_id=t1, name="Negated"))["ok"]
+        view = be.store.load_document(int(d))
+        assert [(a.target, a.type, a.value) for a in view.attributes] == [("T1", "Level", "high")]
+        assert [(n.target, n.text) for n in view.notes] == [("T1", "second")]
+        assert be.load(d)["entities"][0]["notes"] == [second]
+        assert be.apply(op(11, "undo", 6, doc_id=d))["ok"]
+        assert len(be.load(d)["entities"][0]["attributes"]) == 2
+    finally:
+        be.store.close()

@@ -47,6 +47,8 @@ def test_add_change_delete_and_validation(store: Store) -> None:
         (Edit.add_entity("Nope", [(0, 3)]), "unknown entity type"),
         (Edit.add_entity("Group", [(0, 3)]), "only groups"),
         (Edit.add_entity("Drug", [(50, 999)]), "outside the text"),
+        (Edit.add_entity("Drug", [(0, 7)]), f"the same Drug entity exists already .entity {drug}"),
+        (Edit.change_entity(ent.id, fragments=[(15, 21)]), "the same Effect entity exists"),
         (Edit.add_relation("Causes", drug, drug), "self relation"),
         (Edit.add_relation("Causes", v.entities[1].id, drug), "not allowed"),
         (Edit.add_relation("Causes", drug, v.entities[1].id), "already exists"),

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.databases import BACKENDS, fresh_database_url
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -33,42 +35,10 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-PG_ENV = "SPANREL_TEST_PG_URL"
-
-
-def reset_postgres(url: str) -> None:
-    """Empty the test database: drop and recreate its ``public`` schema."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
-def pg_url_or_skip() -> str:
-    """``$SPANREL_TEST_PG_URL``; without it the test is skipped, or fails under
-    ``SPANREL_REQUIRE_PG=1`` (CI)."""
-    url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("SPANREL_REQUIRE_PG") == "1":
-            pytest.fail(f"SPANREL_REQUIRE_PG=1 but {PG_ENV} is not set")
-        pytest.skip(f"{PG_ENV} not set")
-    return url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(params=BACKENDS)
 def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """One real, empty database per test: a SQLite file in ``tmp_path``, or the PostgreSQL
-    database of ``$SPANREL_TEST_PG_URL`` emptied first (skipped without it, except in CI)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    url = pg_url_or_skip()
-    reset_postgres(url)
-    return url
+    """One real, empty database per test, SQLite and PostgreSQL (``fresh_database_url``)."""
+    return fresh_database_url(request.param, tmp_path)
 
 
 @pytest.fixture(scope="session")

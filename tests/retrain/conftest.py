@@ -1,4 +1,5 @@
-"""Fixtures for the retraining tests: a temporary database with 20 corrected CoNLL04 sentences,
+"""Fixtures for the retraining tests: a temporary database (a SQLite file, and PostgreSQL when
+``SPANREL_TEST_PG_URL`` is set) with 20 corrected CoNLL04 sentences,
 a tiny random encoder (1 layer, 32 wide, the default encoder's tokenizer) so that a retraining
 takes seconds, and a ``Retrainer`` over a temporary models directory.
 
@@ -92,8 +93,9 @@ def fill_project(store: Store, name: str = PROJECT) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    st = Store.open(f"sqlite:///{tmp_path / 'retrain.sqlite'}")
+def store(backend_url: str) -> Iterator[Store]:
+    """The project on a SQLite file, and again on PostgreSQL (``backend_url``)."""
+    st = Store.open(backend_url)
     fill_project(st)
     yield st
     st.close()

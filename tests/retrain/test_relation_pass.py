@@ -29,10 +29,10 @@ def gold_docs(conll: Path) -> list[Document]:
     return [d for d in converters.read("spert", conll)[:TRAIN_DOCS] if d.relations]
 
 
-def make_store(tmp_path: Path, conll: Path, model: Path, schema=None) -> tuple[Store, list]:
+def make_store(url: str, conll: Path, model: Path, schema=None) -> tuple[Store, list]:
     """Every document's gold entities accepted (as an annotator leaves them after correcting
     the entities), no relations; the model is the active version."""
-    store = Store.open(f"sqlite:///{tmp_path / 'pass.sqlite'}")
+    store = Store.open(url)
     store.create_project("p", schema or converters.read_schema("spert", conll))
     docs = [dataclasses.replace(d, relations=[]) for d in gold_docs(conll)]
     store.import_documents("p", docs)
@@ -53,9 +53,9 @@ def gold_set(doc: Document) -> set[tuple[str, tuple, tuple]]:
 
 
 def test_suggests_the_gold_relations_between_confirmed_entities(
-    tmp_path: Path, conll: Path, predicting_model: Path
+    backend_url: str, conll: Path, predicting_model: Path
 ) -> None:
-    store, ids = make_store(tmp_path, conll, predicting_model)
+    store, ids = make_store(backend_url, conll, predicting_model)
     cache = PredictorCache()
     try:
         found = gold = hits = 0
@@ -75,14 +75,14 @@ def test_suggests_the_gold_relations_between_confirmed_entities(
 
 
 def test_schema_constraints_reviewed_and_rejected_relations(
-    tmp_path: Path, conll: Path, predicting_model: Path
+    backend_url: str, conll: Path, predicting_model: Path
 ) -> None:
     schema = converters.read_schema("spert", conll)
     # the project admits Live_In only from a person to a location, and Kill not at all
     rels = {r.name: r for r in schema.relation_types}
     rels["Live_In"].arg1_types, rels["Live_In"].arg2_types = ["Peop"], ["Loc"]
     rels["Kill"].arg1_types, rels["Kill"].arg2_types = ["Loc"], ["Loc"]
-    store, ids = make_store(tmp_path, conll, predicting_model, schema)
+    store, ids = make_store(backend_url, conll, predicting_model, schema)
     cache = PredictorCache()
     try:
         by_doc = {}

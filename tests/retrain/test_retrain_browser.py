@@ -94,7 +94,7 @@ def _check(browser: Any, url: str, store: Store) -> None:
         page.locator("#sr-retrain").click()
         status.get_by_text("epoch").first.wait_for(timeout=180_000)  # worker start-up on a busy CPU
         page.locator("#sr-retrain").click()
-        status.get_by_text("already running").first.wait_for(timeout=10_000)
+        status.get_by_text("already running").first.wait_for(timeout=60_000)
         page.locator("#sr-retrain-cancel").click()
         status.get_by_text("cancelled").first.wait_for(timeout=60_000)
         jobs = [j for j in store.list_jobs(project=PROJECT) if j.kind == "retrain"]

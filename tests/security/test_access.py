@@ -3,7 +3,9 @@ repeated failed sign-ins, edits recorded under the signed-in user, no cross-orig
 launch.py's refusal to serve an open app on a non-loopback address.
 
 The app runs in-process with exactly the launch arguments launch.py uses
-(``app.access.launch_kwargs``); requests go over real HTTP with httpx (no browser).
+(``app.access.launch_kwargs``); requests go over real HTTP with httpx (no browser). Accounts,
+sessions and edits live in the database, so every test that reaches it runs on SQLite and on
+PostgreSQL (``module_backend_url`` for the shared app, ``backend_url`` for the others).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pytest
 from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Store
+from tests.security.conftest import dump_database
 
 REPO = Path(__file__).resolve().parents[2]
 ANN = ("ann", "Ann-pw-0417-unique")
@@ -40,18 +43,19 @@ def _free_port() -> int:
 
 
 class Running:
-    def __init__(self, url: str, store: Store, data: Path) -> None:
-        self.url, self.store, self.data = url, store, data
+    def __init__(self, url: str, store: Store, data: Path, db_url: str) -> None:
+        self.url, self.store, self.data, self.db_url = url, store, data, db_url
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def running(tmp_path_factory: pytest.TempPathFactory, module_backend_url: str) -> Iterator[Running]:
     from app.access import Accounts, launch_kwargs
     from app.ui import AppConfig, create_app
 
     tmp = tmp_path_factory.mktemp("access")
-    data = tmp / "data"
-    store = Store.open(f"sqlite:///{data / 'spanrel.sqlite'}")
+    store = Store.open(module_backend_url)
+    # where the app keeps its files: beside the SQLite database, or only the models folder
+    data = Path(store.engine.url.database or "").parent if store.is_sqlite else tmp
     for name, password in (ANN, BOB):
         store.add_user(name, password)
     store.create_project("p", Schema([EntityType("Peop")]))
@@ -68,7 +72,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         **launch_kwargs(app, Accounts(store)),
     )
     try:
-        yield Running(f"http://127.0.0.1:{port}", store, data)
+        yield Running(f"http://127.0.0.1:{port}", store, data, module_backend_url)
     finally:
         demo.close()
         app.close()
@@ -170,13 +174,13 @@ def test_removing_an_account_or_changing_its_password_ends_its_sessions(running:
 
 
 def test_a_new_password_signing_in_before_the_sweep_keeps_only_its_session(
-    tmp_path: Path,
+    backend_url: str,
 ) -> None:
     from types import SimpleNamespace
 
     from app.access import Accounts, Sessions
 
-    store = Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    store = Store.open(backend_url)
     try:
         store.add_user(*ANN)
         accounts = Accounts(store)
@@ -271,11 +275,16 @@ def test_an_edit_is_recorded_under_the_signed_in_user(running: Running) -> None:
 
 
 def test_no_plain_password_in_the_data_directory(running: Running) -> None:
+    """Neither the database's rows nor, on SQLite, its files (WAL included) hold a password."""
     with httpx.Client() as client:
         assert _login(client, running.url, *ANN).status_code == 200
         assert _login(client, running.url, "ann", BOB[1]).status_code == 400
+    rows = repr(dump_database(running.db_url))
+    assert "ann" in rows and "bob" in rows  # the accounts are there, so the check sees them
+    for _, password in (ANN, BOB):
+        assert password not in rows
     files = [p for p in running.data.rglob("*") if p.is_file()]
-    assert any(p.name.endswith("-wal") for p in files)
+    assert any(p.name.endswith("-wal") for p in files) == running.store.is_sqlite
     for path in files:
         blob = path.read_bytes()
         for _, password in (ANN, BOB):
@@ -366,8 +375,10 @@ def _wait_answering(url: str, proc: subprocess.Popen, timeout: float = 90) -> No
 
 
 @pytest.mark.slow  # starts launch.py three times
-def test_launch_counts_database_accounts_for_a_public_host(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'launch.sqlite'}"
+def test_launch_counts_database_accounts_for_a_public_host(
+    tmp_path: Path, backend_url: str
+) -> None:
+    db = backend_url
     port = _free_port()
     refused = _launch("--db", db, "--host", "0.0.0.0", "--port", str(port), env_dir=tmp_path)
     out = refused.communicate(timeout=120)[0]

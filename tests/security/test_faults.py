@@ -7,6 +7,11 @@ the Model screen's *Retrain* button runs (``app.retrain.Retrainer`` following a 
 restart is ``launch.py`` on the same database, whose start-up recovery must fail the job.
 The app server itself is killed during a pre-annotation job started through its own event.
 Backup/restore follows README.md ("Where data is stored").
+
+The kills run on SQLite and PostgreSQL (``backend_url``): jobs, model versions and the start-up
+recovery are rows in the store, and the subprocesses get the same ``--db`` URL. The online
+backup is SQLite's own (PostgreSQL is backed up with ``pg_dump``), so that test is SQLite-only
+and PostgreSQL is only checked to be refused with that advice.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from app.retrain import Retrainer, RetrainOptions
 from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Edit, Store
+from tests.databases import pg_url_or_skip, reset_postgres
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
@@ -144,8 +150,10 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
-def test_kill_9_during_training_then_restart(tmp_path: Path, tiny_encoder_dir: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+def test_kill_9_during_training_then_restart(
+    tmp_path: Path, tiny_encoder_dir: Path, backend_url: str
+) -> None:
+    url = backend_url
     models = tmp_path / "models"
     with Store.open(url) as store:
         _fill(store)
@@ -224,12 +232,12 @@ def test_kill_9_during_training_then_restart(tmp_path: Path, tiny_encoder_dir: P
 
 
 def test_kill_9_of_server_during_preannotation_then_restart(
-    tmp_path: Path, tiny_encoder_dir: Path
+    tmp_path: Path, tiny_encoder_dir: Path, backend_url: str
 ) -> None:
     """The pre-annotation job is started through the page's own event (``/pre_all``)."""
     from gradio_client import Client
 
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    url = backend_url
     models = tmp_path / "models"
     with Store.open(url) as store:
         _fill(store)
@@ -338,3 +346,24 @@ def test_backup_while_writing_then_restore(tmp_path: Path) -> None:
         assert set(range(acknowledged)) <= spans
         # the restored database takes edits again
         restored.apply_edit(doc_id, Edit.add_entity("Drug", [(1999, 2000)]), view.version, "r")
+
+
+@pytest.mark.pg
+def test_backup_of_postgresql_is_refused_with_pg_dump_advice(tmp_path: Path) -> None:
+    """SQLite's online backup cannot copy a PostgreSQL database: ``db backup`` must say so and
+    write nothing, rather than leave a file that looks like a backup."""
+    url = pg_url_or_skip()
+    reset_postgres(url)
+    Store.open(url).close()
+    backup = tmp_path / "backups" / "spanrel.sqlite"
+    out = subprocess.run(
+        [sys.executable, "-m", "db", "backup", "--db", url, str(backup)],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1, out.stdout
+    assert "pg_dump" in out.stderr and "Traceback" not in out.stderr
+    assert not backup.exists() and not backup.with_name(backup.name + ".partial").exists()

@@ -2,7 +2,7 @@
 
 The readers never expand entities, load DTDs or touch the network (``converters.ace_apf``);
 these tests check that end to end: ``converters.read``/``validate``, ``Store.import_path`` (the
-database stays as it was) and ``python -m converters``.
+database stays as it was, on SQLite and PostgreSQL: ``backend_url``) and ``python -m converters``.
 """
 
 from __future__ import annotations
@@ -104,9 +104,9 @@ def test_entity_attacks_are_refused_by_read_and_validate(
 
 @pytest.mark.parametrize("case", ["xxe-file", "billion-laughs", "quadratic-blowup"])
 def test_entity_attacks_leave_the_store_unchanged(
-    tmp_path: Path, sample: tuple[str, str], dump_db, case: str
+    tmp_path: Path, backend_url: str, sample: tuple[str, str], dump_db, case: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    url = backend_url
     corpus = _pair(tmp_path / "c", _hostile(sample, case), sample[1])
     with Store.open(url) as store:
         store.create_project("existing")
@@ -196,7 +196,9 @@ def test_cli_refuses_xxe_and_writes_nothing(tmp_path: Path, sample: tuple[str, s
     assert not out.exists()
 
 
-def test_clean_sample_still_imports(tmp_path: Path, sample: tuple[str, str]) -> None:
+def test_clean_sample_still_imports(
+    tmp_path: Path, backend_url: str, sample: tuple[str, str]
+) -> None:
     corpus = _pair(tmp_path / "c", *sample)
-    with Store.open(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+    with Store.open(backend_url) as store:
         assert store.import_path("p", "ace", corpus).documents == 1

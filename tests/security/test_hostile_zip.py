@@ -1,7 +1,8 @@
 """Hostile archives through ``Store.import_path`` and ``python -m db import``.
 
 Each case is refused with a ``ConversionError`` naming ``archive.zip!entry`` (or imports
-correctly), nothing lands outside the extraction folder, and the database is unchanged.
+correctly), nothing lands outside the extraction folder, and the database is unchanged, on
+SQLite and on PostgreSQL (``db_url`` is ``backend_url``; the CLI gets it as ``--db``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ every acknowledged edit must be in the database, and no "database is locked" any
 
 The shared logic is bench/load_annotators.py (the full run is 10 x 100 with the default
 encoder); the checker itself is also shown to catch a lost edit (``verify`` on a store where an
-acknowledged edit was removed behind its back).
+acknowledged edit was removed behind its back), on SQLite and PostgreSQL (``backend_url``).
+The load run itself is SQLite-only: ``bench/load_annotators.run_load`` creates its own SQLite
+file and reads SQLite's ``PRAGMA integrity_check``.
 """
 
 from __future__ import annotations
@@ -94,13 +96,13 @@ def test_four_annotators_lose_no_acknowledged_edit_while_jobs_run(
 
 
 @pytest.fixture
-def edited(tmp_path: Path):
+def edited(backend_url: str):
     """A one-document store with three acknowledged page edits, and their ``Acked`` records."""
     schema = Schema(
         entity_types=[EntityType("Peop"), EntityType("Org")],
         relation_types=[RelationType("Work_For", ["Peop"], ["Org"])],
     )
-    st = Store.open(f"sqlite:///{tmp_path / 'check.sqlite'}")
+    st = Store.open(backend_url)
     st.create_project("p", schema)
     st.import_documents("p", [Document("d1", "Ann works for Acme Corp .")], status="new")
     (doc_id,) = [d.id for d in st.list_documents("p")]

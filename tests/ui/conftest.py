@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from db import Store
+from tests.databases import BACKENDS, fresh_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
@@ -29,8 +30,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    st = Store.open(f"sqlite:///{tmp_path / 'app.sqlite'}")
+def store(backend_url: str) -> Iterator[Store]:
+    st = Store.open(backend_url)
     yield st
     st.close()
 
@@ -96,12 +97,13 @@ def serve(
     auth: list[tuple[str, str]] | None = None,
     demo_project: bool = True,
     max_file_size: str | None = None,
+    url: str | None = None,
 ) -> Served:
     from app.access import Accounts, launch_kwargs
     from app.demo_project import ensure_demo_project
     from app.ui import AppConfig, create_app
 
-    st = Store.open(f"sqlite:///{tmp / 'spanrel.sqlite'}")
+    st = Store.open(url or f"sqlite:///{tmp / 'spanrel.sqlite'}")
     if demo_project:
         ensure_demo_project(st)
     models_dir = tmp / "models"
@@ -129,9 +131,13 @@ def stop(served: Served) -> None:
     served.store.close()
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    s = serve(tmp_path_factory.mktemp("app"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """One app per test module and database (SQLite file, PostgreSQL)."""
+    tmp = tmp_path_factory.mktemp("app")
+    s = serve(tmp, url=fresh_database_url(request.param, tmp))
     yield s
     stop(s)
 

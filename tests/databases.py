@@ -1,0 +1,60 @@
+"""The test databases: a SQLite file, and PostgreSQL when ``SPANREL_TEST_PG_URL`` is set.
+
+Without that variable the PostgreSQL cases are skipped, except under ``SPANREL_REQUIRE_PG=1``
+(CI), where they fail: CI must never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PG_ENV = "SPANREL_TEST_PG_URL"
+
+
+def reset_postgres(url: str, schema: str = "public") -> None:
+    """Empty one schema of the test database (drop and recreate it)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        engine.dispose()
+
+
+def pg_url_or_skip() -> str:
+    """``$SPANREL_TEST_PG_URL``; without it the test is skipped, or fails under
+    ``SPANREL_REQUIRE_PG=1`` (CI)."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("SPANREL_REQUIRE_PG") == "1":
+            pytest.fail(f"SPANREL_REQUIRE_PG=1 but {PG_ENV} is not set")
+        pytest.skip(f"{PG_ENV} not set")
+    return url
+
+
+#: ``params`` of a fixture that runs its tests on both databases
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+def fresh_database_url(kind: str, folder: Path, schema: str = "public") -> str:
+    """A real, empty database: a SQLite file in ``folder``, or the PostgreSQL database of
+    ``$SPANREL_TEST_PG_URL`` emptied first (skipped without it, except in CI).
+
+    ``schema``: the PostgreSQL schema the store works in (its search path). A module-scoped
+    app keeps its own schema, so that per-test databases, emptied before every test, do not
+    wipe it in the middle of the module.
+    """
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'store.sqlite'}"
+    url = pg_url_or_skip()
+    reset_postgres(url, schema)
+    if schema == "public":
+        return url
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"

@@ -164,3 +164,92 @@ class AppPage:
         return self.js(
             "() => [...document.querySelectorAll('.sr-label text')].map(t => t.textContent)"
         )
+
+
+#: JS that follows one output component's status tracker: ``window.srWatch[sel]`` records
+#: whether its event has gone busy and then back to idle (however briefly it was busy)
+WATCH_OUTPUT_JS = """sel => {
+  const root = document.querySelector(sel);
+  const state = {busy: false, done: false};
+  const check = () => {
+    const t = root.querySelector('[data-testid=status-tracker]');
+    const idle = !t || t.classList.contains('hide');
+    if (!idle) state.busy = true;
+    else if (state.busy) state.done = true;
+  };
+  new MutationObserver(check).observe(root, {attributes: true, childList: true, subtree: true});
+  window.srWatch = window.srWatch || {};
+  window.srWatch[sel] = state; }"""
+
+
+class ScreenPage(AppPage):
+    """``AppPage`` with the Export, Import and Model screens' buttons.
+
+    Gradio leaves an output's value untouched when an event returns the same value again (two
+    identical exports get the same download link), so an event's end is judged by the output's
+    status tracker going busy and idle again, not by its text changing.
+    """
+
+    def click_and_wait(self, button_id: str, output_id: str, timeout: float = 60_000) -> str:
+        """Click ``#button_id``, wait until the event updating ``#output_id`` has finished;
+        the output's text."""
+        sel = f"#{output_id}"
+        self.page.evaluate(WATCH_OUTPUT_JS, sel)
+        self.page.locator(f"#{button_id}").click()
+        self.page.wait_for_function(
+            "sel => window.srWatch[sel].done", arg=sel, timeout=timeout, polling=200
+        )
+        return self.page.locator(sel).inner_text()
+
+    def upload_files(self, paths: list[Path]) -> None:
+        """Put several files into the Import screen's file box at once (e.g. a SpERT JSON with
+        its types file), sent once, as ``AppPage.upload`` does for one."""
+        with contextlib.suppress(Exception):  # a busy machine may never go fully idle
+            self.page.wait_for_load_state("networkidle", timeout=5_000)
+        box = self.page.locator("#sr-import-files")
+        box.locator("input[type=file]").set_input_files([str(p) for p in paths])
+        for path in paths:
+            self.page.wait_for_function(
+                "n => { const b = document.querySelector('#sr-import-files');"
+                " return !!b && b.textContent.replace(/\\s+/g, '').includes(n); }",
+                arg="".join(path.name.split()),
+                timeout=90_000,
+            )
+
+    def download_links(self, output_id: str, dest: Path) -> list[Path]:
+        """Download every file of a File output by clicking its links (Playwright downloads)
+        into ``dest``; the saved paths, in the order shown."""
+        dest.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for link in self.page.locator(f"#{output_id} a[data-testid=download-link]").all():
+            with self.page.expect_download(timeout=30_000) as info:
+                link.click()
+            download = info.value
+            target = dest / download.suggested_filename
+            download.save_as(str(target))
+            saved.append(target)
+        return saved
+
+    def export_files(self, label: str, suggestions: bool, dest: Path) -> tuple[list[Path], str]:
+        """On the Export screen: choose the format ``label``, set "Include unreviewed model
+        suggestions", export and download the files into ``dest``; (files, message)."""
+        self.page.get_by_role("tab", name="Export").click()
+        self.page.locator("#sr-export-fmt").get_by_label(label, exact=True).check()
+        box = self.page.locator("#sr-sugg").locator("input[type=checkbox]")
+        box.set_checked(suggestions)
+        msg = self.click_and_wait("sr-export-go", "sr-export-msg", timeout=120_000)
+        assert "\u2713" in msg, f"export refused: {msg}"
+        return self.download_links("sr-export-file", dest), msg
+
+    def model_button(self, button_id: str, timeout: float = 60_000) -> str:
+        """Click a Model screen button (Activate, Roll back, Refresh...): its message."""
+        self.page.get_by_role("tab", name="Model").click()
+        return self.click_and_wait(button_id, "sr-model-msg", timeout=timeout)
+
+    def activate_version(self, version: int) -> str:
+        """Type ``version`` into "Activate version" and click Activate: the message."""
+        self.page.get_by_role("tab", name="Model").click()
+        box = self.page.get_by_label("Activate version", exact=True)
+        box.fill(str(version))
+        box.blur()
+        return self.model_button("sr-activate")

@@ -1,7 +1,7 @@
 """Headless use of the app: ``python -m app retrain|models``.
 
     python -m app retrain --db URL --project NAME [--epochs N] [--time-budget MIN]
-                          [--from-scratch] [--models-dir DIR] [--encoder DIR]
+                          [--from-scratch|--warm-start] [--models-dir DIR] [--encoder DIR]
                           [--no-auto-activate]
     python -m app models --db URL --project NAME
 
@@ -47,10 +47,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="MIN",
         help="stop training after this many minutes and keep the best epoch so far",
     )
-    r.add_argument(
+    start = r.add_mutually_exclusive_group()
+    start.add_argument(
         "--from-scratch",
-        action="store_true",
-        help="start from the base encoder instead of the active version",
+        dest="from_scratch",
+        action="store_const",
+        const=True,
+        help="start from the base encoder (default: by the project's size, as the button does)",
+    )
+    start.add_argument(
+        "--warm-start",
+        dest="from_scratch",
+        action="store_const",
+        const=False,
+        help="start from the active version (default: by the project's size)",
     )
     r.add_argument(
         "--models-dir", type=Path, metavar="DIR", help="default: <data dir>/models (as launch.py)"

@@ -99,7 +99,9 @@ class RetrainOptions:
 
     epochs: int | None = None  # a fixed number of epochs instead of the automatic schedule
     max_seconds: float | None = None  # time budget of the training loop
-    from_scratch: bool = False
+    #: True: from the base encoder; False: from the active version; None: by the project's
+    #: size (``core_model.schedule.warm_start`` on its training documents)
+    from_scratch: bool | None = None
     auto_activate: bool | None = None
     encoder_dir: str | None = None  # base encoder (default: core_model's default encoder)
     train_config: dict[str, Any] = field(default_factory=dict)  # TrainConfig overrides
@@ -535,7 +537,15 @@ class Retrainer:
         assign_dev_split(self.store, project)
         active = self.store.active_model_version(project)
         warm = None
-        if not options.from_scratch and active is not None:
+        from_scratch = options.from_scratch
+        if from_scratch is None:
+            # documents stand in for training units: the data is not tokenized yet (a project
+            # of long documents has more units than documents, so it errs towards scratch)
+            from core_model.schedule import warm_start
+
+            done = self.store.list_documents(project, status="done")
+            from_scratch = not warm_start(sum(d.split == "train" for d in done))
+        if not from_scratch and active is not None:
             if (Path(active.path) / "config.json").is_file():
                 warm = active
             else:

@@ -96,6 +96,7 @@ NO_MODEL = (
     "--types DATA/train_types.json --out MODELS/my-model`\n\n"
     "then register the trained directory there."
 )
+FROM_AUTO = "automatic: the base encoder for a small project, else the active version"
 FROM_ACTIVE = "the active version (warm start)"
 FROM_ENCODER = "the base encoder (from scratch)"
 CURVE_EMPTY = pd.DataFrame([], columns=models.CURVE_HEADERS)
@@ -651,8 +652,8 @@ class SpanrelApp:
             with gr.Column(scale=2), gr.Group():
                 gr.Markdown("### Retrain from corrections")
                 c["from"] = gr.Radio(
-                    [FROM_ACTIVE, FROM_ENCODER],
-                    value=FROM_ACTIVE,
+                    [FROM_AUTO, FROM_ACTIVE, FROM_ENCODER],
+                    value=FROM_AUTO,
                     label="Start from",
                     elem_id="sr-retrain-from",
                 )
@@ -1145,7 +1146,7 @@ class SpanrelApp:
                 self.config.retrain,
                 epochs=n if n is not None else self.config.retrain.epochs,
                 max_seconds=60 * minutes if minutes else self.config.retrain.max_seconds,
-                from_scratch=start_from == FROM_ENCODER,
+                from_scratch={FROM_ENCODER: True, FROM_ACTIVE: False}.get(start_from),
                 auto_activate=bool(auto),
             )
             try:

@@ -1,8 +1,8 @@
 """Annotation effort saved by pre-annotation: a simulated annotator on the real store and jobs.
 
     python bench/effort.py --batch 50 --max-docs 900 --order document|uncertainty --out DIR \
-        [--policy auto|batch] [--one-pass] [--show-all] [--from-scratch] [--epochs N] \
-        [--encoder DIR] [--pool N] [--data FILE] [--train-config JSON]
+        [--policy auto|batch] [--one-pass] [--show-all] [--from-scratch|--warm-start] \
+        [--epochs N] [--encoder DIR] [--pool N] [--data FILE] [--train-config JSON]
 
 A temporary project gets CoNLL04's training documents without their annotations (the gold ones
 are kept aside, by document name). The simulated annotator works as the app's defaults make a
@@ -866,10 +866,20 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     parser.add_argument(
         "--show-all", action="store_true", help="ignore the calibrated Show thresholds"
     )
-    parser.add_argument(
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
         "--from-scratch",
-        action="store_true",
-        help="train every version from the base encoder (default: warm start, as the app)",
+        dest="from_scratch",
+        action="store_const",
+        const=True,
+        help="train every version from the base encoder (default: by size, as the app)",
+    )
+    start.add_argument(
+        "--warm-start",
+        dest="from_scratch",
+        action="store_const",
+        const=False,
+        help="train every version from the active one (default: by size, as the app)",
     )
     parser.add_argument("--order", choices=ORDERS, default="document")
     parser.add_argument("--out", type=Path, required=True, help="folder for effort.csv/.png")

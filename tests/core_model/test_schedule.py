@@ -9,7 +9,15 @@ import pytest
 
 from core_model import ModelConfig, TrainConfig, train
 from core_model.saving import TRAINING_FILE
-from core_model.schedule import BASE_STEPS, MAX_EPOCHS, MIN_EPOCHS, auto_schedule, target_steps
+from core_model.schedule import (
+    BASE_STEPS,
+    MAX_EPOCHS,
+    MIN_EPOCHS,
+    WARM_START_FROM_UNITS,
+    auto_schedule,
+    target_steps,
+    warm_start,
+)
 
 
 def test_fewer_documents_get_more_epochs() -> None:
@@ -35,6 +43,12 @@ def test_steps_grow_slowly_with_the_data() -> None:
     # far below the 3,400 steps of 30 epochs on 900 sentences
     assert large.steps < 2 * target_steps(900)
     assert large.epochs == MIN_EPOCHS
+
+
+def test_small_projects_train_from_the_encoder_large_ones_warm() -> None:
+    assert not warm_start(10)
+    assert not warm_start(WARM_START_FROM_UNITS - 1)
+    assert warm_start(WARM_START_FROM_UNITS) and warm_start(900)
 
 
 def test_tiny_projects_are_capped() -> None:

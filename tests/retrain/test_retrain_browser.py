@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.access import launch_kwargs
-from app.ui import AppConfig, create_app
+from app.ui import FROM_ACTIVE, AppConfig, create_app
 from db import Store
 
 pytestmark = pytest.mark.slow
@@ -88,8 +88,10 @@ def _check(browser: Any, url: str, store: Store) -> None:
         ).wait_for(timeout=60_000)
         scored = dict(store.uncertainty_order(PROJECT))
         assert all(scored.get(i) is not None for i in unfinished)
-        # a second retraining starts warm from version 1; a click during it is refused with a
-        # clear message, and Cancel stops it leaving version 1 active
+        # a second retraining, chosen to start warm from version 1 (a project this small would
+        # start from the encoder by default); a click during it is refused with a clear
+        # message, and Cancel stops it leaving version 1 active
+        page.locator("#sr-retrain-from").get_by_label(FROM_ACTIVE).check()
         set_epochs(page, 100)  # the most the page allows; cancelled below
         page.locator("#sr-retrain").click()
         status.get_by_text("epoch").first.wait_for(timeout=180_000)  # worker start-up on a busy CPU

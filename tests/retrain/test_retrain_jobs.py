@@ -156,7 +156,7 @@ def test_warm_start_and_from_scratch_are_compared_with_the_active_version(
     v1 = train_one(retrainer, make_options(epochs=3))
     # a second version, warm-started from v1; the project's setting keeps it waiting
     store.update_project_settings(PROJECT, {SETTING_AUTO_ACTIVATE: False})
-    job2 = retrainer.start(PROJECT, make_options(epochs=2))
+    job2 = retrainer.start(PROJECT, make_options(epochs=2, from_scratch=False))
     assert job2.params["warm_start_from"] == v1 and not job2.params["from_scratch"]
     job2 = retrainer.wait(job2.id, WAIT_S)
     assert job2.state == "done" and not job2.result["activated"], job2.log
@@ -169,8 +169,9 @@ def test_warm_start_and_from_scratch_are_compared_with_the_active_version(
     assert set(mv2.metrics["delta"]) >= {"entities", "relations"}
     assert set(mv2.metrics["delta"]["entities_per_type"]) == {"Loc", "Org", "Other", "Peop"}
     assert store.active_model_version(PROJECT).id == v1
-    # "from the base encoder" even though a version is active; still compared with it
-    v3 = train_one(retrainer, make_options(epochs=1, from_scratch=True))
+    # by default a small project (20 documents) starts from the base encoder even though a
+    # version is active (core_model.schedule.warm_start); still compared with it
+    v3 = train_one(retrainer, make_options(epochs=1))
     mv3 = next(mv for mv in store.list_model_versions(PROJECT) if mv.id == v3)
     assert mv3.metrics["warm_start_from"] is None and not mv3.active
     assert mv3.metrics["compared_with"]["version"] == v1

@@ -269,8 +269,9 @@ def test_repeated_seq_applied_once_and_rapid_edits_in_order(backend, editor):
     assert len(backend.store.load_document(int(doc_id)).entities) == 1
     ed.open(doc_id)
     # ten edits fired without waiting: all applied, in order
-    words = [(m, m + len(w)) for w in TEXT.split()[:12] if (m := TEXT.index(w)) >= 0]
+    words = [(TEXT.index(w), TEXT.index(w) + len(w)) for w in TEXT.split()[:12]]
     spans = [list(sp) for sp in words[1:11]]
+    assert len(set(map(tuple, spans))) == 10  # ten distinct words
     ed.js(
         """spans => { const ed = document.querySelector('.sr-editor').srEditor;
                      for (const f of spans)

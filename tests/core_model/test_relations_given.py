@@ -209,8 +209,30 @@ def test_repeated_span_shares_its_scores(predictor: Predictor, docs) -> None:
 def test_argument_type_constraints(
     predictor: Predictor, docs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Retyping the head of one gold relation removes that relation and nothing else.
+
+    The document has a second gold relation that does not touch the retyped entity: it must
+    still be suggested, so the check that nothing returned breaks a constraint has relations
+    of constrained types to look at.
+    """
     arg_types = predictor.config.relation_arg_types
-    doc = next(d for d in with_relations(docs) if d["relations"][0]["type"] in arg_types)
+
+    def untouched(doc: dict[str, Any]) -> set[tuple[int, int, str]]:
+        """The gold relations not involving the first relation's head entity."""
+        h = doc["relations"][0]["head"]
+        return {
+            (r["head"], r["tail"], r["type"])
+            for r in doc["relations"]
+            if h not in (r["head"], r["tail"])
+        }
+
+    doc = next(
+        d
+        for d in with_relations(docs)
+        if d["relations"][0]["type"] in arg_types
+        and any(rt in arg_types for _, _, rt in untouched(d))
+    )
+    others = untouched(doc)
     gold = gold_spans(doc)
     rel = doc["relations"][0]
     h, t, rtype = rel["head"], rel["tail"], rel["type"]
@@ -218,12 +240,17 @@ def test_argument_type_constraints(
     assert (gold[h][2], gold[t][2]) in allowed
     found = keyed(predictor.suggest_relations([doc], [gold])[0])
     assert (h, t, rtype) in found
+    assert others <= set(found), others
 
     wrong = next(x for x in predictor.config.entity_types if (x, gold[t][2]) not in allowed)
     for head_type in (wrong, "NotAModelType"):
         spans = list(gold)
         spans[h] = (*gold[h][:2], head_type)
         rels = predictor.suggest_relations([doc], [spans])[0]
+        # the relations away from the retyped entity stay, with their probabilities
+        assert others <= set(keyed(rels)), head_type
+        assert_same({k: found[k] for k in others}, {k: keyed(rels)[k] for k in others})
+        assert any(r.type in arg_types for r in rels), head_type
         for r in rels:  # nothing returned breaks a constraint
             if r.type in arg_types:
                 assert [spans[r.head][2], spans[r.tail][2]] in arg_types[r.type], r

@@ -20,11 +20,13 @@ from app.autoretrain import (
 )
 from app.retrain import KIND, Retrainer
 from db import Store
+from db.views import JobInfo
 
 pytestmark = pytest.mark.slow
 PROJECT = "corrections"  # the conftest's project: 20 done documents, 6 new
 DEMO = Path(__file__).resolve().parents[2] / "app" / "demo"
 WAIT_S = 300
+CHECK_THREAD = "spanrel-auto-retrain"  # the thread ``AutoRetrainer.check_later`` starts
 
 
 def retrain_jobs(store: Store) -> list:
@@ -42,12 +44,30 @@ def wait_ended(store: Store, job_id: int) -> str:
     return state
 
 
-def wired(store: Store, models: Path, options) -> tuple[Retrainer, AutoRetrainer]:
-    """A ``Retrainer`` whose ended jobs call ``AutoRetrainer.finished``, as the app wires them."""
+def wired(store: Store, models: Path, options) -> tuple[Retrainer, AutoRetrainer, threading.Event]:
+    """A ``Retrainer`` whose ended jobs call ``AutoRetrainer.finished``, as the app wires them,
+    and an event set once such a call has done all its work.
+
+    ``finished`` runs its check on a thread of its own (``check_later``): the event waits for
+    that thread too, so a test can assert what the check did without guessing how long a
+    busy machine takes to run it.
+    """
     holder: dict = {}
-    retrainer = Retrainer(store, models, on_finished=lambda p, j: holder["auto"].finished(p, j))
+    checked = threading.Event()
+
+    def on_finished(project: str, job: JobInfo) -> None:
+        before = set(threading.enumerate())
+        try:
+            holder["auto"].finished(project, job)
+            for thread in set(threading.enumerate()) - before:
+                if thread.name == CHECK_THREAD:
+                    thread.join(WAIT_S)
+        finally:
+            checked.set()
+
+    retrainer = Retrainer(store, models, on_finished=on_finished)
     holder["auto"] = AutoRetrainer(store, retrainer, options)
-    return retrainer, holder["auto"]
+    return retrainer, holder["auto"], checked
 
 
 def add_done(store: Store, n: int, start: int) -> None:
@@ -135,16 +155,13 @@ def test_a_finished_job_starts_the_next_when_due(
 ) -> None:
     """``Retrainer(on_finished=auto.finished)``, as the app wires it: documents marked done
     during a retraining start the next one when it ends."""
-    retrainer, auto = wired(store, tmp_path / "models2", lambda: make_options(epochs=1))
+    retrainer, auto, checked = wired(store, tmp_path / "models2", lambda: make_options(epochs=1))
     try:
         first = auto.check(PROJECT)
         assert first is not None
         add_done(store, documents_needed(20) + 5, start=40)  # more than the next needs
         assert retrainer.wait(first.id, WAIT_S).state == "done"
-        deadline = 60.0
-        t0 = time.monotonic()
-        while len(retrain_jobs(store)) < 2 and time.monotonic() - t0 < deadline:
-            time.sleep(0.2)
+        assert checked.wait(WAIT_S), "on_finished never ran its check"
         jobs = retrain_jobs(store)
         assert len(jobs) == 2, jobs
         newest = max(j.id for j in jobs)
@@ -194,6 +211,20 @@ def test_app_start_trains_the_first_model_and_refreshes_unopened_documents(
         assert pre[0].params["model_version"] == active.id
         unopened = [d for d in store.list_documents(PROJECT) if d.status != "done"]
         assert unopened and all(d.status == "pre-annotated" for d in unopened)
+        # the status alone is set by a run that stores nothing, and this barely trained model
+        # suggests nothing on unseen sentences: what it does store is each document's
+        # uncertainty, and the values are the active version's
+        from app.preannotate import model_input
+        from core_model import Predictor
+
+        views = [store.load_document(d.id) for d in unopened]
+        predictions = Predictor.load(active.path, device="cpu").predict(
+            [model_input(v) for v in views]
+        )
+        stored = dict(store.uncertainty_order(PROJECT))
+        for view, prediction in zip(views, predictions, strict=True):
+            assert stored[view.id] is not None, view.name
+            assert stored[view.id] == pytest.approx(prediction.uncertainty, abs=1e-4), view.name
         # exactly one retraining: nothing new was marked done
         assert len(retrain_jobs(store)) == 1
     finally:
@@ -203,13 +234,14 @@ def test_app_start_trains_the_first_model_and_refreshes_unopened_documents(
 def test_a_cancelled_run_is_not_restarted_until_more_documents_are_done(
     store: Store, tmp_path: Path, make_options
 ) -> None:
-    retrainer, auto = wired(store, tmp_path / "models3", lambda: make_options(epochs=50))
+    retrainer, auto, checked = wired(store, tmp_path / "models3", lambda: make_options(epochs=50))
     try:
         job = auto.check(PROJECT)
         assert job is not None
         retrainer.cancel(job.id)
         assert retrainer.wait(job.id, WAIT_S).state == "cancelled"
-        time.sleep(2)  # on_finished runs its check on a thread of its own
+        # the check that the cancelled job's end triggered has run: it started nothing
+        assert checked.wait(WAIT_S), "on_finished never ran its check"
         assert len(retrain_jobs(store)) == 1
         assert auto.check(PROJECT) is None  # still due by count, but cancelled by a person
         add_done(store, 1, start=40)

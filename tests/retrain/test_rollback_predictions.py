@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import converters
-from app.preannotate import PredictorCache, preannotate
+from app.preannotate import PredictorCache, model_input, preannotate
 from app.retrain import Retrainer, activate, rollback
+from core_model import Predictor
 from db import Store
 from tests.retrain.conftest import PROJECT, fill_project
 
@@ -93,10 +94,19 @@ def test_activate_and_rollback_change_the_suggestions(
     assert store.active_model_version(PROJECT).id == v2
     preannotate(store, PROJECT, unreviewed, predictors=cache)
     with_v2 = suggestions(store, unreviewed)
+    # v2 (the tiny random encoder, a few epochs, kept at its best dev epoch) may suggest
+    # nothing in these sentences: its run must leave none of v1's suggestions, whatever it
+    # suggests itself, and store its own uncertainty for every document
+    assert not any(s[-1] == v1 for s in with_v2), with_v2
+    assert {s[-1] for s in with_v2} <= {v2}
     assert [s[:-1] for s in with_v2] != [s[:-1] for s in with_v1]  # another model's output
-    assert {s[-1] for s in with_v2} <= {v2}  # none of v1's suggestions is left
     scored_v2 = dict(store.uncertainty_order(PROJECT))
     assert any(abs(scored_v2[i] - scored_v1[i]) > 1e-6 for i in unreviewed)
+    views = [store.load_document(i) for i in unreviewed]
+    v2_model = Predictor.load(store.active_model_version(PROJECT).path, device="cpu")
+    own = v2_model.predict([model_input(v) for v in views])
+    for view, prediction in zip(views, own, strict=True):
+        assert scored_v2[view.id] == pytest.approx(prediction.uncertainty, abs=1e-4), view.name
 
     rolled = rollback(store, PROJECT)
     assert rolled.id == v1 and store.active_model_version(PROJECT).id == v1

@@ -40,6 +40,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
 PROJECT = "faults"
 START_TIMEOUT_S = 90.0
+N_PREANNOTATE = 2000  # documents: a run long enough to be killed half-way
+PREANNOTATE_TIMEOUT_S = 300.0
 
 pytestmark = pytest.mark.slow
 
@@ -242,7 +244,7 @@ def test_kill_9_of_server_during_preannotation_then_restart(
     with Store.open(url) as store:
         _fill(store)
         raw = converters.read("spert", DEMO / "conll04_unannotated.json")
-        new = [Document(f"u{k:04d}", raw[k % len(raw)].text) for k in range(200)]
+        new = [Document(f"u{k:04d}", raw[k % len(raw)].text) for k in range(N_PREANNOTATE)]
         store.import_documents(PROJECT, new, status="new")
         retrainer = Retrainer(store, models)
         try:
@@ -263,13 +265,18 @@ def test_kill_9_of_server_during_preannotation_then_restart(
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         client.submit(PROJECT, "all", "", "", api_name="/pre_all")
 
-        def running() -> bool:
+        def predicting() -> bool:
+            """The job has stored its first chunk of suggestions and is still running."""
+            assert server.poll() is None, "the server ended before it could be killed"
             jobs = store.list_jobs(project=PROJECT, limit=5)
-            return bool(jobs) and jobs[0].kind == "preannotate" and jobs[0].state == "running"
+            if not jobs or jobs[0].kind != "preannotate":
+                return False
+            job = jobs[0]
+            assert job.state in ("queued", "running"), f"the job ended ({job.state}) too soon"
+            return job.state == "running" and 0 < job.progress < 1
 
-        _wait_for(running, START_TIMEOUT_S, "the pre-annotation job")
+        _wait_for(predicting, PREANNOTATE_TIMEOUT_S, "the pre-annotation to make progress")
         job_id = store.list_jobs(project=PROJECT, limit=1)[0].id
-        time.sleep(2.0)  # under way: the model is loaded and predicting
     finally:
         _kill_group(server)
         store.close()
@@ -281,6 +288,9 @@ def test_kill_9_of_server_during_preannotation_then_restart(
         assert store.integrity_check() == "ok"
         assert store.get_job(job_id).state == "failed"
         assert {d.id for d in store.list_documents(PROJECT)} == before
+        # killed half-way: the documents stored before the kill keep their suggestions
+        statuses = [d.status for d in store.list_documents(PROJECT)]
+        assert 0 < statuses.count("pre-annotated") < N_PREANNOTATE
         now_active = store.active_model_version(PROJECT)
         assert now_active is not None and now_active.id == active.id
     assert _tree_hash(Path(active.path)) == active_files

@@ -131,17 +131,20 @@ def test_processing_instructions_and_xinclude_include_nothing(
         "</document>",
         "<?include /etc/passwd?></document>",
     )
+    assert tricks.count("<?include") == 2 and "<?xml-stylesheet" in tricks  # both put in
     assert converters.read("ace", _pair(tmp_path / "pi", tricks, sgm)) == clean
     xinclude = apf.replace(
         "<document ",
         '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd" '
         'parse="text"/>\n<document ',
     )
+    assert xinclude != apf
     assert converters.read("ace", _pair(tmp_path / "xi", xinclude, sgm)) == clean
     inside = apf.replace(
         "</document>",
         '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"/></document>',
     )
+    assert inside != apf
     with pytest.raises(ConversionError, match="unexpected element"):
         converters.read("ace", _pair(tmp_path / "xi2", inside, sgm))
 

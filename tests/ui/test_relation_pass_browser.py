@@ -108,6 +108,13 @@ class RelPage(AppPage):
         self.choose_project(project)
         self.open_doc(doc_name)
 
+    def numbered(self) -> int:
+        """How many operations the page has numbered (sent or queued) for its document."""
+        return self.js(
+            "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
+            " return s.seqs[s.docId] || 0; }"
+        )
+
     def boxes(self) -> dict[str, str]:
         return {b: self.page.get_by_test_id(b).input_value() for b in BOXES}
 
@@ -135,7 +142,7 @@ def test_accepting_the_last_entity_suggestion_suggests_relations(
     try:
         ap.open_in("Relation pass", gold.id)
         assert ap.state()["arcs"] == {} and stored_relations(store, doc_id) == {}
-        version = ap.state()["version"]
+        version, numbered = ap.state()["version"], ap.numbered()
         ap.accept_every_entity_by_tab(len(gold.entities))
         # the last Enter answered the last entity suggestion: the page asked by itself
         page.wait_for_function(
@@ -160,8 +167,11 @@ def test_accepting_the_last_entity_suggestion_suggests_relations(
         assert note == ""
         # the Tab review goes on with the new relation suggestions
         assert ap.state()["selected"].startswith("Relation "), ap.state()
-        # once for that transition: nothing else is sent afterwards
-        page.wait_for_timeout(1500)
+        # once for that transition: the page numbered one operation per accept and one relation
+        # pass, nothing more (a second pass would be numbered by the handler of the first
+        # one's answer, which has run), and nothing waits to be sent
+        ap.settle()
+        assert ap.numbered() == numbered + len(gold.entities) + 1
         assert ap.state()["version"] == version + len(gold.entities) + 1
         assert not ap.errors and not ap.dialogs
     finally:

@@ -4,7 +4,9 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
-PYTEST_ARGS ?=
+# two test processes (pytest-xdist), one module each at a time: CI has 2 cores, and much of a
+# browser or retraining test is waiting; PYTEST_ARGS= runs the suite in one process
+PYTEST_ARGS ?= -n 2 --dist loadscope
 
 # No model hub is reachable: every model loads from a local directory.
 export HF_HUB_OFFLINE := 1

@@ -42,6 +42,13 @@ def pg_url_or_skip() -> str:
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
+def worker_schema(schema: str) -> str:
+    """``schema`` for this test process: under ``pytest -n`` (pytest-xdist) every worker gets
+    its own copy of each schema, so that one worker's reset never empties another's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{schema}_{worker}" if worker else schema
+
+
 def fresh_database_url(kind: str, folder: Path, schema: str = "public") -> str:
     """A real, empty database: a SQLite file in ``folder``, or the PostgreSQL database of
     ``$SPANREL_TEST_PG_URL`` emptied first (skipped without it, except in CI).
@@ -53,6 +60,7 @@ def fresh_database_url(kind: str, folder: Path, schema: str = "public") -> str:
     if kind == "sqlite":
         return f"sqlite:///{folder / 'store.sqlite'}"
     url = pg_url_or_skip()
+    schema = worker_schema(schema)
     reset_postgres(url, schema)
     if schema == "public":
         return url

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.databases import BACKENDS, fresh_database_url, pg_url_or_skip
+from tests.databases import BACKENDS, fresh_database_url, pg_url_or_skip, worker_schema
 
 
 def dump_database(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -59,7 +59,7 @@ def module_backend_url(
         yield url
     finally:
         if request.param != "sqlite":
-            drop_pg_schema(pg_url_or_skip(), schema)
+            drop_pg_schema(pg_url_or_skip(), worker_schema(schema))
 
 
 def drop_pg_schema(url: str, schema: str) -> None:

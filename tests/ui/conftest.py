@@ -135,9 +135,10 @@ def stop(served: Served) -> None:
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    """One app per test module and database (SQLite file, PostgreSQL)."""
+    """One app per test module and database (SQLite file, PostgreSQL in its own schema, which
+    the per-test resets of the default schema leave alone)."""
     tmp = tmp_path_factory.mktemp("app")
-    s = serve(tmp, url=fresh_database_url(request.param, tmp))
+    s = serve(tmp, url=fresh_database_url(request.param, tmp, schema="served_app"))
     yield s
     stop(s)
 

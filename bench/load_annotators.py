@@ -113,7 +113,8 @@ class LoadConfig:
     tiny_epochs: int = 40
     wait_for_training: bool = True
     data: Path | None = None
-    db: Path | None = None
+    db: Path | None = None  # a SQLite file to create (default: load.sqlite in the work folder)
+    db_url: str | None = None  # an empty database to use instead (e.g. PostgreSQL)
     preannotate: bool = True
     retrain: bool = True
     request_timeout_s: float = 120.0
@@ -745,12 +746,6 @@ def verify(
     return {"lost": lost, "documents_checked": len(by_doc), **dict(sorted(out.items()))}
 
 
-def integrity_check(store: Any) -> str:
-    with store.engine.connect() as conn:
-        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-    return "; ".join(map(str, rows))
-
-
 # -- the run ------------------------------------------------------------------------------------
 
 
@@ -829,10 +824,13 @@ def run_load(cfg: LoadConfig, workdir: Path) -> dict[str, Any]:
     root = logging.getLogger()
     root.addHandler(counter)
     workdir.mkdir(parents=True, exist_ok=True)
-    db_path = cfg.db or workdir / "load.sqlite"
-    if db_path.exists():
-        raise SystemExit(f"{db_path} exists: the load test needs a fresh database")
-    store = Store.open(f"sqlite:///{db_path.resolve()}")
+    if cfg.db_url:
+        store = Store.open(cfg.db_url)
+    else:
+        db_path = cfg.db or workdir / "load.sqlite"
+        if db_path.exists():
+            raise SystemExit(f"{db_path} exists: the load test needs a fresh database")
+        store = Store.open(f"sqlite:///{db_path.resolve()}")
     app = demo = None
     t_setup = time.perf_counter()
     try:
@@ -1031,7 +1029,7 @@ def run_load(cfg: LoadConfig, workdir: Path) -> dict[str, Any]:
                 "done_for_retraining": len(store.list_documents(project, status="done")),
             },
         }
-        summary["integrity_check"] = integrity_check(store)
+        summary["integrity_check"] = store.integrity_check()
         return summary
     finally:
         if demo is not None:

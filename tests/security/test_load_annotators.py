@@ -4,9 +4,7 @@ every acknowledged edit must be in the database, and no "database is locked" any
 
 The shared logic is bench/load_annotators.py (the full run is 10 x 100 with the default
 encoder); the checker itself is also shown to catch a lost edit (``verify`` on a store where an
-acknowledged edit was removed behind its back), on SQLite and PostgreSQL (``backend_url``).
-The load run itself is SQLite-only: ``bench/load_annotators.run_load`` creates its own SQLite
-file and reads SQLite's ``PRAGMA integrity_check``.
+acknowledged edit was removed behind its back). Both on SQLite and PostgreSQL (``backend_url``).
 """
 
 from __future__ import annotations
@@ -54,9 +52,10 @@ CONFLICT = "conflict: the document changed elsewhere"
 
 @pytest.mark.slow
 def test_four_annotators_lose_no_acknowledged_edit_while_jobs_run(
-    tmp_path: Path, tiny_encoder_dir: Path
+    tmp_path: Path, tiny_encoder_dir: Path, backend_url: str
 ) -> None:
     cfg = load.LoadConfig(
+        db_url=backend_url,
         annotators=4,
         edits=100,
         docs_per_annotator=3,

@@ -42,13 +42,6 @@ def store(backend_url: str, shared_data: Path) -> Iterator[Store]:
     st.close()
 
 
-@pytest.fixture
-def retrainer(store: Store, tmp_path: Path) -> Iterator[Retrainer]:
-    r = Retrainer(store, tmp_path / "models")
-    yield r
-    r.shutdown()
-
-
 def suggestions(store: Store, doc_ids: list[int]) -> list[tuple]:
     """Every open suggestion of these documents, what the annotator is shown: its content,
     and last the id of the version that made it."""

@@ -34,7 +34,7 @@ from app.retrain import Retrainer, RetrainOptions
 from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Edit, Store
-from tests.databases import pg_url_or_skip, reset_postgres
+from tests.databases import fresh_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
@@ -296,6 +296,18 @@ def test_kill_9_of_server_during_preannotation_then_restart(
     assert _tree_hash(Path(active.path)) == active_files
 
 
+def run_backup(url: str, backup: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m db backup`` of ``url`` into ``backup``, as an administrator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "db", "backup", "--db", url, str(backup)],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_backup_while_writing_then_restore(tmp_path: Path) -> None:
     db_file = tmp_path / "data" / "spanrel.sqlite"
     url = f"sqlite:///{db_file}"
@@ -327,14 +339,7 @@ def test_backup_while_writing_then_restore(tmp_path: Path) -> None:
     thread = threading.Thread(target=writer, name="backup-writer")
     thread.start()
     try:
-        out = subprocess.run(
-            [sys.executable, "-m", "db", "backup", "--db", url, str(backup)],
-            cwd=REPO,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        out = run_backup(url, backup)
     finally:
         stop.set()
         thread.join(timeout=60)
@@ -362,18 +367,10 @@ def test_backup_while_writing_then_restore(tmp_path: Path) -> None:
 def test_backup_of_postgresql_is_refused_with_pg_dump_advice(tmp_path: Path) -> None:
     """SQLite's online backup cannot copy a PostgreSQL database: ``db backup`` must say so and
     write nothing, rather than leave a file that looks like a backup."""
-    url = pg_url_or_skip()
-    reset_postgres(url)
+    url = fresh_database_url("postgresql", tmp_path)
     Store.open(url).close()
     backup = tmp_path / "backups" / "spanrel.sqlite"
-    out = subprocess.run(
-        [sys.executable, "-m", "db", "backup", "--db", url, str(backup)],
-        cwd=REPO,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_backup(url, backup)
     assert out.returncode == 1, out.stdout
     assert "pg_dump" in out.stderr and "Traceback" not in out.stderr
     assert not backup.exists() and not backup.with_name(backup.name + ".partial").exists()

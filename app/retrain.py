@@ -534,7 +534,7 @@ class Retrainer:
             # a monitor killed with its worker (``python -m app retrain`` killed) left the
             # job's data and the half-written model behind; the app sweeps at start-up only
             sweep_job_dirs(self.store, self.models_dir.resolve())
-        assign_dev_split(self.store, project)
+        splits = assign_dev_split(self.store, project)
         active = self.store.active_model_version(project)
         warm = None
         from_scratch = options.from_scratch
@@ -543,8 +543,7 @@ class Retrainer:
             # of long documents has more units than documents, so it errs towards scratch)
             from core_model.schedule import warm_start
 
-            done = self.store.list_documents(project, status="done")
-            from_scratch = not warm_start(sum(d.split == "train" for d in done))
+            from_scratch = not warm_start(splits["train"])
         if not from_scratch and active is not None:
             if (Path(active.path) / "config.json").is_file():
                 warm = active

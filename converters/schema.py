@@ -1,6 +1,6 @@
 """The annotation schema: which entity, relation, event and attribute types a project has.
 
-Read from BRAT's ``annotation.conf`` (``converters.brat_conf``) or inferred from data
+Read from BRAT's ``annotation.conf`` (``converters.brat``) or inferred from data
 (``infer_schema``); the store keeps it per project and the editor offers only what it allows.
 """
 
@@ -97,6 +97,14 @@ class Schema:
             chain.append(parents[chain[-1]])  # type: ignore[arg-type]
         return chain
 
+    def event_ancestors(self, event_type: str) -> list[str]:
+        """An event type and its parents up the ``[events]`` hierarchy, nearest first."""
+        parents = {t.name: t.parent for t in self.event_types}
+        chain = [event_type]
+        while parents.get(chain[-1]) and parents[chain[-1]] not in chain:
+            chain.append(parents[chain[-1]])  # type: ignore[arg-type]
+        return chain
+
     def allowed_relations(self, arg1_type: str, arg2_type: str) -> list[str]:
         """Relation types whose argument constraints admit these two types, each name once.
 
@@ -131,9 +139,11 @@ class Schema:
     def _admits(self, constraint: list[str], type_name: str) -> bool:
         if not constraint or "<ANY>" in constraint:
             return True
-        if set(self.ancestors(type_name)) & set(constraint):
-            return True
         events = {t.name for t in self.event_types}
+        # a trigger's type is an event type: its parents are in the event hierarchy
+        lineage = self.event_ancestors(type_name) if type_name in events else None
+        if set(lineage or self.ancestors(type_name)) & set(constraint):
+            return True
         if "<EVENT>" in constraint and type_name in events:
             return True
         return "<ENTITY>" in constraint and type_name not in events

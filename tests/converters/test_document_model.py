@@ -97,3 +97,16 @@ def test_placeholders_in_constraints() -> None:
     assert schema.allowed_relations("Person", "Person") == ["Coref"]
     assert schema.allowed_relations("Move", "Move") == ["Cause"]
     assert schema.allowed_relations("Person", "Move") == []
+
+
+def test_event_parent_in_a_relation_constraint_admits_its_subtypes() -> None:
+    from converters.schema import EventType
+
+    schema = Schema(
+        entity_types=[EntityType("Person")],
+        event_types=[EventType("Motion", selectable=False), EventType("Travel", parent="Motion")],
+        relation_types=[RelationType("Causes", ["Motion"], ["<EVENT>"])],
+    )
+    assert schema.event_ancestors("Travel") == ["Travel", "Motion"]
+    assert schema.allowed_relations("Travel", "Travel") == ["Causes"]
+    assert schema.allowed_relations("Person", "Travel") == []

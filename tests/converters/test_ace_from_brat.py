@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from converters import ace
-from converters.ace_sgm import strip_tags
+from converters.ace.sgm_text import strip_tags
 from converters.document import Attribute, Document, Entity, Event, Group, Note, Relation
 
 TEXT = "Dr. Smith & <Jones> treat diabetes type 2 at Mercy Hospital in Boston & Rome."

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from converters import ace
-from converters.ace_sgm import SgmText, strip_tags
+from converters.ace.sgm_text import SgmText, strip_tags
 
 STEM = "SYNTH_ENG_20240101.0001"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from converters.ace_sgm import SgmText, escape_text, strip_tags
+from converters.ace.sgm_text import SgmText, escape_text, strip_tags
 
 
 def test_parse_keeps_unknown_entities_and_decodes_numeric_ones() -> None:

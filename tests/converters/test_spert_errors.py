@@ -193,3 +193,59 @@ def test_documents_breaking_the_model_are_refused_before_writing(tmp_path: Path)
     with pytest.raises(ConversionError, match="document d: entity T1 range 0-50"):
         spert.write_file([doc], out)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("start", False, "entity 0: start False and end 1 must be integers"),
+        ("end", True, "entity 0: start 0 and end True must be integers"),
+    ],
+)
+def test_boolean_entity_offsets_are_refused(
+    tmp_path: Path, key: str, value: bool, message: str
+) -> None:
+    record = {"tokens": ["a", "b"], "entities": [{"type": "X", "start": 0, "end": 1}]}
+    record["entities"][0][key] = value
+    assert message in str(read_error(write_json(tmp_path, [record])))
+    with pytest.raises(ConversionError, match=message):
+        spert.from_records([record])
+
+
+@pytest.mark.parametrize("role", ["head", "tail"])
+def test_boolean_relation_argument_is_refused(tmp_path: Path, role: str) -> None:
+    bad = json.loads(json.dumps(GOOD))
+    bad["relations"][0][role] = False
+    err = read_error(write_json(tmp_path, [bad]))
+    assert f"relation 0: {role} False is not an index into the 2 entities" in str(err)
+
+
+def test_self_relation_is_accepted(tmp_path: Path) -> None:
+    record = json.loads(json.dumps(GOOD))
+    record["relations"] = [{"type": "Self", "head": 1, "tail": 1}]
+    path = write_json(tmp_path, [record], name="self.json")
+    assert spert.validate(path) == []
+    [doc] = spert.read_file(path)
+    [rel] = doc.relations
+    assert (rel.type, rel.arg1, rel.arg2) == ("Self", "T2", "T2")
+    [back], problems = spert.to_records([doc])
+    assert problems == [] and back["relations"] == record["relations"]
+
+
+def test_types_in_memory_match_the_file_reader(tmp_path: Path) -> None:
+    data = {
+        "entities": {"Peop": {"short": "P", "verbose": "People"}, "Org": {}},
+        "relations": {"Kill": {"short": "K", "verbose": "Kill", "symmetric": True}},
+    }
+    path = write_json(tmp_path, data, name="x_types.json")
+    schema = spert.from_types_dict(data)
+    assert schema == spert.read_types(path)
+    assert [t.name for t in schema.entity_types] == ["Peop", "Org"]
+    assert schema.entity_types[0].options == {"short": "P", "verbose": "People"}
+    assert schema.relation_types[0].options["symmetric"] == "true"
+    types, problems = spert.types_dict(schema)
+    assert problems == [] and types["relations"] == data["relations"]
+    with pytest.raises(ConversionError, match=r"^api: relations 'R': 'symmetric' is not a boolean"):
+        spert.from_types_dict({"relations": {"R": {"symmetric": 1}}}, path="api")
+    with pytest.raises(ConversionError, match="a types file is a JSON object"):
+        spert.from_types_dict([])

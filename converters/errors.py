@@ -45,6 +45,16 @@ class ConversionError(ValueError):
         self.problems = problems or [self.problem]
         super().__init__(str(self.problem))
 
+    @classmethod
+    def from_problems(cls, problems: list[Problem]) -> ConversionError:
+        """One error for a reader's whole list: the first problem located as the message (with
+        how many more there are), every problem in ``problems``."""
+        first = problems[0]
+        message = first.message
+        if len(problems) > 1:
+            message += f" (and {len(problems) - 1} more problems)"
+        return cls(first.path, message, line=first.line, offset=first.offset, problems=problems)
+
     @property
     def path(self) -> str:
         return self.problem.path

@@ -59,8 +59,7 @@ def read_corpus(directory: str | Path) -> list[Document]:
     """Every pair under ``directory`` (recursively; ids are relative paths without suffix)."""
     pairs, problems = _pairs(Path(directory))
     if problems:
-        first = problems[0]
-        raise ConversionError(first.path, first.message, problems=problems)
+        raise ConversionError.from_problems(problems)
     return [read_document(sgm, apf, doc_id) for sgm, apf, doc_id in pairs]
 
 

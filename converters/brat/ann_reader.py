@@ -324,10 +324,7 @@ def parse_ann_with_problems(
 
 def raise_problems(problems: list[Problem]) -> None:
     """Raise one ``ConversionError`` for ``problems``: the first as the message, all listed."""
-    first = problems[0]
-    raise ConversionError(
-        first.path, first.message, line=first.line, offset=first.offset, problems=problems
-    )
+    raise ConversionError.from_problems(problems)
 
 
 def parse_ann(text: str, ann_text: str, doc_id: str, path: str = "<ann>") -> Document:

@@ -226,13 +226,7 @@ def documents_from_items(
 def raise_if(path: str | Path, problems: list[Problem]) -> None:
     """Raise one ``ConversionError`` for the first problem, carrying all of them."""
     if problems:
-        first = problems[0]
-        message = first.message
-        if len(problems) > 1:
-            message += f" (and {len(problems) - 1} more problems)"
-        raise ConversionError(
-            path, message, line=first.line, offset=first.offset, problems=problems
-        )
+        raise ConversionError.from_problems(problems)
 
 
 def from_records(records: list[dict[str, Any]], path: str | Path = DEFAULT_PATH) -> list[Document]:

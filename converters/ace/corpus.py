@@ -8,8 +8,6 @@ leaves nothing half done. One document at a time is ``reader``'s and ``writer``'
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from converters.ace.apf_vocabulary import APF_SUFFIX, SGM_SUFFIX
@@ -18,7 +16,7 @@ from converters.ace.reader import read_document
 from converters.ace.writer import render
 from converters.document import Document
 from converters.errors import ConversionError, Problem
-from converters.files import default_modes
+from converters.files import write_atomic
 from converters.schema import Schema, infer_schema
 
 
@@ -91,20 +89,6 @@ def validate(path: str | Path) -> list[Problem]:
     return problems
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write through a temporary beside ``path``; ``mode`` replaces mkstemp's owner-only 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_corpus(
     documents: list[Document], directory: str | Path, schema: Schema | None = None
 ) -> list[Problem]:
@@ -123,11 +107,12 @@ def write_corpus(
             raise ConversionError(directory, f"two documents would be written to {str(rel)!r}")
         seen.add(key)
     problems: list[Problem] = []
-    mode, _ = default_modes()
+    files: list[tuple[Path, str | bytes]] = []
     for rel, sgm, apf, found in rendered:
-        _write_atomic(directory / (str(rel) + SGM_SUFFIX), sgm.encode("utf-8"), mode)
-        _write_atomic(directory / (str(rel) + APF_SUFFIX), apf, mode)
+        files.append((directory / (str(rel) + SGM_SUFFIX), sgm))
+        files.append((directory / (str(rel) + APF_SUFFIX), apf))
         problems.extend(found)
+    write_atomic(files)
     return problems
 
 

@@ -36,7 +36,7 @@ target, then ``os.replace``.
 The package's modules, one concern each: ``strict_json`` (decoding with located errors),
 ``record_reader`` (record checks, records -> documents), ``record_writer`` (documents ->
 records, losses), ``types_file`` (types file <-> ``Schema``), ``files`` (the file entry
-points) and ``atomic_write``.
+points); staged writes are ``converters.files.write_atomic``.
 """
 
 from __future__ import annotations

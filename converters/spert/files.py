@@ -13,8 +13,8 @@ from pathlib import Path
 
 from converters.document import Document
 from converters.errors import ConversionError, Problem, read_utf8
+from converters.files import write_atomic
 from converters.schema import Schema
-from converters.spert.atomic_write import write_atomic
 from converters.spert.record_reader import documents_from_items, raise_if
 from converters.spert.record_writer import Discontinuous, Tokenizer, dumps, to_records
 from converters.spert.strict_json import parse_list

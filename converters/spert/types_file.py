@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from converters.errors import ConversionError, Problem, read_utf8
+from converters.files import write_atomic
 from converters.schema import EntityType, RelationType, Schema
-from converters.spert.atomic_write import write_atomic
 from converters.spert.record_reader import DEFAULT_PATH
 from converters.spert.strict_json import decode, has_lone_surrogate
 

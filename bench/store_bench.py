@@ -10,7 +10,7 @@ Measures (wall clock, one process):
   one transaction (reading the JSON is timed separately);
 - edit: ``Store.apply_edit`` (add one entity to a random document, expected version from a
   fresh load) = validation + version check + write + history + commit (fsync); p50/p95/max;
-- export: ``Store.export_path`` of the project to a BRAT folder.
+- export: ``db.cli.export_path`` (store, then converters) of the project to a BRAT folder.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 import converters  # noqa: E402
 from db import Edit, Store  # noqa: E402
+from db.cli import export_path  # noqa: E402
 
 
 def main() -> None:
@@ -69,7 +70,7 @@ def main() -> None:
         latencies.sort()
 
         t0 = time.perf_counter()
-        store.export_path(project, "brat", Path(tmp) / "brat-out")
+        export_path(store, project, "brat", Path(tmp) / "brat-out")
         t_export = time.perf_counter() - t0
         backend = store.engine.dialect.name
         store.close()

@@ -1,11 +1,13 @@
 """Format readers and writers over one small set of plain document types.
 
-The door of this package is four functions that dispatch on a format name:
+The door of this package is five functions, each given a format name:
 
 - ``read(fmt, path) -> list[Document]``
 - ``write(fmt, documents, path, schema=None) -> list[Problem]`` (what the format could not hold)
 - ``validate(fmt, path) -> list[Problem]`` (every problem, never raises for bad content)
 - ``read_schema(fmt, path) -> Schema | None`` (``annotation.conf`` or a SpERT types file)
+- ``read_upload(path, fmt) -> (documents, schema, report)`` (what a user uploads: a directory,
+  ``.zip``, SpERT ``.json`` or loose ``.txt``; ``converters.upload``, zips by ``.archive``)
 
 Formats: ``brat`` (a directory of ``.txt``/``.ann`` pairs, ``annotation.conf``), ``ace`` (a
 directory of ``.sgm``/``.apf.xml`` pairs) and ``spert`` (one ``.json`` file). Pure Python: no
@@ -15,6 +17,7 @@ torch, no database.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from converters.document import (
     Attribute,
@@ -49,6 +52,7 @@ __all__ = [
     "infer_schema",
     "read",
     "read_schema",
+    "read_upload",
     "validate",
     "write",
 ]
@@ -98,3 +102,19 @@ def validate(fmt: str, path: str | Path) -> list[Problem]:
 def read_schema(fmt: str, path: str | Path) -> Schema | None:
     """The schema that travels with the data at ``path``, or ``None`` when there is none."""
     return _module(fmt).read_schema(Path(path))
+
+
+def read_upload(
+    path: str | Path, fmt: str = "auto", limits: ZipLimits | None = None
+) -> tuple[list[Document], Schema | None, UploadReport]:
+    """Documents, schema and a report from one upload: a directory, ``.zip``, SpERT ``.json``
+    or loose ``.txt`` (``converters.upload``, imported on first use like the formats)."""
+    from converters.archive import DEFAULT_LIMITS
+    from converters.upload import read_upload as read
+
+    return read(path, fmt, limits or DEFAULT_LIMITS)
+
+
+if TYPE_CHECKING:
+    from converters.archive import ZipLimits
+    from converters.upload import UploadReport

@@ -5,6 +5,10 @@ The database URL comes from ``--db URL``, else ``$SPANREL_DB_URL``, else the def
 are printed as JSON on stdout; errors go to stderr with exit status 1 and name the file, entry
 or document at fault. An import is one transaction: on any error nothing is stored.
 
+``import`` and ``export`` are the same walk as the app's Import and Export screens: files to
+plain documents by ``converters`` (``read_upload``, ``write_export``), documents in and out of
+the store through its door (``Store.import_documents``, ``Store.export_documents``).
+
 ``users add|passwd NAME`` asks for the password twice on the terminal (``getpass``), or reads
 one line from stdin with ``--password-stdin`` (for scripts; a password on the command line would
 be visible in process lists, so there is no option for that). Only its scrypt hash is stored.
@@ -19,12 +23,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 import converters
-from converters.errors import ConversionError
+from converters.errors import ConversionError, Problem
+from converters.upload import read_upload, write_export
 from db.session import resolve_db_url
 from db.store import Store
-from db.views import StoreError
+from db.views import ImportResult, StoreError
 
 log = logging.getLogger("db")
 
@@ -90,6 +97,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def import_path(
+    store: Store, project: str, fmt: str, path: str | Path, **options: Any
+) -> ImportResult:
+    """Read ``path`` (a directory, ``.zip`` or SpERT ``.json``) and import it in one
+    transaction; a missing project is created in it with the schema the data carries.
+
+    ``options`` go to ``Store.import_documents`` (``split``, ``source``, ``author``,
+    ``create=False`` to refuse a missing project...). A document the store refuses is named
+    with the input it came from.
+    """
+    documents, schema, _ = read_upload(path, fmt)
+    try:
+        return store.import_documents(
+            project, documents, schema=schema, **{"create": True, **options}
+        )
+    except ConversionError as exc:
+        raise ConversionError(
+            f"{path}: {exc.path}",
+            exc.problem.message,
+            offset=exc.offset,
+            problems=[
+                Problem(f"{path}: {p.path}", p.message, p.line, p.offset) for p in exc.problems
+            ],
+        ) from None
+
+
+def export_path(
+    store: Store, project: str, fmt: str, out: str | Path, *, include_suggestions: bool = False
+) -> list[Problem]:
+    """Write the project in ``fmt`` to ``out`` (a folder, or a ``.json`` file for SpERT);
+    returns what the format could not hold."""
+    documents, schema = store.export_documents(project, include_suggestions=include_suggestions)
+    return write_export(fmt, documents, schema, out)
+
+
 def _print(data: object) -> None:
     json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
     sys.stdout.write("\n")
@@ -135,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with Store.open(url) as store:
             if args.command == "import":
-                result = store.import_path(
+                result = import_path(
+                    store,
                     args.project,
                     args.format,
                     args.path,
@@ -145,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 _print(asdict(result) | {"document_ids": len(result.document_ids)})
             elif args.command == "export":
-                problems = store.export_path(
+                problems = export_path(
+                    store,
                     args.project,
                     args.format,
                     args.out,

@@ -53,7 +53,6 @@ from sqlalchemy import Engine, func, insert, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-import converters
 from converters import document as cd
 from converters import schema as cs
 from converters.errors import ConversionError, Problem
@@ -481,8 +480,9 @@ class Store:
         ``source="model"`` stores the annotations as suggestions (status ``pre-annotated``);
         otherwise they are accepted and the status is ``new``. A document whose
         ``metadata["split"]`` is one of train/dev/test keeps it, else ``split`` applies.
-        Documents are checked and written batch by batch inside the transaction; the first bad
-        one raises ``ConversionError`` naming it and rolls everything back.
+        Every document is checked before the first row is written (``_check_import``), then
+        they are written batch by batch; a refusal raises ``ConversionError`` naming each
+        refused document and rolls everything back.
         """
         if source not in m.SOURCES:
             raise StoreError(f"source must be one of {', '.join(m.SOURCES)}")
@@ -495,12 +495,20 @@ class Store:
 
         def run(s: Session) -> ImportResult:
             log.info("import into %s: transaction started (%d documents)", project, len(documents))
-            exists = s.scalar(select(m.Project.id).where(m.Project.name == project)) is not None
+            found = s.scalar(select(m.Project).where(m.Project.name == project))
+            if found is None and not create:
+                raise NotFoundError(f"no project named {project!r}")
+            taken = set(
+                s.scalars(select(m.Document.name).where(m.Document.project_id == found.id))
+                if found is not None
+                else ()
+            )
+            self._check_import(documents, taken, project)  # before anything is written
             added_e, added_r = ([], [])
-            if create and not exists:
+            if found is None:
                 p = self._create_project(s, project, schema)
             else:
-                p = self._project(s, project)
+                p = found
                 if schema is not None:
                     added_e, added_r = self._merge_schema(s, p, schema)
             # Types the data uses but the project lacks are added (with the argument types
@@ -517,7 +525,6 @@ class Store:
                 ),
                 update_existing=False,
             )
-            names = set(s.scalars(select(m.Document.name).where(m.Document.project_id == p.id)))
             position = (
                 s.scalar(select(func.max(m.Document.position)).where(m.Document.project_id == p.id))
                 or 0
@@ -534,9 +541,6 @@ class Store:
             )
             for start in range(0, len(documents), batch_size):
                 batch = documents[start : start + batch_size]
-                for doc in batch:
-                    self._check_import_document(doc, names, project)
-                    names.add(doc.id)
                 doc_rows = []
                 for doc in batch:
                     position += 1
@@ -636,14 +640,45 @@ class Store:
         )
         return result
 
+    @classmethod
+    def _check_import(cls, documents: Sequence[cd.Document], taken: set[str], project: str) -> None:
+        """Refuse the import when any document is refused, naming every refused one (so a
+        caller that read several files can say which of them are at fault).
+
+        This is the one check of a document on its way in, for every caller: the rule of what
+        a document may hold lives in ``converters`` (``Document.problems``); here it meets what
+        only the database knows (names ``taken`` in the project) and what it cannot store (NUL).
+        """
+        refused: list[ConversionError] = []
+        incoming: set[str] = set()
+        for doc in documents:
+            try:
+                cls._check_import_document(doc, taken, incoming, project)
+            except ConversionError as exc:
+                refused.append(exc)
+            incoming.add(doc.id)
+        if refused:
+            first = refused[0]
+            more = f" ({len(refused) - 1} more documents refused)" if len(refused) > 1 else ""
+            raise ConversionError(
+                first.path,
+                first.problem.message + more,
+                offset=first.offset,
+                problems=[p for exc in refused for p in exc.problems],
+            )
+
     @staticmethod
-    def _check_import_document(doc: cd.Document, names: set[str], project: str) -> None:
+    def _check_import_document(
+        doc: cd.Document, taken: set[str], incoming: set[str], project: str
+    ) -> None:
         if not doc.id or not doc.id.strip():
             raise ConversionError("<document>", "a document has no name (id)")
-        if doc.id in names:
+        if doc.id in taken:
             raise ConversionError(
                 doc.id, f"a document named {doc.id!r} is already in project {project!r}"
             )
+        if doc.id in incoming:
+            raise ConversionError(doc.id, f"two documents in this import are named {doc.id!r}")
         if "\x00" in doc.text:
             raise ConversionError(
                 doc.id, "text contains a NUL character", offset=doc.text.index("\x00")
@@ -747,31 +782,6 @@ class Store:
                     "attributes": dict(g.attributes),
                 }
             )
-
-    def import_path(
-        self,
-        project: str,
-        fmt: str,
-        path: str | Path,
-        *,
-        create: bool = True,
-        **kwargs: Any,
-    ) -> ImportResult:
-        """Read ``path`` (a directory, a ``.zip`` or a SpERT ``.json``) and import it.
-
-        The project is created when missing (``create``) with the schema that travels with the
-        data (``annotation.conf`` or a SpERT types file). Reading happens before the
-        transaction; a zip is checked entry by entry first (``db.importing``).
-        """
-        from db.importing import read_input
-
-        docs, schema = read_input(fmt, Path(path))
-        exists = any(p.name == project for p in self.list_projects())
-        if not exists and not create:
-            raise NotFoundError(f"no project named {project!r}")
-        # A new project is created with the schema that came with the data inside the import's
-        # own transaction; into an existing one, that schema's new types are merged.
-        return self.import_documents(project, docs, schema=schema, create=not exists, **kwargs)
 
     # -- reading documents ------------------------------------------------------------------
 
@@ -1148,26 +1158,21 @@ class Store:
 
     def export_documents(
         self, project: str, *, include_suggestions: bool = False
-    ) -> list[cd.Document]:
-        """The project as converter documents, in import order: accepted annotations (human,
-        imported, accepted suggestions), plus open suggestions when asked; never rejected ones.
-        Annotations that point at something left out are left out too."""
-        reviews = {"accepted", "suggested"} if include_suggestions else {"accepted"}
-        return self._read(lambda s: self._export(s, project, reviews, None)[0])
+    ) -> tuple[list[cd.Document], cs.Schema]:
+        """The project as converter documents, in import order, and its schema as stored (no
+        display defaults), read in one transaction so the two agree.
 
-    def export_path(
-        self, project: str, fmt: str, out: str | Path, *, include_suggestions: bool = False
-    ) -> list[Problem]:
-        """Write the project in ``fmt`` to ``out``; returns what the format could not hold."""
-        docs = self.export_documents(project, include_suggestions=include_suggestions)
-        schema = self.project_schema(project, with_defaults=False)
-        if fmt == "brat":
-            # Options are format-specific: BRAT's are ``<REL-TYPE>``-style keys; SpERT's
-            # ``short``/``verbose``/``symmetric`` have no place in annotation.conf, and leaving
-            # them in would only make the writer warn that the conf is not exact.
-            for t in [*schema.entity_types, *schema.relation_types]:
-                t.options = {k: v for k, v in t.options.items() if k.startswith("<")}
-        return converters.write(fmt, docs, Path(out), schema=schema)
+        Accepted annotations (human, imported, accepted suggestions), plus open suggestions
+        when asked; never rejected ones. Annotations that point at something left out are left
+        out too. Writing files is ``converters``' business (``converters.upload.write_export``).
+        """
+        reviews = {"accepted", "suggested"} if include_suggestions else {"accepted"}
+
+        def run(s: Session) -> tuple[list[cd.Document], cs.Schema]:
+            documents = self._export(s, project, reviews, None)[0]
+            return documents, self._schema(s, self._project(s, project))
+
+        return self._read(run)
 
     def training_data(self, project: str, statuses: Sequence[str] = ("done",)) -> TrainingData:
         """Accepted annotations of the documents whose status is in ``statuses``."""

@@ -2,16 +2,19 @@
 
 Accepted annotations only, unless the user asks for open suggestions too (rejected ones never).
 What a format cannot hold comes back as a list of problems to show, never dropped silently.
+The store gives the documents and schema in one read; ``converters`` writes the files and the
+zip.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-import zipfile
 from pathlib import Path
 
+from converters.archive import zip_folder
 from converters.errors import Problem
+from converters.upload import write_export
 from db import Store
 
 EXPORT_FORMATS = {"BRAT (.zip)": "brat", "ACE 2005 (.zip)": "ace", "SpERT JSON": "spert"}
@@ -20,17 +23,6 @@ EXPORT_FORMATS = {"BRAT (.zip)": "brat", "ACE 2005 (.zip)": "ace", "SpERT JSON":
 def slug(name: str) -> str:
     """A file-name-safe form of a project name."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "project"
-
-
-def zip_dir(src: Path, out: Path, top: str) -> Path:
-    """``src`` as a zip whose entries sit under ``top/`` (written beside, then renamed)."""
-    tmp = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(src.rglob("*")):
-            if path.is_file():
-                zf.write(path, f"{top}/{path.relative_to(src).as_posix()}")
-    tmp.replace(out)
-    return out
 
 
 def export_project(
@@ -45,19 +37,15 @@ def export_project(
     to hand to the user and the problems the format reported."""
     if fmt not in EXPORT_FORMATS.values():
         raise ValueError(f"unknown export format {fmt!r}")
+    documents, schema = store.export_documents(project, include_suggestions=include_suggestions)
     out_dir = Path(out_dir or tempfile.mkdtemp(prefix="spanrel-export-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     name = slug(project)
     if fmt == "spert":
         target = out_dir / f"{name}.json"
-        problems = store.export_path(
-            project, "spert", target, include_suggestions=include_suggestions
-        )
-        files = [target]
+        problems = write_export(fmt, documents, schema, target)
         types = out_dir / f"{name}_types.json"
-        if types.exists():
-            files.append(types)
-        return files, problems
+        return [target, *([types] if types.exists() else [])], problems
     folder = out_dir / f"{name}-{fmt}"
-    problems = store.export_path(project, fmt, folder, include_suggestions=include_suggestions)
-    return [zip_dir(folder, out_dir / f"{name}-{fmt}.zip", name)], problems
+    problems = write_export(fmt, documents, schema, folder)
+    return [zip_folder(folder, out_dir / f"{name}-{fmt}.zip", name)], problems

@@ -5,9 +5,12 @@ BRAT or ACE folder (or of a SpERT JSON with its types file), SpERT ``.json`` fil
 optional ``*_types.json`` beside them in the same upload. The format is recognised from the
 file (``auto``) or chosen.
 
-Every file is read and checked first (archives with the store's zip limits: no path escapes,
-no links, size and ratio caps). When any file has a problem, nothing is imported and the report
-says which file and why; otherwise everything goes into the project in ONE store transaction.
+Each file is read and checked by ``converters.upload.read_upload`` (archives with the zip
+limits: no path escapes, no links, size and ratio caps); what spans files (a name in two files,
+a types file for the SpERT data) is settled here. When any file has a problem, nothing is
+imported and the report says which file and why; otherwise everything goes to the store in ONE
+transaction, which refuses what needs the database to tell (a name already in the project),
+and its refusal is reported against the file the document came from.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from converters import spert
+from converters.archive import DEFAULT_LIMITS, ZipLimits
 from converters.document import Document
 from converters.errors import ConversionError
 from converters.schema import Schema
+from converters.upload import UPLOAD_FORMATS, UPLOAD_SUFFIXES, detect_format, read_upload
 from db import Store
-from db.importing import ZipLimits, check_zip, read_input
 
-FORMATS = ("auto", "brat", "ace", "spert", "txt")
-SUFFIXES = (".txt", ".zip", ".json")
-DEFAULT_LIMITS = ZipLimits()
+FORMATS = UPLOAD_FORMATS
+SUFFIXES = UPLOAD_SUFFIXES
+__all__ = ["DEFAULT_LIMITS", "FORMATS", "SUFFIXES", "detect_format", "import_uploads"]
 
 
 @dataclass
@@ -62,62 +66,57 @@ class ImportOutcome:
     error: str = ""
 
 
-def detect_format(path: Path, limits: ZipLimits = DEFAULT_LIMITS) -> str:
-    """``brat``, ``ace``, ``spert`` or ``txt`` from the file name and, for a zip, its entries."""
-    name = path.name.lower()
-    if name.endswith(".txt"):
-        return "txt"
-    if name.endswith(".json"):
-        return "spert"
-    if name.endswith(".zip"):
-        names = [i.filename.lower() for i in check_zip(path, limits)]
-        if any(n.endswith(".ann") or n.endswith("annotation.conf") for n in names):
-            return "brat"
-        if any(n.endswith(".apf.xml") for n in names):
-            return "ace"
-        if any(n.endswith(".json") for n in names):
-            return "spert"
-        if any(n.endswith(".txt") for n in names):
-            return "brat"  # plain texts in a folder: BRAT reads them without annotations
-        raise ConversionError(path.name, "the archive holds no .ann, .apf.xml, .json or .txt")
-    raise ConversionError(path.name, f"unsupported file type; upload {', '.join(SUFFIXES)}")
-
-
 def _relabel(exc: ConversionError, upload: Path) -> str:
     """The error with the temporary upload directory replaced by the file's own name."""
     text = str(exc)
     return text.replace(str(upload.parent) + "/", "").replace(str(upload), upload.name)
 
 
-def read_upload(path: Path, fmt: str, limits: ZipLimits = DEFAULT_LIMITS) -> FileReport:
+def _read_file(path: Path, fmt: str, limits: ZipLimits) -> FileReport:
+    """One upload read into a report row; its documents and schema travel with the row."""
     report = FileReport(path.name)
     try:
-        kind = detect_format(path, limits) if fmt == "auto" else fmt
-        report.format = kind
-        if kind == "txt":
-            if path.suffix.lower() != ".txt":
-                raise ConversionError(path.name, "the txt format takes .txt files")
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ConversionError(
-                    path.name, f"not valid UTF-8 (byte {exc.start}: {exc.reason})", offset=exc.start
-                ) from None
-            if "\x00" in text:
-                raise ConversionError(path.name, "contains a NUL character: not a text file")
-            report.docs = [Document(path.stem, text)]
-        else:
-            docs, schema = read_input(kind, path, limits)
-            report.docs, report.schema = docs, schema
+        report.docs, report.schema, read = read_upload(path, fmt, limits)
+        report.format, report.documents = read.format, read.documents
+        report.entities, report.relations = read.entities, read.relations
     except ConversionError as exc:
         report.error = _relabel(exc, path)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         report.error = f"{path.name}: {exc}"
-    report.documents = len(report.docs)
-    report.entities = sum(len(d.entities) for d in report.docs)
-    report.relations = sum(len(d.relations) for d in report.docs)
+    if report.error:
+        report.format = fmt if fmt != "auto" else _format_by_name(path)
     return report
+
+
+def _format_by_name(path: Path) -> str:
+    """The format a failed upload was taken for, where its name alone tells (a zip's needs
+    its entries, which may be what failed)."""
+    if path.suffix.lower() == ".zip":
+        return ""
+    try:
+        return detect_format(path)
+    except ConversionError:
+        return ""
+
+
+def _blame(reports: list[FileReport], exc: ConversionError) -> bool:
+    """Put the store's refusal on the rows of the files whose documents it names; False when
+    it names none of them."""
+    by_name = {d.id: rep for rep in reports for d in rep.docs}
+    blamed = False
+    for problem in exc.problems:
+        rep = by_name.get(problem.path)
+        if rep is not None and not rep.error:
+            rep.error = str(problem)
+            blamed = True
+    return blamed
+
+
+def _refused(project: str, reports: list[FileReport]) -> ImportOutcome:
+    bad = sum(1 for r in reports if r.error)
+    return ImportOutcome(
+        False, project, reports, error=f"{bad} file(s) have problems: nothing was imported"
+    )
 
 
 def import_uploads(
@@ -155,34 +154,20 @@ def import_uploads(
     for i, p in enumerate(data_files):
         if progress:
             progress(0.05 + 0.6 * i / max(1, len(data_files)), f"reading {p.name}")
-        reports.append(read_upload(p, fmt, limits))
+        reports.append(_read_file(p, fmt, limits))
     if not data_files:
         return ImportOutcome(False, project, reports, error="no data file among the uploads")
-    existing = {p.name for p in store.list_projects()}
-    taken = {d.name for d in store.list_documents(project)} if project in existing else set()
     seen: dict[str, str] = {}
     for rep in reports:
         if rep.error:
             continue
         for doc in rep.docs:
-            if doc.id in taken:
-                rep.error = f"document {doc.id!r} is already in project {project!r}"
-                break
             if doc.id in seen:
                 rep.error = f"document {doc.id!r} is also in {seen[doc.id]}"
                 break
             seen[doc.id] = rep.file
-            problems = doc.problems()
-            if "\x00" in doc.text:
-                problems.append("text contains a NUL character")
-            if problems:
-                rep.error = f"document {doc.id!r}: " + "; ".join(problems[:3])
-                break
     if any(r.error for r in reports):
-        bad = sum(1 for r in reports if r.error)
-        return ImportOutcome(
-            False, project, reports, error=f"{bad} file(s) have problems: nothing was imported"
-        )
+        return _refused(project, reports)
     schema = upload_schema or next((r.schema for r in reports if r.schema is not None), None)
     if upload_schema is not None:
         for rep in reports:  # SpERT keeps token offsets; nothing else to attach
@@ -190,14 +175,16 @@ def import_uploads(
     docs = [d for r in reports for d in r.docs]
     if progress:
         progress(0.7, f"writing {len(docs)} document(s)")
-    created = project not in existing
+    created = project not in {p.name for p in store.list_projects()}
     try:
         # a new project is created inside the import's transaction: a refusal leaves none
         result = store.import_documents(
-            project, docs, schema=schema, status=status, author=author, create=created
+            project, docs, schema=schema, status=status, author=author, create=True
         )
     except ConversionError as exc:
-        return ImportOutcome(False, project, reports, error=f"nothing was imported: {exc}")
+        if not _blame(reports, exc):
+            return ImportOutcome(False, project, reports, error=f"nothing was imported: {exc}")
+        return _refused(project, reports)
     return ImportOutcome(
         True,
         project,

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 import converters
+from converters.archive import ZipLimits, ZipRefused
 from converters.document import Document, Entity
 from converters.errors import ConversionError
+from converters.upload import read_upload
 from db import Store
-from db.importing import ZipLimits, ZipRefused, read_input
+from db.cli import import_path
 
 
 def _good_zip(path: Path, tmp_path: Path) -> Path:
@@ -36,9 +38,9 @@ def _with_entry(path: Path, name: str, data: bytes, *, mode: int | None = None) 
 
 
 def test_good_zip_imports(store: Store, tmp_path: Path) -> None:
-    result = store.import_path("p", "brat", _good_zip(tmp_path / "ok.zip", tmp_path))
+    result = import_path(store, "p", "brat", _good_zip(tmp_path / "ok.zip", tmp_path))
     assert result.documents == 3
-    assert [d.id for d in store.export_documents("p")] == ["d0", "d1", "d2"]
+    assert [d.id for d in store.export_documents("p")[0]] == ["d0", "d1", "d2"]
 
 
 @pytest.mark.parametrize(
@@ -57,18 +59,18 @@ def test_unsafe_entries_are_refused(
 ) -> None:
     archive = _with_entry(_good_zip(tmp_path / "x.zip", tmp_path), name, data, mode=mode)
     with pytest.raises(ZipRefused, match=reason) as info:
-        read_input("brat", archive)
+        read_upload(archive, "brat")
     assert f"x.zip!{name}" in str(info.value)
 
 
 def test_size_limits_are_refused(tmp_path: Path) -> None:
     archive = _good_zip(tmp_path / "x.zip", tmp_path)
     with pytest.raises(ZipRefused, match="limit"):
-        read_input("brat", archive, ZipLimits(max_entry_bytes=5))
+        read_upload(archive, "brat", ZipLimits(max_entry_bytes=5))
     with pytest.raises(ZipRefused, match="expands past"):
-        read_input("brat", archive, ZipLimits(max_total_bytes=20))
+        read_upload(archive, "brat", ZipLimits(max_total_bytes=20))
     with pytest.raises(ZipRefused, match="entries"):
-        read_input("brat", archive, ZipLimits(max_entries=2))
+        read_upload(archive, "brat", ZipLimits(max_entries=2))
 
 
 def test_refused_zip_leaves_database_untouched(
@@ -78,11 +80,11 @@ def test_refused_zip_leaves_database_untouched(
     before = dump(backend_url)
     archive = _with_entry(_good_zip(tmp_path / "x.zip", tmp_path), "corpus/z.txt", b"\xff")
     with pytest.raises(ConversionError, match=r"z\.txt"):
-        store.import_path("p", "brat", archive)
+        import_path(store, "p", "brat", archive)
     assert dump(backend_url) == before
 
 
 def test_not_a_zip(tmp_path: Path) -> None:
     (tmp_path / "fake.zip").write_bytes(b"not a zip")
     with pytest.raises(ConversionError, match="not a valid zip"):
-        read_input("brat", tmp_path / "fake.zip")
+        read_upload(tmp_path / "fake.zip", "brat")

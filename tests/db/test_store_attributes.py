@@ -10,6 +10,7 @@ import converters
 from converters.document import Attribute, Document, Entity, Note, Relation
 from converters.schema import AttributeType, EntityType, RelationType, Schema
 from db import Edit, EditError, Store
+from db.cli import export_path
 
 TEXT = "Aspirin caused nausea and severe headache in the patient."
 
@@ -78,7 +79,7 @@ def test_set_and_delete_attributes_and_notes_with_undo(store: Store, tmp_path: P
 
     # exported as BRAT lines, read back by our reader
     out = tmp_path / "brat"
-    store.export_path("p", "brat", out)
+    export_path(store, "p", "brat", out)
     ann = (out / "d1.ann").read_text()
     assert "\tSeverity T3 severe\n" in ann and "\tCertain R1\n" in ann
     assert "#2\tAnnotatorNotes R1\tsecond\tthought\n" in ann

@@ -182,12 +182,12 @@ def test_suggestions_accept_reject_and_replace(store: Store) -> None:
     assert all(e.source == "model" and e.model_version_id == mv.id for e in sugg)
     assert v.status == "pre-annotated"
     # without suggestions the export holds the two human entities only
-    exported = store.export_documents("p")[0].entities
+    exported = store.export_documents("p")[0][0].entities
     assert sorted((e.type, list(e.fragments)) for e in exported) == [
         ("Drug", [(0, 7)]),
         ("Effect", [(15, 21)]),
     ]
-    assert len(store.export_documents("p", include_suggestions=True)[0].entities) == 5
+    assert len(store.export_documents("p", include_suggestions=True)[0][0].entities) == 5
     # reject one, accept the relation (pulls in its suggested argument), accept_all the rest
     x4 = sugg[2].id
     r = store.apply_edit(doc_id, Edit.reject(entity_id=x4), r.version, "a")

@@ -37,7 +37,7 @@ def test_bad_document_rolls_back_everything(
     docs = _docs(50)
     docs[37].entities.append(Entity("T3", "Drug", [(5, 999)]))  # outside the text
     with pytest.raises(ConversionError, match=r"doc037.*outside the text"):
-        store.import_documents("p", docs, batch_size=10)  # 30 documents already written
+        store.import_documents("p", docs, batch_size=10)  # refused before batch 1 is written
     assert dump(backend_url) == before
     # a duplicate name and a NUL character are refused the same way
     dup = _docs(50)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from db import Store
+from db.cli import import_path
 
 REPO = Path(__file__).resolve().parents[2]
 BIG = 4000  # documents: eight of import_documents' batches
@@ -74,7 +75,7 @@ def test_kill_9_during_import(backend_url: str, tmp_path: Path) -> None:
     _corpus(small, 5)
     _corpus(big, BIG, first=100)
     with Store.open(backend_url) as store:
-        store.import_path("p", "spert", small)
+        import_path(store, "p", "spert", small)
     log_path = tmp_path / "import.log"
     cmd = [sys.executable, "-c", STOP_AFTER_FIRST_BATCH, "--log-level", "INFO", "import"]
     with open(log_path, "w", encoding="utf-8") as log:
@@ -101,5 +102,5 @@ def test_kill_9_during_import(backend_url: str, tmp_path: Path) -> None:
     with Store.open(backend_url) as store:
         assert store.integrity_check() == "ok"
         assert len(store.list_documents("p")) == 5  # the killed import left nothing behind
-        store.import_path("p", "spert", big, create=False)  # and the database still works
+        import_path(store, "p", "spert", big, create=False)  # and the database still works
         assert len(store.list_documents("p")) == 5 + BIG

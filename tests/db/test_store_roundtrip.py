@@ -13,6 +13,7 @@ import pytest
 
 import converters
 from db import Store
+from db.cli import export_path, import_path
 
 
 def _corpora(shared_data: Path) -> list[Path]:
@@ -27,14 +28,14 @@ def _files(root: Path) -> dict[str, bytes]:
 def _check(store: Store, fmt: str, path: Path, project: str, tmp_path: Path) -> int:
     direct = converters.read(fmt, path)
     schema = converters.read_schema(fmt, path)
-    result = store.import_path(project, fmt, path)
+    result = import_path(store, project, fmt, path)
     assert result.documents == len(direct)
-    exported = store.export_documents(project)
+    exported, _ = store.export_documents(project)
     assert [d.id for d in exported] == [d.id for d in direct]
     for got, want in zip(exported, direct, strict=True):
         assert got == want, got.id
     converters.write(fmt, direct, tmp_path / f"{project}-direct", schema=schema)
-    store.export_path(project, fmt, tmp_path / f"{project}-store")
+    export_path(store, project, fmt, tmp_path / f"{project}-store")
     assert _files(tmp_path / f"{project}-store") == _files(tmp_path / f"{project}-direct")
     return len(direct)
 
@@ -51,16 +52,16 @@ def test_every_brat_sample_round_trips(store: Store, shared_data: Path, tmp_path
 
 def test_ace_pair_round_trips(store: Store, shared_data: Path, tmp_path: Path) -> None:
     assert _check(store, "ace", shared_data / "ace-samples" / "synthetic", "ace", tmp_path) == 1
-    view = store.load_document(store.find_document("ace", store.export_documents("ace")[0].id))
+    view = store.load_document(store.find_document("ace", store.export_documents("ace")[0][0].id))
     assert view.groups and any(e.head for e in view.entities)
 
 
 def test_spert_round_trips(store: Store, shared_data: Path, tmp_path: Path) -> None:
     path = shared_data / "conll04" / "conll04_dev.json"
     direct = converters.read("spert", path)
-    store.import_path("conll", "spert", path)
-    assert store.export_documents("conll") == direct
-    store.export_path("conll", "spert", tmp_path / "out.json")
+    import_path(store, "conll", "spert", path)
+    assert store.export_documents("conll")[0] == direct
+    export_path(store, "conll", "spert", tmp_path / "out.json")
     converters.write(
         "spert", direct, tmp_path / "direct.json", schema=converters.read_schema("spert", path)
     )
@@ -72,11 +73,11 @@ def test_export_cli_formats_reread(
     store: Store, shared_data: Path, tmp_path: Path, fmt: str
 ) -> None:
     """Cross-format export (ACE -> brat/spert) goes through the same converter writers."""
-    store.import_path("ace", "ace", shared_data / "ace-samples" / "synthetic")
+    import_path(store, "ace", "ace", shared_data / "ace-samples" / "synthetic")
     out = tmp_path / ("out" if fmt == "brat" else "out.json")
-    store.export_path("ace", fmt, out)
+    export_path(store, "ace", fmt, out)
     again = converters.read(fmt, out)
-    mine = store.export_documents("ace")
+    mine, _ = store.export_documents("ace")
     assert len(again) == len(mine)
     assert [len(d.entities) for d in again] == [len(d.entities) for d in mine]
 
@@ -86,7 +87,7 @@ def test_a_tree_import_keeps_each_collections_conf(store: Store, shared_data: Pa
     project gets both: their types with colours and argument constraints, not inferred ones."""
     tree = shared_data / "brat-samples" / "brat-example-data" / "tutorials"
     assert not (tree / "annotation.conf").exists()
-    store.import_path("tutorials", "brat", tree)
+    import_path(store, "tutorials", "brat", tree)
     schema = store.project_schema("tutorials")
     news = converters.read_schema("brat", tree / "news")
     bio = converters.read_schema("brat", tree / "bio")

@@ -1,4 +1,4 @@
-"""Hostile text through BRAT files -> ``Store.import_path`` -> ``export_path`` -> BRAT reader.
+"""Hostile text through BRAT files -> ``db.cli.import_path`` -> ``export_path`` -> BRAT reader.
 
 Offsets are Python ``str`` indices (code points), as brat counts them: every entity's text must
 equal ``text[start:end]`` before and after the round trip, and the exported files must be the
@@ -16,6 +16,7 @@ import pytest
 import converters
 from converters.errors import ConversionError
 from db import Store
+from db.cli import export_path, import_path
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -59,9 +60,9 @@ def _round_trip(tmp_path: Path, url: str, name: str, text: str, ann: str) -> Pat
     (src / f"{name}.txt").write_bytes(text.encode("utf-8"))
     (src / f"{name}.ann").write_bytes(ann.encode("utf-8"))
     with Store.open(url) as store:
-        store.import_path("p", "brat", src)
+        import_path(store, "p", "brat", src)
     with Store.open(url) as store:  # a fresh connection reads what was committed
-        store.export_path("p", "brat", tmp_path / "out")
+        export_path(store, "p", "brat", tmp_path / "out")
     return src
 
 
@@ -136,7 +137,7 @@ def test_unstorable_text_is_refused_naming_the_file(
     with Store.open(url) as store:
         before = dump_db(url)
         with pytest.raises(ConversionError, match=words) as info:
-            store.import_path("p", "brat", src)
+            import_path(store, "p", "brat", src)
     assert "bad" in str(info.value)
     assert dump_db(url) == before
 
@@ -150,7 +151,7 @@ def test_spert_lone_surrogate_is_refused(tmp_path: Path, backend_url: str, dump_
     with Store.open(url) as store:
         before = dump_db(url)
         with pytest.raises(ConversionError, match=r"d\.json.*lone surrogate"):
-            store.import_path("p", "spert", path)
+            import_path(store, "p", "spert", path)
     assert dump_db(url) == before
     ok = tmp_path / "ok.json"
     ok.write_text(

@@ -1,7 +1,7 @@
 """Hostile XML through the public doors: every attack is refused fast, naming the APF file.
 
 The readers never expand entities, load DTDs or touch the network (``converters.ace_apf``);
-these tests check that end to end: ``converters.read``/``validate``, ``Store.import_path`` (the
+these tests check that end to end: ``converters.read``/``validate``, ``db.cli.import_path`` (the
 database stays as it was, on SQLite and PostgreSQL: ``backend_url``) and ``python -m converters``.
 """
 
@@ -16,6 +16,7 @@ import pytest
 import converters
 from converters.errors import ConversionError
 from db import Store
+from db.cli import import_path
 
 REPO = Path(__file__).resolve().parents[2]
 CONVERT = [sys.executable, "-m", "converters", "convert"]
@@ -113,7 +114,7 @@ def test_entity_attacks_leave_the_store_unchanged(
         before = dump_db(url)
         for project in ("existing", "fresh"):
             with pytest.raises(ConversionError, match=f"{STEM}.apf.xml"):
-                store.import_path(project, "ace", corpus)
+                import_path(store, project, "ace", corpus)
     assert dump_db(url) == before
 
 
@@ -204,4 +205,4 @@ def test_clean_sample_still_imports(
 ) -> None:
     corpus = _pair(tmp_path / "c", *sample)
     with Store.open(backend_url) as store:
-        assert store.import_path("p", "ace", corpus).documents == 1
+        assert import_path(store, "p", "ace", corpus).documents == 1

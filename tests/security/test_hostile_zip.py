@@ -1,4 +1,5 @@
-"""Hostile archives through ``Store.import_path`` and ``python -m db import``.
+"""Hostile archives through the import walk (``db.cli.import_path``: ``converters.read_upload``
+then ``Store.import_documents``) and ``python -m db import``.
 
 Each case is refused with a ``ConversionError`` naming ``archive.zip!entry`` (or imports
 correctly), nothing lands outside the extraction folder, and the database is unchanged, on
@@ -16,10 +17,12 @@ from pathlib import Path
 import pytest
 
 import converters
+from converters.archive import ZipLimits
 from converters.document import Document, Entity
 from converters.errors import ConversionError
+from converters.upload import read_upload
 from db import Store
-from db.importing import ZipLimits, read_input
+from db.cli import import_path
 
 REPO = Path(__file__).resolve().parents[2]
 DB_IMPORT = [sys.executable, "-m", "db", "import"]
@@ -75,7 +78,7 @@ def test_zip_slip_is_refused_and_nothing_escapes(
     with Store.open(db_url) as store:
         before = dump_db(db_url)
         with pytest.raises(ConversionError, match=reason) as info:
-            store.import_path("p", "brat", archive)
+            import_path(store, "p", "brat", archive)
     assert f"x.zip!{name}" in str(info.value)
     assert dump_db(db_url) == before
     assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/evil.txt").exists()
@@ -86,7 +89,7 @@ def test_symlink_entries_are_refused(tmp_path: Path, db_url: str, dump_db) -> No
     with Store.open(db_url) as store:
         before = dump_db(db_url)
         with pytest.raises(ConversionError, match="symbolic link") as info:
-            store.import_path("p", "brat", archive)
+            import_path(store, "p", "brat", archive)
     assert "x.zip!corpus/d9.txt" in str(info.value)
     assert dump_db(db_url) == before
 
@@ -109,7 +112,7 @@ def test_zip_bomb_of_100_mb_zeros_is_refused_fast(tmp_path: Path, db_url: str, d
     with Store.open(db_url) as store:
         before = dump_db(db_url)
         with pytest.raises(ConversionError, match="compression ratio") as info:
-            store.import_path("p", "brat", archive)
+            import_path(store, "p", "brat", archive)
     assert "bomb.zip!corpus/bomb.txt" in str(info.value)
     assert dump_db(db_url) == before
 
@@ -118,23 +121,23 @@ def test_header_that_lies_about_sizes_is_caught_while_reading(tmp_path: Path) ->
     """A bomb whose headers claim a small size is stopped by counting the bytes read."""
     archive = _zip(tmp_path / "x.zip", [("corpus/big.txt", b"a" * 300_000)])
     limits = ZipLimits(max_ratio=1e9, max_entry_bytes=10_000_000)
-    assert read_input("brat", archive, limits)  # fine under generous limits
+    assert read_upload(archive, "brat", limits)  # fine under generous limits
     with pytest.raises(ConversionError, match=r"x\.zip!corpus/big\.txt"):
-        read_input("brat", archive, ZipLimits(max_ratio=1e9, max_entry_bytes=100_000))
+        read_upload(archive, "brat", ZipLimits(max_ratio=1e9, max_entry_bytes=100_000))
 
 
 def test_file_past_the_size_limit_and_too_many_entries(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "x.zip", [(f"corpus/e{i}.txt", b"x") for i in range(20)])
     with pytest.raises(ConversionError, match="entries; the limit is 10"):
-        read_input("brat", archive, ZipLimits(max_entries=10))
+        read_upload(archive, "brat", ZipLimits(max_entries=10))
     with pytest.raises(ConversionError, match=r"x\.zip!corpus/d0\.txt.*limit is 5"):
-        read_input("brat", archive, ZipLimits(max_entry_bytes=5))
+        read_upload(archive, "brat", ZipLimits(max_entry_bytes=5))
 
 
 def test_nested_zip_is_not_opened(tmp_path: Path) -> None:
     inner = _zip(tmp_path / "inner.zip", [("corpus/../../evil.txt", b"x")])
     archive = _zip(tmp_path / "outer.zip", [("corpus/inner.zip", inner.read_bytes())])
-    docs, _ = read_input("brat", archive)
+    docs, _, _ = read_upload(archive, "brat")
     assert [d.id for d in docs] == ["d0", "d1"]
 
 
@@ -143,7 +146,7 @@ def test_invalid_utf8_content_names_the_entry(tmp_path: Path, db_url: str, dump_
     with Store.open(db_url) as store:
         before = dump_db(db_url)
         with pytest.raises(ConversionError, match=r"x\.zip!corpus/d5\.ann.*UTF-8"):
-            store.import_path("p", "brat", archive)
+            import_path(store, "p", "brat", archive)
     assert dump_db(db_url) == before
 
 
@@ -152,19 +155,19 @@ def test_non_utf8_entry_names(tmp_path: Path) -> None:
     UTF-8 that is not is refused naming the archive (it was a UnicodeDecodeError)."""
     archive = _zip(tmp_path / "legacy.zip", [("corpus/nameXX.txt", b"plain")])
     archive.write_bytes(archive.read_bytes().replace(b"nameXX", b"name\xff\xfe"))
-    docs, _ = read_input("brat", archive)
+    docs, _, _ = read_upload(archive, "brat")
     assert "name\xa0\u25a0" in [d.id for d in docs]
     flagged = _zip(tmp_path / "flagged.zip", [("corpus/nameXX.txt", b"plain")])
     _flag_utf8_names(flagged, b"nameXX", b"name\xff\xfe")
     with pytest.raises(ConversionError, match=r"flagged\.zip.*not a valid zip"):
-        read_input("brat", flagged)
+        read_upload(flagged, "brat")
 
 
 def test_duplicate_entry_names_are_refused(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="Duplicate name"):
         archive = _zip(tmp_path / "x.zip", [("corpus/d0.txt", b"other text")])
     with pytest.raises(ConversionError, match=r"x\.zip!corpus/d0\.txt: duplicate entry"):
-        read_input("brat", archive)
+        read_upload(archive, "brat")
 
 
 @pytest.mark.parametrize(
@@ -175,7 +178,7 @@ def test_duplicate_entry_names_are_refused(tmp_path: Path) -> None:
 def test_entries_that_cannot_be_extracted(tmp_path: Path, name: str) -> None:
     archive = _zip(tmp_path / "x.zip", [(name, b"x")])
     with pytest.raises(ConversionError, match="cannot be extracted") as info:
-        read_input("brat", archive)
+        read_upload(archive, "brat")
     assert f"x.zip!{name}" in str(info.value)
 
 
@@ -186,10 +189,10 @@ def test_corrupt_data_and_not_a_zip(tmp_path: Path) -> None:
     data[at : at + 20] = b"\xff" * 20
     archive.write_bytes(bytes(data))
     with pytest.raises(ConversionError, match=r"x\.zip!corpus/z\.txt"):
-        read_input("brat", archive)
+        read_upload(archive, "brat")
     (tmp_path / "fake.zip").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(ConversionError, match="not a valid zip"):
-        read_input("brat", tmp_path / "fake.zip")
+        read_upload(tmp_path / "fake.zip", "brat")
 
 
 def test_reader_errors_inside_an_archive_name_the_entry(tmp_path: Path) -> None:
@@ -198,7 +201,7 @@ def test_reader_errors_inside_an_archive_name_the_entry(tmp_path: Path) -> None:
         tmp_path / "x.zip", [("corpus/bad.txt", b"abc"), ("corpus/bad.ann", b"T1\tX 0 9\tabc\n")]
     )
     with pytest.raises(ConversionError) as info:
-        read_input("brat", archive)
+        read_upload(archive, "brat")
     assert info.value.path == f"{archive}!corpus/bad.ann" and info.value.line == 1
     assert all(p.path.startswith(f"{archive}!") for p in info.value.problems)
 
@@ -214,7 +217,7 @@ def test_refused_import_into_a_new_project_creates_nothing(
     with Store.open(db_url) as store:
         before = dump_db(db_url)
         with pytest.raises(ConversionError, match="NUL"):
-            store.import_path("fresh", "brat", corpus)
+            import_path(store, "fresh", "brat", corpus)
         assert store.list_projects() == []
     assert dump_db(db_url) == before
 

@@ -1,4 +1,4 @@
-"""Reading import input safely: a directory, a ``.zip`` or a SpERT ``.json`` file.
+"""Zip archives in and out, whatever format they carry.
 
 Uploaded archives come from outside, so a zip is checked entry by entry before anything is
 extracted, and extracted with limits that do not trust the archive's own size headers:
@@ -12,27 +12,25 @@ extracted, and extracted with limits that do not trust the archive's own size he
   check files on disk themselves);
 - no two entries with the same name (the later one would silently replace the first).
 
-Nested archives are extracted as plain files and never opened. Errors the readers raise for
-files inside the archive name ``archive.zip!entry``, not the temporary extraction folder.
+Nested archives are extracted as plain files and never opened. Every refusal raises
+``ZipRefused`` (a ``ConversionError``) naming ``archive.zip!entry``; ``in_archive`` gives the
+readers' errors about extracted files the same form, since the extraction folder is gone by
+the time the user reads them.
 
-Every refusal raises ``ZipRefused`` (a ``ConversionError``) naming ``archive.zip!entry``.
+Exports leave as one zip written beside its final name and renamed (``zip_folder``), so a
+failed export never leaves half an archive where the user looks for it.
 """
 
 from __future__ import annotations
 
 import lzma
 import stat
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import converters
-from converters.brat import read_collection_schemas
-from converters.document import Document
 from converters.errors import ConversionError, Problem
-from converters.schema import Schema, merge_schemas
 
 MAX_ENTRIES = 50_000
 MAX_ENTRY_BYTES = 256 * 1024**2
@@ -54,11 +52,14 @@ class ZipLimits:
     max_ratio: float = MAX_RATIO
 
 
+DEFAULT_LIMITS = ZipLimits()
+
+
 def _where(archive: Path, name: str) -> str:
     return f"{archive}!{name}"
 
 
-def check_zip(archive: Path, limits: ZipLimits = ZipLimits()) -> list[zipfile.ZipInfo]:
+def check_zip(archive: Path, limits: ZipLimits = DEFAULT_LIMITS) -> list[zipfile.ZipInfo]:
     """The archive's file entries, after checking every header; raises ``ZipRefused``."""
     try:
         zf = zipfile.ZipFile(archive)
@@ -112,10 +113,50 @@ def check_zip(archive: Path, limits: ZipLimits = ZipLimits()) -> list[zipfile.Zi
     return files
 
 
-def extract_zip(archive: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> Path:
-    """Check and extract ``archive`` under ``dest``; sizes are counted while reading, so a
-    header that lies about them cannot get past the limits."""
-    files = check_zip(archive, limits)
+def _read_entry(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, room: int, limits: ZipLimits
+) -> bytes:
+    """The entry's bytes, counted while reading: a header that lies about sizes cannot get
+    past the per-entry, total (``room`` bytes left) or ratio limits."""
+    written = 0
+    chunks = []
+    try:
+        with zf.open(info) as src:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > limits.max_entry_bytes or written > room:
+                    raise ZipRefused(where, "expands past the size limit; refused")
+                if written > 1024 and written / max(info.compress_size, 1) > limits.max_ratio:
+                    raise ZipRefused(where, "compression ratio past the limit; refused")
+                chunks.append(chunk)
+    except ZipRefused:
+        raise
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as exc:
+        raise ZipRefused(where, f"cannot be read ({exc})") from None
+    return b"".join(chunks)
+
+
+def extract_zip(
+    archive: Path,
+    dest: Path,
+    limits: ZipLimits = DEFAULT_LIMITS,
+    entries: list[zipfile.ZipInfo] | None = None,
+) -> Path:
+    """Extract ``archive`` under ``dest`` and return the extraction root.
+
+    ``entries`` are ``check_zip``'s answer when the caller already has it (the headers are
+    then not read twice); without them the archive is checked first.
+    """
+    files = check_zip(archive, limits) if entries is None else entries
     root = dest.resolve()
     total = 0
     with zipfile.ZipFile(archive) as zf:
@@ -124,35 +165,8 @@ def extract_zip(archive: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> P
             target = (root / info.filename).resolve()
             if root not in target.parents:
                 raise ZipRefused(where, "path leaves the extraction directory")
-            written = 0
-            chunks = []
-            try:
-                with zf.open(info) as src:
-                    while chunk := src.read(_CHUNK):
-                        written += len(chunk)
-                        total += len(chunk)
-                        if written > limits.max_entry_bytes or total > limits.max_total_bytes:
-                            raise ZipRefused(where, "expands past the size limit; refused")
-                        if (
-                            written > 1024
-                            and written / max(info.compress_size, 1) > limits.max_ratio
-                        ):
-                            raise ZipRefused(where, "compression ratio past the limit; refused")
-                        chunks.append(chunk)
-            except ZipRefused:
-                raise
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                EOFError,
-                zlib.error,
-                lzma.LZMAError,
-                NotImplementedError,
-                RuntimeError,
-                ValueError,
-            ) as exc:
-                raise ZipRefused(where, f"cannot be read ({exc})") from None
-            data = b"".join(chunks)
+            data = _read_entry(zf, info, where, limits.max_total_bytes - total, limits)
+            total += len(data)
             if PurePosixPath(info.filename).suffix.lower() in TEXT_SUFFIXES:
                 try:
                     data.decode("utf-8")
@@ -168,7 +182,7 @@ def extract_zip(archive: Path, dest: Path, limits: ZipLimits = ZipLimits()) -> P
     return root
 
 
-def _in_archive(exc: ConversionError, archive: Path, root: Path) -> ConversionError:
+def in_archive(exc: ConversionError, archive: Path, root: Path) -> ConversionError:
     """``exc`` with every path under the extraction folder ``root`` given as
     ``archive.zip!entry``: the temporary folder is gone once the import has failed."""
     prefix = str(root) + "/"
@@ -188,79 +202,13 @@ def _in_archive(exc: ConversionError, archive: Path, root: Path) -> ConversionEr
     )
 
 
-def check_documents(documents: list[Document], source: Path) -> None:
-    """Refuse, before the database is touched, what the store would refuse halfway: a NUL
-    character (PostgreSQL text cannot hold it), a name used twice, broken offsets or ids."""
-    names: set[str] = set()
-    for doc in documents:
-        if doc.id in names:
-            raise ConversionError(source, f"two documents are named {doc.id!r}")
-        names.add(doc.id)
-        if "\x00" in doc.text:
-            raise ConversionError(
-                f"{source}: {doc.id}",
-                "text contains a NUL character",
-                offset=doc.text.index("\x00"),
-            )
-        problems = doc.problems()
-        if problems:
-            raise ConversionError(f"{source}: {doc.id}", "; ".join(problems[:5]))
-
-
-def _find_input(fmt: str, root: Path) -> Path:
-    """Where the readers should look inside an extracted archive.
-
-    A single top-level folder is descended into; for SpERT the one data ``.json`` file (not a
-    ``*_types.json``) is taken.
-    """
-    entries = [p for p in root.iterdir() if not p.name.startswith(("__MACOSX", "."))]
-    if len(entries) == 1 and entries[0].is_dir():
-        return _find_input(fmt, entries[0])
-    if fmt == "spert":
-        jsons = sorted(p for p in root.rglob("*.json") if not p.name.endswith("types.json"))
-        if len(jsons) != 1:
-            raise ConversionError(
-                root, f"a SpERT archive must hold exactly one data .json file, found {len(jsons)}"
-            )
-        return jsons[0]
-    return root
-
-
-def read_input(
-    fmt: str, path: Path, limits: ZipLimits = ZipLimits()
-) -> tuple[list[Document], Schema | None]:
-    """Documents and schema from ``path`` (directory, ``.zip`` or ``.json``) in format ``fmt``.
-
-    Everything is read (and an archive extracted to a temporary directory, removed afterwards)
-    before the database is touched.
-    """
-    if fmt not in converters.FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(converters.FORMATS)}")
-    if not path.exists():
-        raise ConversionError(path, "no such file or directory")
-    if path.is_file() and path.suffix.lower() == ".zip":
-        with tempfile.TemporaryDirectory(prefix="spanrel-import-") as tmp:
-            root = extract_zip(path, Path(tmp), limits)
-            try:
-                inner = _find_input(fmt, root)
-                docs = converters.read(fmt, inner)
-                schema = _read_schema(fmt, inner)
-            except ConversionError as exc:
-                raise _in_archive(exc, path, root) from None
-            check_documents(docs, path)
-            return docs, schema
-    if fmt == "spert" and path.is_dir():
-        path = _find_input(fmt, path)
-    docs = converters.read(fmt, path)
-    check_documents(docs, path)
-    return docs, _read_schema(fmt, path)
-
-
-def _read_schema(fmt: str, path: Path) -> Schema | None:
-    """The input's schema; for a BRAT tree, its own ``annotation.conf`` merged with those of
-    its collections (a project has one schema: their types keep their colours, keys and
-    argument constraints instead of being inferred from the data)."""
-    schema = converters.read_schema(fmt, path)
-    if fmt != "brat":
-        return schema
-    return merge_schemas(schema, read_collection_schemas(path).values())
+def zip_folder(src: Path, out: Path, top: str) -> Path:
+    """``src`` as the zip ``out`` whose entries sit under ``top/`` (written beside, then
+    renamed)."""
+    tmp = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(src.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"{top}/{path.relative_to(src).as_posix()}")
+    tmp.replace(out)
+    return out

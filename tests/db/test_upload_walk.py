@@ -1,0 +1,133 @@
+"""One BRAT zip from the Import screen's logic to the Export screen's zip, counting the walk.
+
+On the way in each document is checked once, the zip's headers are read once and the store is
+written in one transaction; on the way out the store is read in one transaction.
+
+How the counting works, without replacing any of our code: ``Document.problems`` is the one
+rule of what a document may hold, so every check of a document calls it; ``monkeypatch`` wraps
+it (and ``check_zip``, the zip header check) in a counter that calls the real function. A second
+check added anywhere, in the screen, in ``converters`` or in the store, counts two. Transactions
+are counted with SQLAlchemy's own ``begin`` event on the store's engine.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+import converters.archive
+import converters.upload
+from app.screens import exporting, importing
+from converters.document import Document
+from db import Store
+from db.session import WRITE_OPTION
+
+CONF = (
+    "[entities]\nDrug\nEffect\n[relations]\nCauses Arg1:Drug, Arg2:Effect\n[events]\n[attributes]\n"
+)
+DOCS = {
+    f"d{i}": (
+        f"Aspirin {i} causes rash.",
+        f"T1\tDrug 0 7\tAspirin\nT2\tEffect {len(str(i)) + 16} {len(str(i)) + 20}\trash\n"
+        "R1\tCauses Arg1:T1 Arg2:T2\n",
+    )
+    for i in range(3)
+}
+
+
+def _brat_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("corpus/annotation.conf", CONF)
+        for name, (text, ann) in DOCS.items():
+            zf.writestr(f"corpus/{name}.txt", text)
+            zf.writestr(f"corpus/{name}.ann", ann)
+    return path
+
+
+class Walk:
+    """What the walk did: document checks per document, zip header checks, transactions."""
+
+    def __init__(self) -> None:
+        self.checked: Counter[str] = Counter()
+        self.zip_checks = 0
+        self.transactions: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        self.checked.clear()
+        self.zip_checks = 0
+        self.transactions.clear()
+
+
+@pytest.fixture
+def walk(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Walk]:
+    seen = Walk()
+    problems = Document.problems
+
+    def counted_problems(doc: Document) -> list[str]:
+        seen.checked[doc.id] += 1
+        return problems(doc)
+
+    check_zip = converters.archive.check_zip
+
+    def counted_check_zip(*args: Any, **kwargs: Any) -> Any:
+        seen.zip_checks += 1
+        return check_zip(*args, **kwargs)
+
+    def on_begin(conn: Any) -> None:
+        seen.transactions[
+            "write" if conn.get_execution_options().get(WRITE_OPTION) else "read"
+        ] += 1
+
+    monkeypatch.setattr(Document, "problems", counted_problems)
+    for module in (converters.archive, converters.upload):
+        monkeypatch.setattr(module, "check_zip", counted_check_zip)
+    event.listen(store.engine, "begin", on_begin)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "begin", on_begin)
+
+
+def _import(store: Store, upload: Path) -> importing.ImportOutcome:
+    return importing.import_uploads(store, "walk", [upload])
+
+
+def test_brat_zip_upload_to_export_walk(store: Store, walk: Walk, tmp_path: Path) -> None:
+    upload = _brat_zip(tmp_path / "corpus.zip")
+    outcome = _import(store, upload)
+    assert outcome.ok, outcome.error
+    assert outcome.documents == len(DOCS) and outcome.relations == len(DOCS)
+    assert dict(walk.checked) == {name: 1 for name in DOCS}
+    assert walk.zip_checks == 1
+    assert walk.transactions["write"] == 1 and walk.transactions["read"] <= 1
+
+    walk.reset()
+    files, problems = exporting.export_project(store, "walk", "brat", out_dir=tmp_path / "out")
+    assert problems == []
+    assert walk.transactions == Counter(read=1)
+    with zipfile.ZipFile(files[0]) as zf:
+        assert zf.read("walk/annotation.conf")
+        for name, (text, ann) in DOCS.items():
+            assert zf.read(f"walk/{name}.txt").decode() == text
+            assert zf.read(f"walk/{name}.ann").decode().splitlines() == ann.splitlines()
+
+
+def test_a_refused_second_upload_is_checked_once_and_blamed_on_its_file(
+    store: Store, walk: Walk, tmp_path: Path
+) -> None:
+    """The names already in the project are the store's to tell: it refuses the whole upload
+    in its one transaction, and the screen puts the refusal on the file's row."""
+    upload = _brat_zip(tmp_path / "corpus.zip")
+    assert _import(store, upload).ok
+    walk.reset()
+    again = _import(store, upload)
+    assert not again.ok and "nothing was imported" in again.error
+    assert "already in project 'walk'" in again.files[0].error
+    assert all(n <= 1 for n in walk.checked.values())  # a taken name needs no further look
+    assert len(store.list_documents("walk")) == len(DOCS)

@@ -1,8 +1,9 @@
 """Annotation effort saved by pre-annotation: a simulated annotator on the real store and jobs.
 
     python bench/effort.py --batch 50 --max-docs 900 --order document|uncertainty --out DIR \
-        [--policy auto|batch] [--one-pass] [--show-all] [--from-scratch|--warm-start] \
-        [--epochs N] [--encoder DIR] [--pool N] [--data FILE] [--train-config JSON]
+        [--policy auto|batch] [--one-pass] [--show-all] [--relation-show X] \
+        [--from-scratch|--warm-start] [--epochs N] [--encoder DIR] [--pool N] [--data FILE] \
+        [--train-config JSON]
 
 A temporary project gets CoNLL04's training documents without their annotations (the gold ones
 are kept aside, by document name). The simulated annotator works as the app's defaults make a
@@ -482,6 +483,8 @@ class Annotator:
 
     thresholds: bool = True
     relation_pass: bool = True
+    #: a relation "Show ≥" the annotator sets by hand instead of the calibrated one
+    relation_show: float | None = None
 
 
 @dataclass
@@ -505,11 +508,12 @@ def page_thresholds(store: Any, project: str, annotator: Annotator) -> tuple[flo
     active = store.active_model_version(project)
     chosen = (active.metrics or {}).get("thresholds") if active and annotator.thresholds else None
     if not isinstance(chosen, dict):
-        return 0.0, 0.0
-    return (
-        float((chosen.get("entity") or {}).get("show", 0.0)),
-        float((chosen.get("relation") or {}).get("show", 0.0)),
-    )
+        chosen = {}
+    entity = float((chosen.get("entity") or {}).get("show", 0.0))
+    relation = float((chosen.get("relation") or {}).get("show", 0.0))
+    if active and annotator.relation_show is not None:
+        relation = annotator.relation_show
+    return entity, relation
 
 
 def _right(suggested: Sequence[Ent], suggested_rels: Sequence[Rel], gold: Any) -> tuple[int, int]:
@@ -866,6 +870,12 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     parser.add_argument(
         "--show-all", action="store_true", help="ignore the calibrated Show thresholds"
     )
+    parser.add_argument(
+        "--relation-show",
+        type=float,
+        default=None,
+        help="a fixed relation Show threshold instead of the calibrated one (entities keep theirs)",
+    )
     start = parser.add_mutually_exclusive_group()
     start.add_argument(
         "--from-scratch",
@@ -948,7 +958,11 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
                 max_docs=args.max_docs,
                 order=args.order,
                 policy=args.policy,
-                annotator=Annotator(thresholds=not args.show_all, relation_pass=not args.one_pass),
+                annotator=Annotator(
+                    thresholds=not args.show_all,
+                    relation_pass=not args.one_pass,
+                    relation_show=args.relation_show,
+                ),
                 on_round=show,
             )
             from app.retrain import versions_json

@@ -1,4 +1,6 @@
 # spanrel: `make run` installs and starts the app, `make test` installs and runs the whole suite.
+# The editor's JavaScript (app/editor/js) needs no build: node runs its unit tests (tests/js) and
+# ESLint (package.json, installed by `npm ci`) lints it.
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
@@ -12,7 +14,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test lint format check bench
+.PHONY: setup run test test-js lint lint-js format check bench
 
 setup: $(STAMP)
 
@@ -28,15 +30,25 @@ $(STAMP): pyproject.toml
 run: setup
 	$(PY) launch.py $(ARGS)
 
-test: setup
+test: setup test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: setup
+# node's own test runner: no package needed
+test-js:
+	node --test tests/js/*.test.js
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+lint: setup lint-js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+lint-js: node_modules/.package-lock.json
+	node_modules/.bin/eslint .
+
 # Lint, then the whole suite (the hostile-input and fuzz tests in tests/security are part of it).
-check: lint
+check: lint test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 format: setup

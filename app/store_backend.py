@@ -5,8 +5,8 @@ integer database ids and ``db.Edit``. This module translates both ways:
 
 - documents are ``"<db id>"``; entities ``"e<db id>"`` and relations ``"r<db id>"``, so an
   ``accept``/``reject`` on an ``ann_id`` says by itself which table it means;
-- the store's statuses use hyphens (``in-progress``), the page's use underscores
-  (``in_progress``: its badge classes are ``[a-z_]``);
+- statuses are the store's (``db.models.DOCUMENT_STATUSES``) on both sides;
+- the schema goes to the page as the lookup tables of ``app.editor.page_schema``;
 - every acknowledgement carries the *difference* between the document before and after the
   operation (the page applies it and fires its ``doc_status`` event on a status change). The
   state the page had is the state at ``base_version``; the last state sent for each document is
@@ -29,20 +29,12 @@ from collections.abc import Callable
 from typing import Any
 
 from app import ordering
-from app.editor.backend import schema_dict
+from app.editor.page_schema import schema_dict
 from db import ConflictError, Edit, NotFoundError, Store, StoreError
 from db.views import DocumentView, EditResult
 
 log = logging.getLogger(__name__)
 
-#: store status -> page status, and back
-STATUS_TO_PAGE = {
-    "new": "new",
-    "pre-annotated": "pre_annotated",
-    "in-progress": "in_progress",
-    "done": "done",
-}
-STATUS_FROM_PAGE = {v: k for k, v in STATUS_TO_PAGE.items()}
 CACHE_SIZE = 256
 #: rows an edit may change that the page does not draw (BRAT extras kept by the store)
 _UNSHOWN_TABLES = {"event", "coref_group"}
@@ -189,15 +181,20 @@ class StoreBackend:
             "name": view.name,
             "text": view.text,
             "version": view.version,
-            "status": STATUS_TO_PAGE.get(view.status, "new"),
+            "status": view.status,
             "entities": entities,
             "relations": relations,
-            "schema": schema_dict(self.store.project_schema(view.project)),
+            "schema": self._schema(view),
             "prev_id": prev_id,
             "next_id": next_id,
             "project": view.project,
             "thresholds": self.thresholds(view.project),
         }
+
+    def _schema(self, view: DocumentView) -> dict[str, Any]:
+        """The page's schema tables for the document's project (and any type it uses besides)."""
+        types = tuple(dict.fromkeys(e.type for e in view.entities))
+        return schema_dict(self.store.project_schema(view.project), types)
 
     def thresholds(self, project: str) -> dict[str, dict[str, float]] | None:
         """Default "Show ≥" / "Accept ≥" values of entity and relation suggestions: those the
@@ -268,7 +265,8 @@ class StoreBackend:
             after = self._fresh(doc_key)
         if repeated or stale:
             # the page's state is unknown: send the whole document
-            return {"ok": True, "seq": seq, "version": after["version"], "doc": after}
+            ack = {"ok": True, "seq": seq, "version": after["version"], "doc": after}
+            return {**ack, "repeat": True} if repeated else ack
         if after["status"] == "done" != before["status"] and self.on_done is not None:
             try:
                 self.on_done(after["project"])
@@ -278,7 +276,7 @@ class StoreBackend:
         ack: dict[str, Any] = {"ok": True, "seq": seq, "version": after["version"]}
         ack["changes"] = changes
         if message or before["status"] != after["status"]:
-            ack["message"] = message or f"status: {after['status'].replace('_', ' ')}"
+            ack["message"] = message or f"status: {after['status'].replace('-', ' ')}"
         return ack
 
     @staticmethod
@@ -320,7 +318,7 @@ class StoreBackend:
             table, row = change.get("t"), change.get("a")
             if table == "document":
                 if row and "status" in row:
-                    status = STATUS_TO_PAGE.get(row["status"], "new")
+                    status = row["status"]
             elif table == "entity":
                 key = f"e{change['id']}"
                 if row is None:
@@ -431,10 +429,7 @@ class StoreBackend:
         if kind == "delete_note":
             return Edit.delete_note(op["note_id"])
         if kind == "set_status":
-            status = STATUS_FROM_PAGE.get(op["status"])
-            if status is None:
-                raise StoreError(f"unknown status {op['status']!r}")
-            return Edit.set_status(status)
+            return Edit.set_status(op["status"])
         raise StoreError(f"unsupported operation {kind}")
 
 

@@ -31,7 +31,9 @@ OPS = (
     "set_note",
     "delete_note",
 )
-MAX_FRAGMENTS = 64
+# The limits of an edit's shape, for every writer: the page's handler (app.editor.ops) checks
+# the same values and sends them to the page.
+MAX_FRAGMENTS = 32  # fragments of one entity
 MAX_VALUE = 500  # the attribute value column's width
 MAX_NOTE = 10_000
 #: ops on an attribute or note of one annotation: they name exactly one entity or relation

@@ -1,4 +1,4 @@
-"""What the editor needs from storage (``EditorBackend``), and the schema helpers it shares.
+"""What the editor needs from storage (``EditorBackend``), and the document it shows.
 
 The editor never touches the database itself: it calls ``load`` to show a document and
 ``apply`` for each validated operation. The app's implementation is
@@ -12,16 +12,22 @@ Document dict returned by ``load``::
      "entities": [{"id", "type", "fragments": [[s, e], ...], "source": "human|model|import",
                    "review": "suggested|accepted|rejected" | None, "confidence": float | None}],
      "relations": [{"id", "type", "arg1", "arg2", "source", "review", "confidence"}],
-     "schema": {"entity_types": [{"name", "color", "shortcut", "parent"}],
+     "schema": {"entity_types": [{"name", "color", "key", "parent"}],
                 "relation_types": [{"name", "arg1_types", "arg2_types", "color"}],
-                "attribute_types": [{"name", "targets", "values"}]},
+                "attribute_types": [{"name", "targets", "values"}],
+                "allowed_relations": {head: {tail: [name, ...]}},
+                "attributes": {"entity": {type: [name, ...]}, "relation": {...},
+                               "other": {"entity": [...], "relation": [...]}}},
      "prev_id", "next_id"}
+
+``schema`` comes from ``app.editor.page_schema.schema_dict``: the page looks up which relation
+types a pair of entity types admits and which attributes a type takes in its tables, computed
+by ``converters.schema.Schema``. ``status`` is one of ``db.models.DOCUMENT_STATUSES``.
 
 An entity or relation may also carry ``"attributes": [{"name", "value"?}]`` (no value: a
 binary flag), ``"notes": [{"id", "text"}]`` and, read-only in the page, ``"norms": [{"ref":
-"db:id", "text"}]``; the keys are absent when there are none. Attribute types follow BRAT's
-``[attributes]``: ``targets`` are type names, ``<ENTITY>``, ``<RELATION>`` or ``<ANY>`` (none:
-any annotation), no ``values`` means a binary flag.
+"db:id", "text"}]``; the keys are absent when there are none. An attribute type without
+``values`` is a binary flag.
 
 Acknowledgement returned by ``apply``::
 
@@ -35,6 +41,11 @@ Acknowledgement returned by ``apply``::
 from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
+
+# the page's schema tables live in page_schema; re-exported for callers of the earlier home
+from app.editor.page_schema import relation_allowed, schema_dict
+
+__all__ = ["EditorBackend", "relation_allowed", "schema_dict"]
 
 
 @runtime_checkable
@@ -52,56 +63,3 @@ class EditorBackend(Protocol):
         with ``conflict: True`` so the page reloads the document.
         """
         ...
-
-
-def schema_dict(schema: Any) -> dict[str, Any]:
-    """The editor's schema dict from a ``converters.schema.Schema`` (or a dict, passed through)."""
-    if isinstance(schema, dict):
-        return schema
-    return {
-        "entity_types": [
-            {"name": t.name, "color": t.color, "shortcut": t.shortcut, "parent": t.parent}
-            for t in schema.entity_types
-            if t.selectable
-        ],
-        "relation_types": [
-            {
-                "name": t.name,
-                "arg1_types": list(t.arg1_types),
-                "arg2_types": list(t.arg2_types),
-                "color": t.color,
-            }
-            for t in schema.relation_types
-            if t.selectable
-        ],
-        "attribute_types": [
-            {"name": a.name, "targets": list(a.targets), "values": list(a.values)}
-            for a in schema.attribute_types
-        ],
-    }
-
-
-def relation_allowed(schema: dict[str, Any], rel_type: str, type1: str, type2: str) -> bool:
-    """Whether ``rel_type`` admits these argument types; empty list or ``<ANY>`` admits all,
-    a parent type admits its subtypes (as in BRAT).
-
-    The rule the page's relation chooser applies (``allowedRelations`` in editor.js), in Python so
-    that tests can compare what the page offers with what the schema says.
-    """
-    parents = {t["name"]: t.get("parent") for t in schema.get("entity_types", [])}
-
-    def ancestors(name: str) -> set[str]:
-        chain = [name]
-        while parents.get(chain[-1]) and parents[chain[-1]] not in chain:
-            chain.append(parents[chain[-1]])
-        return set(chain)
-
-    for rel in schema.get("relation_types", []):
-        if rel["name"] != rel_type:
-            continue
-        ok1 = not rel.get("arg1_types") or "<ANY>" in rel["arg1_types"]
-        ok2 = not rel.get("arg2_types") or "<ANY>" in rel["arg2_types"]
-        return (ok1 or bool(ancestors(type1) & set(rel["arg1_types"]))) and (
-            ok2 or bool(ancestors(type2) & set(rel["arg2_types"]))
-        )
-    return False

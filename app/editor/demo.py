@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.editor.backend import EditorBackend
-from app.store_backend import STATUS_FROM_PAGE, StoreBackend
+from app.store_backend import StoreBackend
 from converters import document as cd
 from converters import schema as cs
 from db import Store
@@ -232,11 +232,12 @@ def store_document(store: Store, project: str, doc: dict[str, Any]) -> tuple[str
     """Write one document given in the page's format into ``project`` (which must exist).
 
     ``doc`` has ``doc_id`` (the stored name unless ``name`` is given), ``text``, optional
-    ``status`` and ``entities``/``relations`` with ids such as ``T1``/``R1``. Annotations with
-    ``review: "suggested"`` become model suggestions (with their ``confidence``), as
-    pre-annotation stores them, which moves the document to version 1 and ``pre_annotated``;
-    the others are imported as accepted. Returns the document's page id and the page id
-    (``e<db id>``/``r<db id>``) of every annotation by its given id.
+    ``status`` (one of ``db.models.DOCUMENT_STATUSES``) and ``entities``/``relations`` with ids
+    such as ``T1``/``R1``. Annotations with ``review: "suggested"`` become model suggestions
+    (with their ``confidence``), as pre-annotation stores them, which moves the document to
+    version 1 and ``pre-annotated``; the others are imported as accepted. Returns the
+    document's page id and the page id (``e<db id>``/``r<db id>``) of every annotation by its
+    given id.
     """
     ents, rels = list(doc.get("entities", [])), list(doc.get("relations", []))
     for ann in [*ents, *rels]:
@@ -263,7 +264,7 @@ def store_document(store: Store, project: str, doc: dict[str, Any]) -> tuple[str
         [entity(e) for e in ents if e["id"] not in suggested],
         [relation(r) for r in rels if r["id"] not in suggested],
     )
-    status = STATUS_FROM_PAGE[doc.get("status", "new")]
+    status = doc.get("status", "new")
     (db_id,) = store.import_documents(project, [imported], status=status).document_ids
     if suggested:
         store.replace_suggestions(

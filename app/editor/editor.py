@@ -7,13 +7,20 @@ Why it is built this way (measured facts in shared/design/editor.md):
 - ``value`` stays tiny (``{"doc_id", "revision"}``): the page loads the document through the
   ``editor_load`` server function and sends each edit as one small operation through
   ``editor_apply``; a whole document as ``value`` costs ~375 ms per edit;
+- the page's JavaScript is the files of ``js/`` joined in the order of ``js/load_order.json``
+  into one ``js_on_load`` body (no build step); ``editor_load`` also sends the page its
+  configuration (``PAGE_CONFIG``: the op limits, command keys and statuses Python defines), so
+  the page hard-codes none of them;
 - every operation carries ``(client_id, seq)``: the page sends strictly one at a time (the next
-  after the acknowledgement), and ``OpSequencer`` answers a repeated seq with the stored
-  acknowledgement instead of applying it twice (a retry after a lost answer is safe).
+  after the acknowledgement), and a repeated seq is answered with the acknowledgement of the
+  first instead of being applied twice (a retry after a lost answer is safe).
 
-Hand-over: ``OpSequencer`` keeps the last (client_id, seq) per document in process memory. The
-database helper is adding a table of client op ids; a store-backed backend should record the
-pair in the same transaction as the edit and the sequencer then only saves a round trip.
+Exactly once: ``db.Store`` records ``(client_id, seq)`` with each edit in the same transaction
+and answers a repeat from that record, across restarts and processes; ``StoreBackend`` passes
+the pair for every operation the store writes. ``OpSequencer`` (process memory) stays in front
+of it because the relation pass (``suggest_relations``, written by
+``Store.replace_suggestions``) does not go through that record yet; with it there, the
+sequencer can go.
 """
 
 from __future__ import annotations
@@ -33,14 +40,27 @@ import gradio as gr
 from gradio import component_meta
 
 from app.editor.backend import EditorBackend
-from app.editor.ops import MAX_ID, OpError, validate_op
+from app.editor.ops import MAX_ID, OpError, page_limits, validate_op
+from app.editor.page_schema import COMMAND_KEYS
+from db.models import DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
 
 _HERE = Path(__file__).resolve().parent
+_JS = _HERE / "js"
 MAX_PAYLOAD_CHARS = 20_000
 
-# The shell: toolbar, text container, popup and status line, all filled by editor.js.
+#: what the page is told with every document it loads (it hard-codes none of it)
+PAGE_CONFIG: dict[str, Any] = {
+    "limits": page_limits(),
+    "keys": dict(COMMAND_KEYS),
+    "statuses": list(DOCUMENT_STATUSES),
+    # "Mark done" sets the first, "Reopen" the second
+    "done": "done",
+    "reopened": "in-progress",
+}
+
+# The shell: toolbar, text container, popup and status line, all filled by the page's script.
 SHELL = (
     '<div class="sr-editor" tabindex="0" role="application" '
     'aria-label="Entity and relation editor" data-testid="sr-editor">'
@@ -60,6 +80,25 @@ def _asset(name: str) -> str:
         if bad:
             raise ValueError(f"{name} must not contain {bad}: it is evaluated as a template")
     return text
+
+
+def editor_js() -> str:
+    """The page's script: the files of ``js/`` in their load order, in one function body.
+
+    The files share one scope (each names what it takes from the others in a ``/* global */``
+    comment); the wrapper runs them once per editor element, which it hands them as ``root``.
+    """
+    order = json.loads((_JS / "load_order.json").read_text(encoding="utf-8"))
+    present = sorted(p.name for p in _JS.glob("*.js"))
+    if sorted(order) != present:
+        raise ValueError(f"js/load_order.json lists {sorted(order)}, js/ holds {present}")
+    parts = [f"// ---- js/{n} ----\n" + (_JS / n).read_text(encoding="utf-8") for n in order]
+    return (
+        "(function () {\n"
+        'const root = element.querySelector(".sr-editor");\n'
+        "if (!root || root.dataset.init) return;\n"
+        'root.dataset.init = "1";\n' + "\n".join(parts) + "})();\n"
+    )
 
 
 def request_user(request: Any) -> str | None:
@@ -202,7 +241,7 @@ with _no_pyi_stub():
                     if not isinstance(doc_id, str) or not _DOC_ID.fullmatch(doc_id):
                         return {"ok": False, "error": "invalid document id"}
                     doc = backend.load(doc_id, resolve(request))
-                    return {"ok": True, "doc": doc}
+                    return {"ok": True, "doc": doc, "config": PAGE_CONFIG}
                 except KeyError:
                     return {"ok": False, "error": "document not found"}
                 except Exception as exc:
@@ -239,12 +278,12 @@ with _no_pyi_stub():
                     log.exception("editor sequencing failed")
                     return {"ok": False, "seq": seq, "error": f"not saved ({type(exc).__name__})"}
 
-            js = _asset("editor.js")
+            js = editor_js()
             # gr.HTML.__getattr__ turns any quoted word in js_on_load into an event listener, and
             # get_config reads attributes named like our parameters: keep those names out of the JS
             for name in ("backend", "user_of", "editor_height", "kwargs"):
                 if re.search(rf"""['"`]{name}['"`]""", js):
-                    raise ValueError(f"editor.js must not contain the quoted word {name!r}")
+                    raise ValueError(f"the editor's js must not contain the quoted word {name!r}")
             kwargs.setdefault("apply_default_css", False)
             super().__init__(
                 value=value or {"doc_id": None, "revision": 0},

@@ -4,6 +4,10 @@ The component-server endpoint is plain public HTTP, so anything may arrive. This
 only the SHAPE (keys, types, lengths, integer ranges) and returns a normalised copy; whether an
 offset lies inside the text, a type is in the schema or an id exists is the backend's job,
 because only it knows the document.
+
+The limits an edit shares with the store (fragments per entity, attribute value and note
+lengths) and the document statuses are the store's own (``db.edits``, ``db.models``); those the
+page needs reach it through ``page_limits``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import itertools
 import math
 import re
 from typing import Any
+
+from db.edits import MAX_FRAGMENTS, MAX_NOTE, MAX_VALUE
+from db.models import DOCUMENT_STATUSES
 
 #: what the page may ask for; each kind lists its own required and optional fields
 OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -38,15 +45,27 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 COMMON_FIELDS = ("doc_id", "client_id", "seq", "base_version", "kind")
 
+# limits of the page's transport only (ids are the page's strings, not the store's integers)
 MAX_ID = 200
 MAX_TYPE = 100
-MAX_VALUE = 500
-MAX_NOTE = 10_000
-MAX_FRAGMENTS = 32
 MAX_OFFSET = 50_000_000
 MAX_SEQ = 2**53 - 1  # what a JS number still counts exactly
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_STATUS = re.compile(r"[a-z_]{1,32}")
+
+__all__ = [
+    "MAX_FRAGMENTS",
+    "MAX_ID",
+    "MAX_NOTE",
+    "MAX_VALUE",
+    "OpError",
+    "page_limits",
+    "validate_op",
+]
+
+
+def page_limits() -> dict[str, int]:
+    """The limits the page checks before sending (it says why at once, without a round trip)."""
+    return {"max_fragments": MAX_FRAGMENTS, "max_note": MAX_NOTE, "max_value": MAX_VALUE}
 
 
 class OpError(ValueError):
@@ -155,7 +174,7 @@ def validate_op(payload: Any) -> dict[str, Any]:
             op[key] = float(value)
     if kind == "set_status":
         status = payload["status"]
-        if not isinstance(status, str) or not _STATUS.fullmatch(status):
-            raise OpError("status must be 1-32 characters of a-z or '_'")
+        if status not in DOCUMENT_STATUSES:
+            raise OpError(f"status must be one of {', '.join(DOCUMENT_STATUSES)}")
         op["status"] = status
     return op

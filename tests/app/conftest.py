@@ -29,6 +29,25 @@ from tests.ui.pages import CHAR_BOX_JS
 #: the project every editor test stores its documents in (CoNLL04 types)
 PROJECT = "editor"
 
+#: BRAT types under two abstract levels (Person -> !Human -> !Agent) and a relation that takes
+#: any entity: a rule of the page's own (parents it knows, no macros) offers nothing from Person
+#: to Company here
+BRAT_CONF = """[entities]
+!Agent
+\t!Human
+\t\tPerson
+\tCompany
+Place
+[relations]
+Works_for\tArg1:Agent, Arg2:Agent
+Any_link\tArg1:<ENTITY>, Arg2:<ENTITY>
+[events]
+[attributes]
+Negated\tArg:<ENTITY>
+Level\tArg:Human, Value:low|high
+Certain\tArg:<RELATION>
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:

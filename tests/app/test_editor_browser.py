@@ -10,7 +10,8 @@ import pytest
 
 from app.editor.demo import CONLL04_SCHEMA, store_schema
 from app.store_backend import StoreBackend
-from tests.app.conftest import add_doc
+from converters.brat_conf import parse_conf
+from tests.app.conftest import BRAT_CONF, add_doc
 from tests.ui.pages import LABEL_OVERLAPS_JS
 
 pytestmark = pytest.mark.slow
@@ -337,4 +338,43 @@ def test_refusal_conflict_navigation_and_done(backend, editor):
         "id => document.querySelector('.sr-editor').dataset.docId === id", arg=nav2
     )
     assert ed.page.locator("[data-testid=sr-doc-name]").inner_text() == "nav2"
+    assert not ed.errors
+
+
+def test_relation_types_offered_under_abstract_parents_and_entity(backend, editor):
+    """Regression: under abstract parent types (Person -> !Human -> !Agent) and ``<ENTITY>``
+    arguments the page offered no relation type from Person to Company, where the schema allows
+    two; the page now offers exactly what ``Schema.allowed_relations`` answers."""
+    schema = parse_conf(BRAT_CONF)
+    backend.store.create_project("brat-abstract", schema)
+    text = "Ann Lee works for Acme Corp in Oslo."
+    ents = [
+        _entity("T1", "Person", *_find(text, "Ann Lee")),
+        _entity("T2", "Company", *_find(text, "Acme Corp")),
+        _entity("T3", "Place", *_find(text, "Oslo")),
+    ]
+    doc_id, ids = _add(backend, "abstract", text=text, entities=ents, project="brat-abstract")
+    ed = editor(doc_id)
+    offered = "() => [...document.querySelectorAll('.sr-pop [data-type]')].map(b => b.dataset.type)"
+    pairs = (("T1", "T2", ("Person", "Company")), ("T3", "T1", ("Place", "Person")))
+    for first, second, types in pairs:
+        ed.page.keyboard.press("Escape")
+        ed.label(ids[first]).click()
+        ed.label(ids[second]).click()
+        assert ed.js(offered) == schema.allowed_relations(*types)
+    assert schema.allowed_relations("Person", "Company") == ["Works_for", "Any_link"]
+    # draw Works_for from Person to Company: stored as drawn
+    ed.page.keyboard.press("Escape")
+    ed.label(ids["T1"]).click()
+    ed.label(ids["T2"]).click()
+    ed.page.locator(".sr-pop [data-type='Works_for']").click()
+    ed.settle()
+    rels = backend.load(doc_id)["relations"]
+    got = [(r["type"], r["arg1"], r["arg2"]) for r in rels]
+    assert got == [("Works_for", ids["T1"], ids["T2"])]
+    # the attributes the schema gives Person (<ENTITY> and the abstract Human)
+    ed.label(ids["T1"]).click()
+    attrs = ed.js("() => [...document.querySelectorAll('.sr-attr')].map(a => a.dataset.attr)")
+    want = [a.name for a in schema.attributes_for("entity", "Person")]
+    assert attrs == want == ["Negated", "Level"]
     assert not ed.errors

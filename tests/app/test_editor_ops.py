@@ -14,10 +14,15 @@ from sqlalchemy import text
 
 from app.editor.backend import EditorBackend
 from app.editor.demo import CONLL04_SCHEMA, store_document, store_schema
-from app.editor.editor import AnnotationEditor, OpSequencer
+from app.editor.editor import PAGE_CONFIG, AnnotationEditor, OpSequencer
 from app.editor.ops import OpError, validate_op
+from app.editor.page_schema import RESERVED_KEYS, entity_keys, schema_dict
 from app.store_backend import StoreBackend
-from db import Store
+from converters.brat_conf import parse_conf
+from db import Edit, EditError, Store
+from db import edits as db_edits
+from db.models import DOCUMENT_STATUSES
+from tests.app.conftest import BRAT_CONF
 
 TEXT = "Alice works for Acme in Paris."
 PROJECT = "ops"
@@ -80,6 +85,7 @@ def editor(backend: StoreBackend, docs: dict[str, str]) -> AnnotationEditor:
         (op(kind="accept_all", min_confidence=1.5), "between 0 and 1"),
         (op(kind="accept_all", min_confidence=float("nan")), "between 0 and 1"),
         (op(kind="set_status", status="Done!"), "status"),
+        (op(kind="set_status", status="in_progress"), "status must be one of"),
         (op(kind="set_attribute", ann_id="T1"), "missing field"),
         (op(kind="set_attribute", ann_id="T1", name="Neg", value="a\nb"), "control"),
         (op(kind="set_attribute", ann_id="T1", name="Neg", value=3), "value"),
@@ -365,3 +371,72 @@ def test_attributes_and_notes(backend_url):
         assert len(be.load(d)["entities"][0]["attributes"]) == 2
     finally:
         be.store.close()
+
+
+def test_page_schema_tables_are_the_schema_answers():
+    schema = parse_conf(BRAT_CONF)
+    page = schema_dict(schema, ("Imported",))
+    assert [t["name"] for t in page["entity_types"]] == ["Person", "Company", "Place"]
+    assert page["allowed_relations"]["Person"]["Company"] == ["Works_for", "Any_link"]
+    types = ["Person", "Company", "Place", "Imported"]
+    for head in types:
+        for tail in types:
+            want = schema.allowed_relations(head, tail)
+            assert page["allowed_relations"].get(head, {}).get(tail, []) == want, (head, tail)
+    for name in types:
+        want = [a.name for a in schema.attributes_for("entity", name)]
+        assert page["attributes"]["entity"][name] == want
+    assert page["attributes"]["entity"]["Person"] == ["Negated", "Level"]
+    assert page["attributes"]["relation"]["Any_link"] == ["Certain"]
+    assert page["attributes"]["other"] == {"entity": ["Negated"], "relation": ["Certain"]}
+    # the same schema again: the same tables, computed once
+    assert schema_dict(parse_conf(BRAT_CONF), ("Imported",)) is page
+
+
+def test_entity_keys_keep_the_page_commands_free():
+    names = ["Zone", "Year", "Plus", "Arrow", "Org", "Other"]
+    keys = entity_keys(names, [None, None, "+", ">", "o", "o"])
+    assert keys == {"Zone": "o", "Year": "e", "Plus": "p", "Arrow": "a", "Org": "r", "Other": "t"}
+    assert not RESERVED_KEYS & set(keys.values())
+    # letters run out: digits, then nothing
+    many = [f"T{i}" for i in range(12)]
+    got = entity_keys(many, [None] * 12)
+    assert list(got.values()) == ["t", *"123456789"] and len(got) == 10
+
+
+def test_op_limits_have_one_definition(editor, docs):
+    """The page's handler and the store refuse and accept the same shapes, and the page is told
+    the limits it checks itself."""
+    limits = editor.editor_load({"doc_id": docs["d"]}, None)["config"]["limits"]
+    assert limits == {
+        "max_fragments": db_edits.MAX_FRAGMENTS,
+        "max_note": db_edits.MAX_NOTE,
+        "max_value": db_edits.MAX_VALUE,
+    }
+    most = [[2 * i, 2 * i + 1] for i in range(db_edits.MAX_FRAGMENTS)]
+    too_many = [*most, [500, 501]]
+    assert validate_op(op(type="Peop", fragments=most))["fragments"] == most
+    Edit.add_entity("Peop", [tuple(f) for f in most])
+    with pytest.raises(OpError, match="fragments"):
+        validate_op(op(type="Peop", fragments=too_many))
+    with pytest.raises(EditError, match="fragments"):
+        Edit.add_entity("Peop", [tuple(f) for f in too_many])
+    for key, limit in (("value", db_edits.MAX_VALUE), ("text", db_edits.MAX_NOTE)):
+        kind = "set_attribute" if key == "value" else "set_note"
+        fields = {"ann_id": "e1", "name": "Level"} if key == "value" else {"ann_id": "e1"}
+        assert validate_op(op(kind=kind, **fields, **{key: "x" * limit}))[key]
+        with pytest.raises(OpError):
+            validate_op(op(kind=kind, **fields, **{key: "x" * (limit + 1)}))
+
+
+def test_page_speaks_the_store_statuses(editor, backend, docs):
+    loaded = editor.editor_load({"doc_id": docs["d"]}, None)
+    assert loaded["config"] == PAGE_CONFIG
+    assert PAGE_CONFIG["statuses"] == list(DOCUMENT_STATUSES)
+    assert {PAGE_CONFIG["done"], PAGE_CONFIG["reopened"]} <= set(DOCUMENT_STATUSES)
+    assert loaded["doc"]["status"] in DOCUMENT_STATUSES
+    d = docs["d"]
+    ack = editor.editor_apply(op(kind="set_status", status="in-progress", doc_id=d), None)
+    assert ack["ok"] and ack["changes"]["status"] == "in-progress", ack
+    assert backend.store.load_document(int(d)).status == "in-progress"
+    assert backend.load(d)["status"] == "in-progress"

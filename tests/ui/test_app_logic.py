@@ -611,7 +611,7 @@ def test_backend_patches_its_copy_exactly_as_a_reload_would(store: Store, tmp_pa
         ("add_relation", {"type": "Works_for", "arg1": ids["Person"], "arg2": ids["Org"]}),
         ("reject", {"ann_id": sugg["Person"]}),
         ("accept", {"ann_id": sugg["Place"]}),
-        ("set_status", {"status": "in_progress"}),
+        ("set_status", {"status": "in-progress"}),
         ("delete_entity", {"entity_id": ids["Org"]}),
         ("undo", {}),
         ("redo", {}),

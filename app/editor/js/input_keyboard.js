@@ -1,0 +1,57 @@
+// The keyboard, on the focused editor: Ctrl+Z / Ctrl+Y, Escape, Tab review, the relation pass
+// key, digits in the relation chooser, and on a selected entity or relation: Delete, Enter,
+// arrows (resize), the fragment key and type keys (retype); with nothing selected a type key
+// chooses the type for new entities (and makes one from a selection made with the keyboard).
+/* global S, toolbar, send, setStatus, closePop, cancelFragMode, startFragMode, resize,
+   suggestRelations, openSuggestions, stepSuggestion, selectedKey, reviewAndAdvance, isSuggestion,
+   allowedRelations, refreshTypeButtons, selectionOffsets */
+
+root.addEventListener("keydown", (ev) => {
+  if (!S.doc) return;
+  const tag = (ev.target.tagName || "").toLowerCase();
+  if (tag === "input" || tag === "textarea" || tag === "select") return;
+  if (tag === "button" && (ev.key === "Enter" || ev.key === " ")) return;
+  const k = ev.key;
+  const mod = ev.ctrlKey || ev.metaKey;
+  let handled = true;
+  if (mod && (k === "z" || k === "Z") && !ev.shiftKey) send("undo", {});
+  else if (mod && (k === "y" || ((k === "z" || k === "Z") && ev.shiftKey))) send("redo", {});
+  else if (k === "Escape") { S.reviewing = false; if (S.fragMode) cancelFragMode(); else closePop(); }
+  // Tab / Shift+Tab: next / previous open suggestion, while there is one (otherwise Tab
+  // moves the focus as usual); not from the toolbar, whose buttons Tab walks through
+  else if (k === "Tab" && !mod && !ev.altKey && !S.chooser && !toolbar.contains(ev.target) && openSuggestions().length) stepSuggestion(ev.shiftKey ? -1 : 1, selectedKey());
+  else if (mod || ev.altKey) handled = false;
+  else if (k === S.config.keys.suggest_relations) suggestRelations(false);
+  else if (S.chooser && /^[1-9]$/.test(k)) {
+    const t = S.chooser.allowed[+k - 1];
+    if (t) { send("add_relation", { type: t, arg1: S.chooser.a, arg2: S.chooser.b }); closePop(); }
+  } else if (S.selected && S.selected.kind === "entity" && !S.chooser) {
+    const e = S.ents.get(S.selected.id);
+    if (!e) handled = false;
+    else if (k === "Delete" || k === "Backspace") isSuggestion(e) ? reviewAndAdvance("reject", e, "entity") : send("delete_entity", { entity_id: e.id });
+    else if (k === "Enter" && isSuggestion(e)) reviewAndAdvance("accept", e, "entity");
+    else if (k === "ArrowLeft" || k === "ArrowRight") resize(e, ev.shiftKey ? "start" : "end", k === "ArrowLeft" ? -1 : 1);
+    else if (k === S.config.keys.add_fragment) (S.fragMode === e.id ? cancelFragMode() : startFragMode(e));
+    else if (S.schema.keyToType.has(k.toLowerCase()) && k.length === 1) {
+      const t = S.schema.keyToType.get(k.toLowerCase());
+      if (t !== e.type) send("change_entity", { entity_id: e.id, type: t });
+    } else handled = false;
+  } else if (S.selected && S.selected.kind === "relation") {
+    const r = S.rels.get(S.selected.id);
+    if (!r) handled = false;
+    else if (k === "Delete" || k === "Backspace") isSuggestion(r) ? reviewAndAdvance("reject", r, "relation") : send("delete_relation", { relation_id: r.id });
+    else if (k === "Enter" && isSuggestion(r)) reviewAndAdvance("accept", r, "relation");
+    else if (/^[1-9]$/.test(k)) {
+      const e1 = S.ents.get(r.arg1), e2 = S.ents.get(r.arg2);
+      const t = e1 && e2 ? allowedRelations(S.schema, e1.type, e2.type)[+k - 1] : null;
+      if (t && t !== r.type) send("change_relation", { relation_id: r.id, type: t });
+    } else handled = false;
+  } else if (k.length === 1 && S.schema.keyToType.has(k.toLowerCase())) {
+    S.curType = S.schema.keyToType.get(k.toLowerCase());
+    refreshTypeButtons();
+    const off = selectionOffsets(false);
+    if (off) { window.getSelection().removeAllRanges(); send("add_entity", { type: S.curType, fragments: [off] }); }
+    else setStatus("new entities: " + S.curType);
+  } else handled = false;
+  if (handled) { ev.preventDefault(); ev.stopPropagation(); }
+});

@@ -1,0 +1,139 @@
+// Edits as operations: numbered per document, queued, sent strictly one at a time through the
+// ``editor_apply`` server function (the next after the acknowledgement; a lost answer is
+// retried with the same number, which the server answers once), and the acknowledgements
+// applied to the page. Also the automatic relation pass after the last entity suggestion.
+/* global S, autoOps, call, openDoc, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
+   isLive, isSuggestion, selectEntity, selectRelation, stepSuggestion */
+/* exported send, suggestRelations */
+
+function send(kind, fields) {
+  if (!S.doc) return;
+  const docId = S.doc.doc_id;
+  const seq = (S.seqs[docId] = (S.seqs[docId] || 0) + 1);
+  const op = Object.assign({ doc_id: docId, client_id: S.clientId, seq: seq, kind: kind }, fields);
+  S.queue.push(op);
+  setStatus(kind.replace("_", " ") + " #" + seq + "\u2026");
+  // the item is dealt with: free the next click (a second entity click would link them)
+  if (/^(accept|reject|delete_entity|delete_relation|accept_all|add_relation)$/.test(kind)) closePop();
+  pump();
+  return op;
+}
+// the relation pass: the active model's relation suggestions between the confirmed entities
+// (the server replaces the open relation suggestions; reviewed ones stay). ``auto``: sent by
+// the page itself (see handleAck), a refusal is then only a quiet note
+function suggestRelations(auto) {
+  if (!S.doc) return;
+  const status = S.lastStatus;
+  const op = send("suggest_relations", {});
+  if (!auto || !op) return;
+  autoOps.add(op);
+  setStatus(status[0], status[1], "suggesting relations between the confirmed entities\u2026");
+}
+// entity suggestions still open (shown or hidden by "Show \u2265"), and confirmed entities
+// (accepted, added by hand or imported: neither suggested nor rejected)
+function openEntitySuggestions() { let n = 0; for (const e of S.ents.values()) if (isSuggestion(e)) n++; return n; }
+function confirmedEntities() { let n = 0; for (const e of S.ents.values()) if (!isSuggestion(e) && e.review !== "rejected") n++; return n; }
+async function pump() {
+  if (S.inflight || !S.queue.length) return;
+  const op = S.queue[0];
+  if (op.base_version === undefined) op.base_version = op.doc_id === S.docId ? S.version : 0;
+  S.inflight = true;
+  const t0 = performance.now();
+  const ack = await call("editor_apply", op);
+  S.inflight = false;
+  if (!ack || typeof ack !== "object") {
+    setStatus("connection problem: retrying #" + op.seq, "err");
+    setTimeout(pump, S.retryMs);
+    S.retryMs = Math.min(S.retryMs * 2, 4000);
+    return;
+  }
+  S.retryMs = 250;
+  S.queue.shift();
+  S.lastRoundTrip = performance.now() - t0;
+  handleAck(op, ack);
+  pump();
+}
+function handleAck(op, ack) {
+  root.dataset.lastSeq = String(op.seq);
+  const auto = autoOps.has(op);
+  if (!ack.ok && auto && !ack.conflict) {
+    // the page asked by itself (e.g. the project has no model yet): say so quietly, keep
+    // the line as it was; an editor that cannot do it at all is not asked again
+    const err = String(ack.error || "not available");
+    if (/unsupported operation|not available/.test(err)) S.noAutoRelations = true;
+    const more = op.doc_id === S.docId ? resumeReview() : "";
+    setStatus(S.lastStatus[0] + more, S.lastStatus[1], "no relation suggestions: " + err);
+    return;
+  }
+  if (op.doc_id !== S.docId) {
+    S.advanceFrom = null;
+    setStatus((ack.ok ? "saved #" : "refused #") + op.seq + " (other document)", ack.ok ? "ok" : "err");
+    return;
+  }
+  if (!ack.ok) {
+    S.advanceFrom = null;
+    S.autoFrom = null;
+    if (ack.conflict) {
+      const dropped = S.queue.filter((q) => q.doc_id === op.doc_id).length;
+      S.queue = S.queue.filter((q) => q.doc_id !== op.doc_id);
+      openDoc(op.doc_id, false, "#" + op.seq + " refused: " + (ack.error || "conflict") +
+        (dropped ? " (" + dropped + " later edit(s) dropped)" : ""));
+      return;
+    }
+    setStatus("#" + op.seq + " refused: " + (ack.error || "unknown error"), "err");
+    root.dataset.lastError = String(ack.error || "");
+    return;
+  }
+  const openBefore = openEntitySuggestions();
+  if (ack.doc) {
+    setDoc(ack.doc);
+  } else {
+    const c = ack.changes || {};
+    for (const id of c.deleted_entities || []) S.ents.delete(id);
+    for (const id of c.deleted_relations || []) S.rels.delete(id);
+    for (const e of c.entities || []) S.ents.set(e.id, e);
+    for (const r of c.relations || []) S.rels.set(r.id, r);
+    const oldStatus = S.doc.status;
+    if (c.status) S.doc.status = c.status;
+    S.doc.entities = [...S.ents.values()];
+    S.doc.relations = [...S.rels.values()];
+    if (typeof ack.version === "number") S.version = ack.version;
+    S.doc.version = S.version;
+    if (S.selected && !(selectedAnn() && isLive(selectedAnn()))) closePop();
+    buildToolbar();
+    render();
+    // rebuild the popup so its buttons act on the entity as it is now
+    const hadFocus = root.contains(document.activeElement) || document.activeElement === document.body;
+    if (S.selected && !S.chooser) (S.selected.kind === "entity" ? selectEntity : selectRelation)(S.selected.id);
+    if (hadFocus && !root.contains(document.activeElement)) root.focus({ preventScroll: true });
+    if (c.status && c.status !== oldStatus) trigger("doc_status", { doc_id: S.docId, status: c.status });
+  }
+  root.dataset.version = String(S.version);
+  // Automatic relation pass: this edit answered the last open entity suggestion (shown or
+  // hidden) and at least two entities are confirmed, so relation suggestions between them
+  // are due: asked once, for this transition (the next edit starts from none open). Never
+  // after a relation pass itself, nor while one is still waiting to be sent.
+  const relPassDue = op.kind !== "suggest_relations" && !S.noAutoRelations && openBefore > 0 &&
+    openEntitySuggestions() === 0 && confirmedEntities() >= 2 &&
+    !S.queue.some((q) => q.doc_id === S.docId && q.kind === "suggest_relations");
+  let next = "";
+  if (S.advanceFrom && !S.selected && (op.kind === "accept" || op.kind === "reject") && !S.queue.length) {
+    // a Tab review waits for the relation pass, whose suggestions replace the open ones
+    if (relPassDue) S.autoFrom = S.advanceFrom;
+    else next = stepSuggestion(1, S.advanceFrom, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
+  }
+  if (auto) next = resumeReview();
+  else S.advanceFrom = null; // (after the automatic pass: an Enter / Del sent meanwhile still moves on)
+  setStatus("\u2713 #" + op.seq + " " + op.kind.replace("_", " ") + " saved" + (ack.repeat ? " (repeat)" : "") +
+    (ack.message ? ": " + ack.message : "") + " \u00B7 version " + S.version + next, "ok");
+  if (relPassDue) suggestRelations(true);
+}
+// a Tab review held back for the automatic relation pass goes on (when nothing else happened
+// meanwhile): to the suggestion after the one answered last
+function resumeReview() {
+  const from = S.autoFrom;
+  S.autoFrom = null;
+  if (!from || !S.reviewing || S.selected || S.queue.length) return "";
+  return stepSuggestion(1, from, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
+}
+

@@ -1,0 +1,154 @@
+// The selection and its popup: an entity's (accept/reject a suggestion, retype, resize,
+// fragments, attributes and notes, delete), a relation's (accept/reject, retype among the types
+// its arguments allow, attributes and notes, delete), and the chooser of a new relation's type
+// after a click on a second entity.
+/* global S, docEl, pop, scroll, h, button, send, setFragMode, entText, fmtConf, isSuggestion,
+   allowedRelations, resize, fragmentSection, extraSection */
+/* exported applySelection, closePop, placePop, selectEntity, selectRelation, openChooser */
+
+function applySelection() {
+  for (const el of docEl.querySelectorAll(".sr-selected")) el.classList.remove("sr-selected");
+  if (!S.selected) return;
+  const map = S.selected.kind === "entity" ? S.byEid : S.byRid;
+  for (const el of map.get(S.selected.id) || []) el.classList.add("sr-selected");
+  if (S.chooser) for (const el of S.byEid.get(S.chooser.b) || []) el.classList.add("sr-selected");
+}
+function closePop() {
+  setFragMode(null);
+  S.selected = null; S.chooser = null;
+  pop.hidden = true;
+  pop.replaceChildren();
+  docEl.style.minHeight = "";
+  applySelection();
+}
+function placePop() {
+  if (pop.hidden || !S.selected) return;
+  const map = S.selected.kind === "entity" ? S.byEid : S.byRid;
+  const id = S.chooser ? S.chooser.b : S.selected.id;
+  const els = (S.selected.kind === "entity" || S.chooser ? S.byEid : map).get(id) || [];
+  const anchor = els.find((el) => el.classList.contains("sr-label") || el.classList.contains("sr-arc")) || els[0];
+  if (!anchor) { closePop(); return; }
+  const row = anchor.closest(".sr-row");
+  const sr = scroll.getBoundingClientRect();
+  const ar = (anchor.classList.contains("sr-arc") ? anchor.querySelector(".sr-arclabel") : anchor).getBoundingClientRect();
+  const rr = row.getBoundingClientRect();
+  const top = (S.selected.kind === "entity" || S.chooser ? rr.bottom : ar.bottom) - sr.top + scroll.scrollTop + 4;
+  let left = ar.left - sr.left + scroll.scrollLeft;
+  left = Math.max(4, Math.min(left, scroll.clientWidth - pop.offsetWidth - 8));
+  pop.style.top = top + "px";
+  pop.style.left = left + "px";
+  // a short document: let the scroll area grow to hold the whole popup, so that clicking in
+  // it does not scroll the text away (and a drag after it lands where it was aimed)
+  docEl.style.minHeight = Math.ceil(top + pop.offsetHeight + 6 - docEl.offsetTop) + "px";
+}
+function popTitle(main, sub) {
+  const t = h("div", "sr-poptitle");
+  t.appendChild(h("span", "sr-popmain", main));
+  if (sub) t.appendChild(h("span", "sr-popsub", sub));
+  return t;
+}
+function typeButtons(names, current, onPick, prefix) {
+  const wrap = h("div", "sr-popbtns");
+  names.forEach((name, i) => {
+    const info = S.schema.types.get(name) || S.schema.relTypes.get(name);
+    const key = prefix === "sr-rel-type-" ? (i < 9 ? String(i + 1) : null) : info && info.key;
+    const b = button("", prefix + (info ? info.index : i), name + (key ? " (key " + key + ")" : ""), () => onPick(name),
+      "sr-typebtn" + (name === current ? " sr-on" : ""));
+    b.dataset.type = name;
+    const sw = h("span", "sr-swatch");
+    sw.style.background = info ? info.color : "#999";
+    b.append(sw, h("span", "sr-tname", name));
+    if (key) b.appendChild(h("kbd", null, key));
+    wrap.appendChild(b);
+  });
+  return wrap;
+}
+function selectEntity(id) {
+  const e = S.ents.get(id);
+  if (!e) return;
+  if (S.fragMode && S.fragMode !== id) setFragMode(null);
+  S.selected = { kind: "entity", id: id }; S.chooser = null;
+  pop.replaceChildren();
+  pop.setAttribute("aria-label", "Entity " + e.id);
+  pop.dataset.kind = "entity";
+  pop.appendChild(popTitle(e.type + " \u00B7 " + e.id, "\u201C" + entText(e) + "\u201D" +
+    (e.confidence != null ? " \u00B7 " + (e.review || e.source) + " " + fmtConf(e.confidence) : "")));
+  if (isSuggestion(e)) {
+    const row = h("div", "sr-poprow");
+    row.append(button("\u2713 Accept", "sr-accept", "Accept this suggestion (Enter)", () => send("accept", { ann_id: e.id }), "sr-primary"),
+      button("\u2717 Reject", "sr-reject", "Reject this suggestion (Delete)", () => send("reject", { ann_id: e.id })));
+    pop.appendChild(row);
+  }
+  pop.appendChild(h("div", "sr-poplabel", "Type"));
+  pop.appendChild(typeButtons([...S.schema.types.keys()], e.type, (t) => t !== e.type && send("change_entity", { entity_id: e.id, type: t }), "sr-retype-"));
+  pop.appendChild(h("div", "sr-poplabel", "Extent"));
+  const rs = h("div", "sr-poprow");
+  rs.append(
+    button("\u25C0 start", "sr-start-left", "Move start one word left (Shift+\u2190)", () => resize(e, "start", -1)),
+    button("start \u25B6", "sr-start-right", "Move start one word right (Shift+\u2192)", () => resize(e, "start", 1)),
+    button("\u25C0 end", "sr-end-left", "Move end one word left (\u2190)", () => resize(e, "end", -1)),
+    button("end \u25B6", "sr-end-right", "Move end one word right (\u2192)", () => resize(e, "end", 1)),
+  );
+  pop.appendChild(rs);
+  pop.appendChild(fragmentSection(e));
+  pop.appendChild(extraSection(e, "entity"));
+  const last = h("div", "sr-poprow");
+  last.append(button("Delete", "sr-delete", "Delete this entity and its relations (Delete)", () => send("delete_entity", { entity_id: e.id }), "sr-danger"));
+  last.appendChild(h("span", "sr-hint", "click another entity to link it"));
+  pop.appendChild(last);
+  pop.hidden = false;
+  applySelection();
+  placePop();
+}
+function selectRelation(id) {
+  const r = S.rels.get(id);
+  if (!r) return;
+  S.selected = { kind: "relation", id: id }; S.chooser = null;
+  const e1 = S.ents.get(r.arg1), e2 = S.ents.get(r.arg2);
+  pop.replaceChildren();
+  pop.dataset.kind = "relation";
+  pop.setAttribute("aria-label", "Relation " + r.id);
+  pop.appendChild(popTitle(r.type + " \u00B7 " + r.id, (e1 ? entText(e1) : r.arg1) + " \u2192 " + (e2 ? entText(e2) : r.arg2) +
+    (r.confidence != null ? " \u00B7 " + (r.review || r.source) + " " + fmtConf(r.confidence) : "")));
+  if (isSuggestion(r)) {
+    const row = h("div", "sr-poprow");
+    row.append(button("\u2713 Accept", "sr-accept", "Accept this suggestion (Enter)", () => send("accept", { ann_id: r.id }), "sr-primary"),
+      button("\u2717 Reject", "sr-reject", "Reject this suggestion (Delete)", () => send("reject", { ann_id: r.id })));
+    pop.appendChild(row);
+  }
+  const allowed = e1 && e2 ? allowedRelations(S.schema, e1.type, e2.type) : [];
+  pop.appendChild(h("div", "sr-poplabel", "Type"));
+  pop.appendChild(typeButtons(allowed, r.type, (t) => t !== r.type && send("change_relation", { relation_id: r.id, type: t }), "sr-rel-type-"));
+  pop.appendChild(extraSection(r, "relation"));
+  const last = h("div", "sr-poprow");
+  last.append(button("Delete", "sr-delete", "Delete this relation (Delete)", () => send("delete_relation", { relation_id: r.id }), "sr-danger"));
+  pop.appendChild(last);
+  pop.hidden = false;
+  applySelection();
+  placePop();
+}
+function openChooser(aId, bId) {
+  const a = S.ents.get(aId), b = S.ents.get(bId);
+  setFragMode(null);
+  const allowed = allowedRelations(S.schema, a.type, b.type);
+  S.selected = { kind: "entity", id: aId }; S.chooser = { a: aId, b: bId, allowed: allowed };
+  pop.replaceChildren();
+  pop.dataset.kind = "chooser";
+  pop.setAttribute("aria-label", "New relation");
+  pop.appendChild(popTitle("New relation", a.type + " \u201C" + entText(a) + "\u201D \u2192 " + b.type + " \u201C" + entText(b) + "\u201D"));
+  if (allowed.length) {
+    pop.appendChild(typeButtons(allowed, null, (t) => { send("add_relation", { type: t, arg1: aId, arg2: bId }); closePop(); }, "sr-rel-type-"));
+  } else {
+    pop.appendChild(h("div", "sr-hint", "The schema allows no relation from " + a.type + " to " + b.type + "."));
+  }
+  const row = h("div", "sr-poprow");
+  const back = allowedRelations(S.schema, b.type, a.type);
+  if (back.length) row.appendChild(button("\u21C4 Reverse", "sr-reverse", "Swap the direction", () => openChooser(bId, aId)));
+  row.append(button("Select instead", "sr-select-b", "Select the second entity instead", () => selectEntity(bId)),
+    button("Cancel", "sr-cancel", "Cancel (Escape)", () => closePop()));
+  pop.appendChild(row);
+  pop.hidden = false;
+  applySelection();
+  placePop();
+}
+

@@ -1,0 +1,137 @@
+"""The project schema as the page receives it: lookup tables precomputed in Python.
+
+The rules of a schema (which relation types admit which argument types, which attributes apply
+to which annotation types) have one home, ``converters.schema.Schema``. The page must not
+re-implement them (an earlier copy in the page missed abstract parent types and ``<ENTITY>``
+and offered no relation type at all), so this module asks ``Schema`` for every answer the page
+can need and sends the answers as tables; the page only looks them up.
+
+It also holds the page's display defaults that depend on the schema: the key of each entity
+type (the schema's shortcut when the page can use it, else a free letter of the name, else a
+digit) and the keys the page keeps for itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from converters.schema import Schema
+
+#: keys of the page's own commands (never given to a type): "add fragment" is no letter or
+#: digit, so it cannot shadow a schema shortcut ("f" would clash with types such as ACE's FAC);
+#: the relation pass is ">" (an arrow, like a relation) because type keys are matched on the
+#: lower-cased key, so Shift+R already means the type whose key is "r"
+COMMAND_KEYS = {"add_fragment": "+", "suggest_relations": ">"}
+#: letters kept off types: Ctrl+Z / Ctrl+Y are undo and redo
+RESERVED_KEYS = frozenset({"z", "y", *COMMAND_KEYS.values()})
+
+
+def entity_keys(names: list[str], shortcuts: list[str | None]) -> dict[str, str]:
+    """The page's key of each entity type, in schema order; a type may get none (all taken)."""
+    used = set(RESERVED_KEYS)
+    keys: dict[str, str] = {}
+    for name, shortcut in zip(names, shortcuts, strict=True):
+        key = shortcut.lower() if isinstance(shortcut, str) and len(shortcut) == 1 else None
+        if key in used:
+            key = None
+        if key is None:
+            key = next((c for c in name.lower() if "a" <= c <= "z" and c not in used), None)
+        if key is None:
+            key = next((d for d in "123456789" if d not in used), None)
+        if key is not None:
+            used.add(key)
+            keys[name] = key
+    return keys
+
+
+# Tables by schema: a schema with many types costs ~1 s to tabulate (60 entity types: 3,600
+# pairs, each asking ``Schema``), and every document load of a project sends the same tables.
+_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_CACHE_SIZE = 64
+_LOCK = threading.Lock()
+
+
+def _attribute_names(schema: Schema, kind: str, type_name: str) -> list[str]:
+    return [a.name for a in schema.attributes_for(kind, type_name)]
+
+
+def schema_dict(schema: Schema, document_types: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The page's schema: the selectable types with colours and keys, the attribute types, and
+    the answers of ``Schema`` for every type the page can meet.
+
+    ``document_types`` are entity types the document uses besides the schema's (an import may
+    carry types the schema does not list); the tables cover them too.
+
+    - ``allowed_relations[head][tail]``: ``Schema.allowed_relations(head, tail)``, in schema
+      order; pairs that allow nothing are left out;
+    - ``attributes["entity" | "relation"][type]``: names of ``Schema.attributes_for``;
+      ``attributes["other"][kind]`` for a type missing from the tables.
+
+    The answer is shared between calls for an equal schema: do not change it.
+    """
+    names = {t.name for t in schema.entity_types if t.selectable}
+    extra = tuple(dict.fromkeys(t for t in document_types if t not in names))
+    key = repr((schema, extra))
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    page = _tabulate(schema, extra)
+    with _LOCK:
+        _CACHE[key] = page
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return page
+
+
+def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]:
+    entities = [t for t in schema.entity_types if t.selectable]
+    keys = entity_keys([t.name for t in entities], [t.shortcut for t in entities])
+    relations = [t for t in schema.relation_types if t.selectable]
+    heads = list(dict.fromkeys([*(t.name for t in entities), *document_types]))
+    allowed: dict[str, dict[str, list[str]]] = {}
+    for head in heads:
+        row = {tail: schema.allowed_relations(head, tail) for tail in heads}
+        row = {tail: names for tail, names in row.items() if names}
+        if row:
+            allowed[head] = row
+    relation_names = list(dict.fromkeys(t.name for t in schema.relation_types))
+    # an unknown type is one no attribute target can name, so only the macros admit it
+    unknown = "\x00"
+    return {
+        "entity_types": [
+            {"name": t.name, "color": t.color, "key": keys.get(t.name), "parent": t.parent}
+            for t in entities
+        ],
+        "relation_types": [
+            {
+                "name": t.name,
+                "arg1_types": list(t.arg1_types),
+                "arg2_types": list(t.arg2_types),
+                "color": t.color,
+            }
+            for t in relations
+        ],
+        "attribute_types": [
+            {"name": a.name, "targets": list(a.targets), "values": list(a.values)}
+            for a in schema.attribute_types
+        ],
+        "allowed_relations": allowed,
+        "attributes": {
+            "entity": {name: _attribute_names(schema, "entity", name) for name in heads},
+            "relation": {
+                name: _attribute_names(schema, "relation", name) for name in relation_names
+            },
+            "other": {
+                kind: _attribute_names(schema, kind, unknown) for kind in ("entity", "relation")
+            },
+        },
+    }
+
+
+def relation_allowed(page_schema: dict[str, Any], rel_type: str, type1: str, type2: str) -> bool:
+    """Whether the page offers ``rel_type`` from ``type1`` to ``type2`` (its table lookup)."""
+    return rel_type in page_schema["allowed_relations"].get(type1, {}).get(type2, [])

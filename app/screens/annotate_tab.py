@@ -1,0 +1,130 @@
+"""Annotate tab: the editor (``app.editor``) with opening a document by id, pre-annotating the
+open document, and the project's "next document" order.
+
+The editor loads the document named by its value; every (re)load carries a new revision so
+the same document opened twice is fetched again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+from gradio.blocks import Block
+
+from app import ordering
+from app.editor.editor import AnnotationEditor
+from app.screens import esc
+from app.screens.documents_tab import document_list
+from db import StoreError
+
+if TYPE_CHECKING:
+    from app.screens.documents_tab import DocumentsTab
+    from app.ui import Page, SpanrelApp
+
+
+@dataclass
+class AnnotateTab:
+    doc_id: gr.Number
+    open: gr.Button
+    pre_doc: gr.Button
+    order: gr.Radio
+    msg: gr.Markdown
+    editor: AnnotationEditor
+
+    def project_views(self) -> list[Block]:
+        return [self.order]
+
+    def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]:
+        order = ordering.get_order(app.store, project) if project else ordering.POSITION
+        return {self.order: ordering.ORDERS[order]}
+
+
+def open_doc_key(value: Any) -> str | None:
+    """The id of the document the editor shows, from its value (None: nothing open)."""
+    return (value or {}).get("doc_id") if isinstance(value, dict) else None
+
+
+def build(app: SpanrelApp) -> AnnotateTab:
+    with gr.Tab("Annotate", id="annotate"):
+        with gr.Row():
+            doc_id = gr.Number(
+                label="Document id", precision=0, scale=0, min_width=140, elem_id="sr-open-id"
+            )
+            open_button = gr.Button("Open", scale=0, elem_id="sr-open")
+            pre_doc = gr.Button("Pre-annotate this document", scale=0, elem_id="sr-pre-doc")
+            order = gr.Radio(
+                list(ordering.ORDERS.values()),
+                value=ordering.ORDERS[ordering.POSITION],
+                label="Next document",
+                scale=0,
+                min_width=320,
+                elem_id="sr-next-order",
+            )
+            msg = gr.Markdown("", elem_id="sr-annotate-msg")
+        editor = AnnotationEditor(
+            app.backend,
+            {"doc_id": None, "revision": 0},
+            user_of=app.editor_user,
+            editor_height="68vh",
+            elem_id="sr-editor-box",
+        )
+    return AnnotateTab(doc_id, open_button, pre_doc, order, msg, editor)
+
+
+def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab) -> None:
+    """A status set in the editor (e.g. done) refreshes the Documents table."""
+    store = app.store
+
+    def open_id(doc_id):
+        if doc_id is None:
+            return gr.update(), "Type a document id (the first column of Documents)."
+        try:
+            view = store.load_document(int(doc_id))
+        except (StoreError, ValueError, OverflowError):
+            return gr.update(), f"No document {esc(doc_id)}."
+        return app.editor_value(view.id), ""
+
+    tab.open.click(open_id, [tab.doc_id], [tab.editor, tab.msg])
+    tab.doc_id.submit(open_id, [tab.doc_id], [tab.editor, tab.msg])
+
+    def pre_doc(value, progress=gr.Progress()):  # noqa: B008
+        doc_key = open_doc_key(value)
+        if not doc_key:
+            return gr.update(), "Open a document first."
+        try:
+            view = store.load_document(int(doc_key))
+        except (StoreError, ValueError):
+            return gr.update(), "No such document."
+        msg = app.run_preannotation(view.project, [view.id], "document", progress)
+        return app.editor_value(view.id), msg
+
+    tab.pre_doc.click(pre_doc, [tab.editor], [tab.editor, tab.msg], concurrency_limit=None)
+
+    def status_changed(proj, status, assignee, search):
+        return document_list(app, proj, status, assignee, search)
+
+    tab.editor.doc_status(
+        status_changed, documents.filters(page.project), [documents.table, documents.note]
+    )
+
+    def set_order(proj, label, value):
+        if not proj:
+            return gr.update(), ""
+        try:
+            order = ordering.set_order(store, proj, ordering.label_to_order(label))
+        except ValueError as exc:
+            return gr.update(), f"\u26a0 {esc(exc)}"
+        note = (
+            "Next document: least confident first (unfinished documents, by the "
+            "uncertainty of their last pre-annotation)."
+            if order == ordering.UNCERTAINTY
+            else "Next document: document order."
+        )
+        doc_key = open_doc_key(value)
+        if not doc_key:
+            return gr.update(), note
+        return app.editor_value(doc_key), note
+
+    tab.order.input(set_order, [page.project, tab.order, tab.editor], [tab.editor, tab.msg])

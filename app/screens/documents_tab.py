@@ -1,0 +1,292 @@
+"""Documents tab: the project's documents filtered by status, assignee and name or text;
+assigning the listed documents; pre-annotating them; the recent background jobs.
+
+Clicking a row opens the document in the Annotate tab. The table lists at most ``MAX_ROWS``
+documents (the note says when more match) so a large project never ships a huge table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+import pandas as pd
+from gradio.blocks import Block
+
+from app.screens import esc
+from db import Edit, Store, StoreError
+from db.models import DOCUMENT_STATUSES
+
+if TYPE_CHECKING:
+    from app.screens.annotate_tab import AnnotateTab
+    from app.ui import Page, SpanrelApp
+
+DOC_HEADERS = [
+    "id",
+    "name",
+    "status",
+    "assignee",
+    "split",
+    "entities",
+    "relations",
+    "suggestions",
+    "characters",
+    "updated",
+]
+JOB_HEADERS = ["job", "kind", "state", "progress", "message", "started", "finished"]
+MAX_ROWS = 1000
+
+
+@dataclass
+class DocumentsTab:
+    tab: gr.Tab
+    status: gr.Dropdown
+    assignee: gr.Textbox
+    search: gr.Textbox
+    refresh: gr.Button
+    note: gr.Markdown
+    table: gr.Dataframe
+    assign_name: gr.Textbox
+    assign: gr.Button
+    assign_msg: gr.Markdown
+    pre_listed: gr.Button
+    pre_all: gr.Button
+    pre_msg: gr.Markdown
+    jobs: gr.Dataframe
+    jobs_refresh: gr.Button
+
+    def filters(self, project: gr.Dropdown) -> list[Block]:
+        """The inputs that decide which documents are listed."""
+        return [project, self.status, self.assignee, self.search]
+
+    def project_views(self) -> list[Block]:
+        return [self.table, self.note, self.jobs]
+
+    def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]:
+        frame, note = documents_frame(app, project)
+        return {self.table: frame, self.note: esc(note), self.jobs: jobs_frame(app.store, project)}
+
+
+def documents_frame(
+    app: SpanrelApp,
+    project: str | None,
+    status: str = "all",
+    assignee: str = "",
+    search: str = "",
+) -> tuple[pd.DataFrame, str]:
+    """The listed documents and a note (how many; whether suggestions are on their way)."""
+    if not project:
+        return pd.DataFrame([], columns=DOC_HEADERS), "No project yet: create one."
+    store = app.store
+    search = (search or "").strip()
+    kwargs: dict[str, Any] = {}
+    if status and status != "all":
+        kwargs["status"] = status
+    if assignee and assignee.strip():
+        kwargs["assignee"] = assignee.strip()
+    docs = store.list_documents(project, **kwargs)
+    if search:
+        low = search.lower()
+        by_name = {d.id for d in docs if low in d.name.lower()}
+        by_text = {d.id for d in store.list_documents(project, text_contains=search, **kwargs)}
+        docs = [d for d in docs if d.id in by_name or d.id in by_text]
+    rows = [
+        [
+            d.id,
+            d.name,
+            d.status,
+            d.assignee or "",
+            d.split,
+            d.entities,
+            d.relations,
+            d.suggestions,
+            d.length,
+            d.updated_at.strftime("%Y-%m-%d %H:%M"),
+        ]
+        for d in docs[:MAX_ROWS]
+    ]
+    note = f"{len(docs)} document(s)"
+    if len(docs) > MAX_ROWS:
+        note += f"; the first {MAX_ROWS} are listed: narrow the filter"
+    waiting = app.suggestions_pending(project)
+    if waiting:
+        note += ". " + waiting
+    return pd.DataFrame(rows, columns=DOC_HEADERS), note
+
+
+def document_list(
+    app: SpanrelApp, project: str | None, status: str, assignee: str, search: str
+) -> tuple[pd.DataFrame, str]:
+    """The table and its note as the page shows them (the note made inert Markdown)."""
+    frame, note = documents_frame(app, project, status, assignee, search)
+    return frame, esc(note)
+
+
+def filtered_ids(
+    app: SpanrelApp, project: str, status: str, assignee: str, search: str
+) -> list[int]:
+    frame, _ = documents_frame(app, project, status, assignee, search)
+    return [int(x) for x in frame["id"].tolist()]
+
+
+def assign_listed(
+    app: SpanrelApp, project: str | None, filters: tuple[str, str, str], name: str, user: str
+) -> str:
+    """Set (or, with an empty ``name``, clear) the annotator of every listed document.
+
+    The table's *assignee* column and filter say who annotates which document; this is the
+    way to set it. Each document gets one ``set_assignee`` edit (history, version bump); a
+    document changed meanwhile is skipped and counted, never overwritten blindly.
+    """
+    if not project:
+        return "Choose a project first."
+    name = (name or "").strip()
+    if len(name) > 200 or any(ord(ch) < 32 for ch in name):
+        return "An annotator name has at most 200 characters and no control characters."
+    ids = set(filtered_ids(app, project, *filters))
+    if not ids:
+        return "No document is listed."
+    changed = skipped = 0
+    for doc in app.store.list_documents(project):
+        if doc.id not in ids or (doc.assignee or "") == name:
+            continue
+        try:
+            app.store.apply_edit(doc.id, Edit.set_assignee(name or None), doc.version, user)
+            changed += 1
+        except StoreError:  # ConflictError included: edited meanwhile
+            skipped += 1
+    who = f"to {name}" if name else "to nobody"
+    msg = f"{changed} document(s) assigned {who}"
+    return msg + (f"; {skipped} changed meanwhile, not assigned" if skipped else "") + "."
+
+
+def jobs_frame(store: Store, project: str | None) -> pd.DataFrame:
+    """The project's 20 latest background jobs (pre-annotation, retraining)."""
+    if not project:
+        return pd.DataFrame([], columns=JOB_HEADERS)
+    rows = [
+        [
+            j.id,
+            j.kind,
+            j.state,
+            f"{100 * j.progress:.0f} %",
+            j.message,
+            j.started_at.strftime("%H:%M:%S") if j.started_at else "",
+            j.finished_at.strftime("%H:%M:%S") if j.finished_at else "",
+        ]
+        for j in store.list_jobs(project=project, limit=20)
+    ]
+    return pd.DataFrame(rows, columns=JOB_HEADERS)
+
+
+def build(app: SpanrelApp) -> DocumentsTab:
+    with gr.Tab("Documents", id="documents") as tab:
+        with gr.Row():
+            status = gr.Dropdown(
+                ["all", *DOCUMENT_STATUSES],
+                value="all",
+                label="Status",
+                scale=1,
+                elem_id="sr-f-status",
+            )
+            assignee = gr.Textbox(label="Assignee", scale=1, elem_id="sr-f-assignee")
+            search = gr.Textbox(
+                label="Name or text contains", scale=2, elem_id="sr-f-search", max_length=200
+            )
+            refresh = gr.Button("Filter", scale=0, elem_id="sr-f-go")
+        note = gr.Markdown("", elem_id="sr-doc-note")
+        table = gr.Dataframe(
+            pd.DataFrame([], columns=DOC_HEADERS),
+            interactive=False,
+            datatype="str",
+            max_height=520,
+            elem_id="sr-docs",
+            show_search="none",
+        )
+        gr.Markdown("Click a row to open the document in the **Annotate** tab.")
+        with gr.Row():
+            assign_name = gr.Textbox(
+                label="Annotator of the listed documents (empty: nobody)",
+                scale=2,
+                max_length=200,
+                elem_id="sr-assign-name",
+            )
+            assign = gr.Button("Assign", scale=0, elem_id="sr-assign-go")
+        assign_msg = gr.Markdown("", elem_id="sr-assign-msg")
+        with gr.Accordion("Pre-annotate with the active model", open=True):
+            with gr.Row():
+                pre_listed = gr.Button("Pre-annotate the listed documents", elem_id="sr-pre-listed")
+                pre_all = gr.Button("Pre-annotate every unfinished document", elem_id="sr-pre-all")
+            pre_msg = gr.Markdown("", elem_id="sr-pre-msg")
+            jobs = gr.Dataframe(
+                pd.DataFrame([]), label="Recent jobs", interactive=False, datatype="str"
+            )
+            jobs_refresh = gr.Button("Refresh jobs", size="sm")
+    return DocumentsTab(
+        tab=tab,
+        status=status,
+        assignee=assignee,
+        search=search,
+        refresh=refresh,
+        note=note,
+        table=table,
+        assign_name=assign_name,
+        assign=assign,
+        assign_msg=assign_msg,
+        pre_listed=pre_listed,
+        pre_all=pre_all,
+        pre_msg=pre_msg,
+        jobs=jobs,
+        jobs_refresh=jobs_refresh,
+    )
+
+
+def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) -> None:
+    """A click on a row switches to the Annotate tab with that document open."""
+    filters = tab.filters(page.project)
+    listing = [tab.table, tab.note]
+
+    def refresh_docs(proj, status, assignee, search):
+        return document_list(app, proj, status, assignee, search)
+
+    for trigger in (tab.refresh.click, tab.search.submit, tab.assignee.submit):
+        trigger(refresh_docs, filters, listing)
+    tab.status.change(refresh_docs, filters, listing)
+    tab.tab.select(refresh_docs, filters, listing)
+
+    def open_row(evt: gr.SelectData):
+        row = evt.row_value or []
+        try:
+            doc_id = int(row[0])
+        except (IndexError, TypeError, ValueError):
+            return gr.update(), gr.update(), gr.update()
+        return app.editor_value(doc_id), gr.Tabs(selected="annotate"), doc_id
+
+    tab.table.select(open_row, None, [annotate.editor, page.tabs, annotate.doc_id])
+
+    def assign(proj, status, assignee, search, name, request: gr.Request):
+        msg = assign_listed(app, proj, (status, assignee, search), name, app.user(request))
+        return esc(msg), *document_list(app, proj, status, assignee, search)
+
+    tab.assign.click(assign, [*filters, tab.assign_name], [tab.assign_msg, *listing])
+
+    def pre_listed(proj, status, assignee, search, progress=gr.Progress()):  # noqa: B008
+        ids = filtered_ids(app, proj, status, assignee, search) if proj else []
+        msg = app.run_preannotation(proj, ids, "selection", progress)
+        frame, note = document_list(app, proj, status, assignee, search)
+        return msg, frame, note, jobs_frame(app.store, proj)
+
+    def pre_all(proj, status, assignee, search, progress=gr.Progress()):  # noqa: B008
+        msg = app.run_preannotation(proj, app.unfinished_ids(proj), "project", progress)
+        frame, note = document_list(app, proj, status, assignee, search)
+        return msg, frame, note, jobs_frame(app.store, proj)
+
+    pre_outputs = [tab.pre_msg, *listing, tab.jobs]
+    tab.pre_listed.click(pre_listed, filters, pre_outputs, concurrency_limit=None)
+    tab.pre_all.click(pre_all, filters, pre_outputs, concurrency_limit=None)
+
+    def refresh_jobs(proj):
+        return jobs_frame(app.store, proj)
+
+    tab.jobs_refresh.click(refresh_jobs, [page.project], [tab.jobs], api_name="jobs_frame")

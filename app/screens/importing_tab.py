@@ -1,0 +1,132 @@
+"""Import tab: upload files into a project (a new name creates it), with a report per file.
+
+The checking and storing is ``app.screens.importing``; this tab only passes the uploads on
+and shows the outcome. An import may create a project, so it refreshes the project chooser
+and the Projects table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+import pandas as pd
+from gradio.blocks import Block
+
+from app.screens import esc, importing
+from app.screens.projects_tab import projects_frame
+
+if TYPE_CHECKING:
+    from app.screens.projects_tab import ProjectsTab
+    from app.ui import Page, SpanrelApp
+
+
+@dataclass
+class ImportTab:
+    files: gr.File
+    format: gr.Radio
+    target: gr.Dropdown
+    done: gr.Checkbox
+    go: gr.Button
+    msg: gr.Markdown
+    report: gr.Dataframe
+
+    def project_views(self) -> list[Block]:
+        return [self.target]
+
+    def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]:
+        return {self.target: gr.update(value=project)}
+
+
+def build(app: SpanrelApp) -> ImportTab:
+    with gr.Tab("Import", id="import"):
+        gr.Markdown(
+            "Upload **.txt** files, a **BRAT** or **ACE 2005** folder as a **.zip**, or "
+            "**SpERT JSON** (with its `*_types.json`). Everything is checked first; if any file "
+            "has a problem nothing is imported and the report says which file and why."
+        )
+        with gr.Row():
+            with gr.Column(scale=2):
+                files = gr.File(
+                    label="Files",
+                    file_count="multiple",
+                    file_types=list(importing.SUFFIXES),
+                    type="filepath",
+                    elem_id="sr-import-files",
+                )
+            with gr.Column(scale=1):
+                fmt = gr.Radio(
+                    list(importing.FORMATS), value="auto", label="Format", elem_id="sr-import-fmt"
+                )
+                target = gr.Dropdown(
+                    app.project_names(),
+                    value=None,
+                    label="Into project (type a new name to create it)",
+                    allow_custom_value=True,
+                    interactive=True,
+                    elem_id="sr-import-project",
+                )
+                done = gr.Checkbox(
+                    label="Mark imported documents done (finished gold annotations)", value=False
+                )
+                go = gr.Button("Import", variant="primary", elem_id="sr-import-go")
+        msg = gr.Markdown("", elem_id="sr-import-msg")
+        report = gr.Dataframe(
+            pd.DataFrame([], columns=importing.REPORT_HEADERS),
+            label="Report per file",
+            interactive=False,
+            datatype="str",
+            wrap=True,
+            elem_id="sr-import-report",
+        )
+    return ImportTab(files, fmt, target, done, go, msg, report)
+
+
+def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> None:
+    """An empty target imports into the project chosen at the top of the page."""
+
+    def do_import(
+        files,
+        fmt,
+        target,
+        done,
+        current,
+        request: gr.Request,
+        progress=gr.Progress(),  # noqa: B008
+    ):
+        target = (target or current or "").strip()
+        paths = [f if isinstance(f, str) else getattr(f, "name", "") for f in files or []]
+        outcome = importing.import_uploads(
+            app.store,
+            target,
+            paths,
+            fmt=fmt,
+            status="done" if done else None,
+            author=app.user(request),
+            progress=lambda frac, desc: progress(frac, desc=desc),
+        )
+        report = pd.DataFrame([r.row() for r in outcome.files], columns=importing.REPORT_HEADERS)
+        if not outcome.ok:
+            msg = f"\u26a0 {esc(outcome.error)}"
+            return msg, report, gr.update(), gr.update()
+        msg = (
+            f"\u2713 Imported **{outcome.documents}** document(s) with {outcome.entities} "
+            f"entities and {outcome.relations} relations into **{esc(outcome.project)}**."
+        )
+        if outcome.added_types:
+            msg += " New types added to the project: " + esc(", ".join(outcome.added_types))
+        app.auto.check_later(outcome.project)  # documents imported as done count
+        names = app.project_names()
+        return (
+            msg,
+            report,
+            gr.update(choices=names, value=outcome.project),
+            projects_frame(app.store),
+        )
+
+    tab.go.click(
+        do_import,
+        [tab.files, tab.format, tab.target, tab.done, page.project],
+        [tab.msg, tab.report, page.project, projects.table],
+    )

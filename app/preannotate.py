@@ -7,8 +7,9 @@ accepted suggestions or rejected ones (a rejected suggestion is also not suggest
 Offsets: ``core_model`` predicts on word tokens and answers in character offsets into the text
 it was given. A document imported with its own tokenisation (SpERT JSON keeps ``tokens`` as
 character ranges in the metadata) is predicted on exactly those tokens, the tokenisation a model
-trained on such data expects; any other text is split by the model's own sentence splitter.
-Either way the character offsets are offsets into ``Document.text``, i.e. the fragments.
+trained on such data expects; any other text is split by the model's own sentence splitter (the
+choice is ``core_model.documents``', the adapter that training uses too). Either way the
+character offsets are offsets into ``Document.text``, i.e. the fragments.
 
 Each document's ``Prediction.uncertainty`` is stored with it (``Store.set_uncertainty``): the
 "least confident first" order of the editor's next document (``app.ordering``) reads it.
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from converters.document import Entity, Relation
+from converters.document import Document, Entity, Relation
 from converters.schema import Schema
 from db import Store
 from db.views import ConflictError, DocumentView, EditResult
@@ -110,28 +111,11 @@ class PredictorCache:
 PREDICTORS = PredictorCache()
 
 
-def model_input(doc: DocumentView) -> dict[str, Any] | str:
-    """What the model is given for ``doc``: its own tokens when it has valid ones, else text."""
-    spans = doc.metadata.get("tokens") if doc.metadata else None
-    text = doc.text
-    if isinstance(spans, list) and spans:
-        ok = all(
-            isinstance(p, list | tuple)
-            and len(p) == 2
-            and isinstance(p[0], int)
-            and isinstance(p[1], int)
-            and 0 <= p[0] < p[1] <= len(text)
-            for p in spans
-        )
-        if ok:
-            return {
-                "tokens": [text[s:e] for s, e in spans],
-                "text": text,
-                "token_offsets": [[s, e] for s, e in spans],
-                "entities": [],
-                "relations": [],
-            }
-    return text
+def model_input(doc: DocumentView) -> Document:
+    """What the model is given for ``doc``: its text and its own tokens, if it has any
+    (``core_model.documents`` uses them when they tokenize the text, else splits the text)."""
+    tokens = (doc.metadata or {}).get("tokens")
+    return Document(doc.name, doc.text, metadata={} if tokens is None else {"tokens": tokens})
 
 
 # A barely trained model can score hundreds of spans in one sentence as entities and then every

@@ -125,7 +125,11 @@ class RetrainOptions:
 
 
 def is_dev(name: str) -> bool:
-    """The fixed dev membership of a document name (about ``DEV_PERCENT`` % of names)."""
+    """The fixed dev membership of a document name (about ``DEV_PERCENT`` % of names).
+
+    The project's one dev-split rule: ``assign_dev_split`` stores it per document for a
+    retraining and for the Model screen's training files alike.
+    """
     digest = hashlib.sha256(name.encode("utf-8")).digest()
     return int.from_bytes(digest[:4], "big") % 100 < DEV_PERCENT
 
@@ -143,7 +147,7 @@ def assign_dev_split(store: Store, project: str) -> dict[str, int]:
     done = store.list_documents(project, status="done")
     if len(done) < MIN_DOCUMENTS:
         raise RetrainError(
-            f"retraining needs at least {MIN_DOCUMENTS} documents marked done "
+            f"training needs at least {MIN_DOCUMENTS} documents marked done "
             f"(the project has {len(done)}): correct documents and mark them done first"
         )
     fresh = [d for d in done if d.split == "unassigned"]

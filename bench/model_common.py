@@ -14,8 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core_model import ModelConfig, Predictor, TrainConfig
-from core_model.input_reader import load_documents
+from core_model import ModelConfig, Predictor, TrainConfig, load_documents
 from core_model.trainer import Trainer
 
 DATA = Path(

@@ -105,16 +105,11 @@ def run_one(
     }
 
 
-def converters_to_input(doc: Any) -> dict[str, Any]:
+def converters_to_input(doc: Any) -> Any:
     """A converters document as the predictor's tokenised input (its SpERT tokens)."""
-    spans = doc.metadata["tokens"]
-    return {
-        "tokens": [doc.text[s:e] for s, e in spans],
-        "text": doc.text,
-        "token_offsets": [list(p) for p in spans],
-        "entities": [],
-        "relations": [],
-    }
+    from converters.document import Document
+
+    return Document(doc.id, doc.text, metadata={"tokens": doc.metadata["tokens"]})
 
 
 def main(argv: list[str] | None = None) -> None:

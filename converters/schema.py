@@ -48,6 +48,14 @@ class RelationType:
     color: str | None = None
     shortcut: str | None = None
 
+    @property
+    def symmetric(self) -> bool:
+        """Arguments in either order mean the same: a SpERT types file's ``"symmetric": true``
+        (kept as ``options["symmetric"] == "true"``) or BRAT's ``<REL-TYPE>:symmetric...``."""
+        if self.options.get("symmetric") == "true":
+            return True
+        return any("symmetric" in str(v) for k, v in self.options.items() if k != "symmetric")
+
 
 @dataclass
 class EventArgument:

@@ -8,14 +8,16 @@ Public doors (everything else is internal):
   ``PredictedRelation``s between given (e.g. annotator-confirmed) entity spans
 - ``Predictor.evaluate(data)`` -> SpERT-style metrics dict
 - ``default_encoder_dir()`` -> the bundled all-MiniLM-L6-v2 directory (or $SPANREL_ENCODER_DIR)
+- ``load_documents(path_or_documents)`` -> ``Doc``s, the model's input (see ``documents``: the
+  one adapter from ``converters`` documents; SpERT files are read by ``converters.spert``)
 
 Nothing here imports ``db`` or ``app``.
 """
 
 from .config import ModelConfig, TrainConfig
+from .documents import Doc, load_documents
 from .encoder import default_encoder_dir
 from .evaluator import evaluate_tuples, score
-from .input_reader import Doc, load_documents, read_spert_json
 from .predictor import PredictedEntity, PredictedRelation, Prediction, Predictor
 from .trainer import Trainer, TrainingCancelled, TrainProgress, TrainResult, train
 from .types import TypeInventory
@@ -36,7 +38,6 @@ __all__ = [
     "default_encoder_dir",
     "evaluate_tuples",
     "load_documents",
-    "read_spert_json",
     "score",
     "train",
 ]

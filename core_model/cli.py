@@ -145,19 +145,23 @@ def env_rank() -> int:
         return 0
 
 
-def _read_inputs(path: Path) -> list[Any]:
-    from .input_reader import read_spert_json
-
+def _read_inputs(path: Path) -> tuple[list[Any], list[str]]:
+    """The inputs to predict on and the ``doc_id`` of each in the output."""
     if path.is_dir():
         files = sorted(path.glob("*.txt"))
         if not files:
             raise ConversionError(path, "directory holds no .txt file")
-        return [_read_txt(f) for f in files]
+        return [_read_txt(f) for f in files], [f.name for f in files]
     if not path.is_file():
         raise ConversionError(path, "input not found")
     if path.suffix.lower() == ".json":
-        return read_spert_json(path, allow_empty=True)
-    return [_read_txt(path)]
+        from converters import spert
+
+        docs = spert.read_file(path)
+        # a record's orig_id, else its position (the reader's "doc-<index>" is its own naming)
+        names = [str(d.metadata.get("orig_id", i)) for i, d in enumerate(docs)]
+        return list(docs), names
+    return [_read_txt(path)], [path.name]
 
 
 def _read_txt(path: Path) -> str:
@@ -169,19 +173,13 @@ def _read_txt(path: Path) -> str:
 def _predict(args: argparse.Namespace) -> int:
     from .predictor import Predictor
 
-    inputs = _read_inputs(args.input)
-    names = [f.name for f in sorted(args.input.glob("*.txt"))] if args.input.is_dir() else None
+    inputs, names = _read_inputs(args.input)
     predictor = Predictor.load(args.model, device=args.device)
     preds = predictor.predict(inputs, batch_size=args.batch_size, threshold=args.threshold)
     out = []
-    for i, p in enumerate(preds):
+    for name, p in zip(names, preds, strict=True):
         d = p.to_dict()
-        if names:
-            d["doc_id"] = names[i]
-        elif not isinstance(inputs[i], str) and p.doc_id is None:
-            d["doc_id"] = str(i)
-        elif isinstance(inputs[i], str):
-            d["doc_id"] = args.input.name
+        d["doc_id"] = name
         out.append(d)
     tmp = args.output.with_name(args.output.name + ".tmp")
     tmp.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from transformers import PreTrainedTokenizerFast
 
-from .input_reader import Doc
+from .documents import Doc
 from .types import TypeInventory
 
 log = logging.getLogger(__name__)

@@ -107,7 +107,7 @@ def evaluate_tuples(
 
 
 def gold_tuples(docs: list[Any]) -> tuple[list[list[EntityTuple]], list[list[RelationTuple]]]:
-    """Gold tuples of ``input_reader.Doc`` objects."""
+    """Gold tuples of ``documents.Doc`` objects."""
     ents, rels = [], []
     for doc in docs:
         e = [(x.start, x.end, x.type) for x in doc.entities]

@@ -1,6 +1,7 @@
 """Loading a saved model once and predicting entities and relations on raw text or documents.
 
 ``Predictor.load(dir).predict(texts_or_docs, batch_size)`` returns one ``Prediction`` per input
+(raw text, a ``converters`` ``Document``, a SpERT record or a ``Doc``: ``documents.input_doc``)
 with character offsets into the input text and a probability on every entity and relation.
 ``suggest_relations(texts_or_docs, entities)`` scores relations between entities the caller
 gives (an annotator's confirmed spans) with the same relation classifier.
@@ -10,6 +11,7 @@ Units are sorted by length before batching (less padding) and run under
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,16 +19,19 @@ from typing import Any
 import numpy as np
 import torch
 
+from converters.document import Document
+
 from .decoding import allowed_matrix, flat_keep
+from .documents import DataArg, Doc, input_doc, load_documents
 from .encoder import autocast, resolve_device
 from .encoding import Unit, build_units
 from .evaluator import EntityTuple, RelationTuple, evaluate_tuples, gold_tuples, prf
-from .input_reader import Doc, load_documents, parse_document
 from .models import SpanRelModel
 from .sampling import collate_eval
 from .saving import load_model
-from .text import split_text
 from .types import TypeInventory
+
+Input = str | dict[str, Any] | Document | Doc
 
 
 @dataclass
@@ -159,7 +164,7 @@ class Predictor:
     # -- public API ---------------------------------------------------------------------------
     def predict(
         self,
-        inputs: list[str] | list[dict[str, Any]] | list[Doc],
+        inputs: Sequence[Input],
         batch_size: int = 16,
         threshold: float | None = None,
     ) -> list[Prediction]:
@@ -170,7 +175,7 @@ class Predictor:
 
     def suggest_relations(
         self,
-        inputs: list[str] | list[dict[str, Any]] | list[Doc],
+        inputs: Sequence[Input],
         entities: list[list[tuple[int, int, str]]],
         batch_size: int = 16,
         threshold: float | None = None,
@@ -207,7 +212,7 @@ class Predictor:
 
     def evaluate(
         self,
-        data: str | Path | list[dict[str, Any]] | list[Doc],
+        data: DataArg,
         batch_size: int = 16,
         threshold: float | None = None,
     ) -> dict[str, Any]:
@@ -285,16 +290,8 @@ class Predictor:
 
     # -- internals ----------------------------------------------------------------------------
     @staticmethod
-    def to_docs(inputs: list[str] | list[dict[str, Any]] | list[Doc]) -> list[Doc]:
-        docs = []
-        for i, item in enumerate(inputs):
-            if isinstance(item, str):
-                docs.append(split_text(item, doc_id=str(i)))
-            elif isinstance(item, Doc):
-                docs.append(item)
-            else:
-                docs.append(parse_document(item, i, "<input>", allow_empty=True))
-        return docs
+    def to_docs(inputs: Sequence[Input]) -> list[Doc]:
+        return [input_doc(item, i) for i, item in enumerate(inputs)]
 
     def _given_doc(self, doc: Doc, entities: list[tuple[int, int, str]]) -> _GivenDoc:
         """Character spans to word spans; a span not on token boundaries is left unmapped."""

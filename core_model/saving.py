@@ -26,6 +26,7 @@ import torch
 from safetensors.torch import load_model as st_load_model
 from safetensors.torch import save_model as st_save_model
 
+from converters import spert
 from converters.errors import ConversionError
 
 from .config import ModelConfig
@@ -81,7 +82,7 @@ def save_model_dir(
     enc_dir.mkdir(exist_ok=True)
     model.encoder.config.save_pretrained(enc_dir)
     tokenizer.save_pretrained(enc_dir)
-    write_json(directory / TYPES_FILE, types.to_spert())
+    spert.write_types(types.to_schema(), directory / TYPES_FILE)
     write_json(directory / TRAINING_FILE, metadata or {})
 
 
@@ -130,7 +131,7 @@ def load_model(
         )
     types_path = directory / TYPES_FILE
     if types_path.is_file():
-        types = TypeInventory.read(types_path)
+        types = TypeInventory.from_schema(spert.read_types(types_path))
     else:
         types = TypeInventory(
             config.entity_types, config.relation_types, config.symmetric_relations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import syntok.segmenter as segmenter
 
-from .input_reader import Doc
+from .documents import Doc
 
 
 def split_text(text: str, doc_id: str | None = None) -> Doc:

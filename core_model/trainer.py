@@ -35,11 +35,13 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from converters.errors import ConversionError
+from converters.schema import Schema
 
 from . import distributed
 from .averaging import WeightAverage
 from .config import ModelConfig, TrainConfig
 from .decoding import has_overlaps, seen_arg_types
+from .documents import DataArg, Doc, Skipped, check_types, load, load_types
 from .encoder import (
     autocast,
     default_encoder_dir,
@@ -49,7 +51,6 @@ from .encoder import (
     use_bf16,
 )
 from .encoding import build_units
-from .input_reader import Doc, check_types, load_documents
 from .loss import joint_loss
 from .models import SpanRelModel
 from .predictor import Predictor
@@ -60,7 +61,7 @@ from .types import TypeInventory
 
 log = logging.getLogger(__name__)
 
-DataArg = str | Path | list[dict[str, Any]] | list[Doc]
+TypesArg = str | Path | dict[str, Any] | Schema | TypeInventory | None
 
 
 @dataclass
@@ -95,26 +96,12 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _load_types(types: str | Path | dict | TypeInventory | None, docs: list[Doc]) -> TypeInventory:
-    if types is None:
-        return TypeInventory.infer(docs)
-    if isinstance(types, TypeInventory):
-        return types
-    if isinstance(types, dict):
-        return TypeInventory.from_spert(types)
-    return TypeInventory.read(types)
-
-
-def _source(data: DataArg) -> str:
-    return str(data) if isinstance(data, str | Path) else "<memory>"
-
-
 class Trainer:
     def __init__(
         self,
         train_data: DataArg,
         dev_data: DataArg | None,
-        types: str | Path | dict | TypeInventory | None,
+        types: TypesArg,
         out_dir: str | Path,
         *,
         encoder_dir: str | Path | None = None,
@@ -144,14 +131,19 @@ class Trainer:
         # same seed on every rank: identical initial weights (DDP also broadcasts rank 0's)
         seed_everything(self.cfg.seed)
 
-        self.train_docs = load_documents(train_data)
-        if not self.train_docs:
-            raise ConversionError(_source(train_data), "no training documents")
-        self.dev_docs = load_documents(dev_data) if dev_data is not None else None
-        self.types = _load_types(types, self.train_docs)
-        check_types(self.train_docs, self.types, _source(train_data))
-        if self.dev_docs is not None:
-            check_types(self.dev_docs, self.types, _source(dev_data))
+        train_in = load(train_data)
+        if not any(doc.tokens for doc in train_in.docs):
+            raise ConversionError(train_in.source, "no training document with tokens")
+        dev_in = load(dev_data) if dev_data is not None else None
+        self.train_docs: list[Doc] = train_in.docs
+        self.dev_docs: list[Doc] | None = dev_in.docs if dev_in is not None else None
+        self.skipped = Skipped()  # gold the model cannot represent (see documents)
+        self.skipped.add(train_in.skipped)
+        self.types = load_types(types, self.train_docs)
+        check_types(self.train_docs, self.types, train_in.source)
+        if dev_in is not None:
+            self.skipped.add(dev_in.skipped)
+            check_types(dev_in.docs, self.types, dev_in.source)
 
         overrides = (
             model_config.to_dict()
@@ -378,6 +370,7 @@ class Trainer:
             "dev_documents": len(self.dev_docs) if self.dev_docs is not None else 0,
             "stopped_early": self.stopped_early,
             "units": self.unit_stats,
+            "skipped": self.skipped.as_dict(),
             "init_from": self.init_from,
             "dev_scores": dev,
             "history": history,
@@ -617,14 +610,15 @@ class Trainer:
 def train(
     train_data: DataArg,
     dev_data: DataArg | None,
-    types: str | Path | dict | TypeInventory | None,
+    types: TypesArg,
     out_dir: str | Path,
     **kwargs: Any,
 ) -> TrainResult:
     """Train and save a model directory; keyword arguments are those of ``Trainer``.
 
-    ``train_data``/``dev_data``: a SpERT JSON path or a list of SpERT-style dicts (optional
-    ``text`` + ``token_offsets``). ``types``: a types file, its dict, or None (inferred).
+    ``train_data``/``dev_data``: a SpERT JSON path, SpERT records, ``converters`` ``Document``s
+    or ``Doc``s (``documents.load``). ``types``: a types file, its dict, a ``Schema``, or None
+    (inferred from the training data).
     ``progress(TrainProgress)`` is called after every step and after every dev pass;
     ``should_stop()`` returning True or ``stop_file`` existing cancels (``TrainingCancelled``).
     ``init_from``: a saved model directory to warm-start from. ``resume=True`` continues an

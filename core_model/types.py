@@ -1,13 +1,16 @@
-"""Entity and relation type inventories (the SpERT ``*_types.json`` file)."""
+"""The model's type inventory: ordered entity and relation type names.
+
+The classifiers' output rows follow this order, so it is saved with every model. It is built
+from a ``converters.schema.Schema`` (a SpERT ``*_types.json`` file is read by
+``converters.spert.read_types``, never here) and turned back into one for saving.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from converters.errors import ConversionError
+from converters.schema import EntityType, RelationType, Schema
 
 
 @dataclass
@@ -19,52 +22,44 @@ class TypeInventory:
     symmetric_relations: list[str] = field(default_factory=list)
     verbose: dict[str, str] = field(default_factory=dict)
 
-    def to_spert(self) -> dict[str, Any]:
-        """The SpERT types-file layout, so a saved model's ``types.json`` is a valid types file."""
-        return {
-            "entities": {
-                t: {"short": t, "verbose": self.verbose.get(t, t)} for t in self.entity_types
-            },
-            "relations": {
-                t: {
-                    "short": t,
-                    "verbose": self.verbose.get(t, t),
-                    "symmetric": t in self.symmetric_relations,
-                }
-                for t in self.relation_types
-            },
-        }
-
     @classmethod
-    def from_spert(cls, data: dict[str, Any], source: str = "<types>") -> TypeInventory:
-        if not isinstance(data, dict) or not isinstance(data.get("entities"), dict):
-            raise ConversionError(source, 'types file needs an object with an "entities" object')
-        relations = data.get("relations", {})
-        if not isinstance(relations, dict):
-            raise ConversionError(source, '"relations" must be an object')
-        if not data["entities"]:
-            raise ConversionError(source, "types file defines no entity type")
+    def from_schema(cls, schema: Schema) -> TypeInventory:
+        """The selectable entity and relation types of ``schema``, in its order.
+
+        Which relation types are symmetric is the schema's answer (``RelationType.symmetric``).
+        """
         verbose: dict[str, str] = {}
-        for name, spec in [*data["entities"].items(), *relations.items()]:
-            if isinstance(spec, dict) and isinstance(spec.get("verbose"), str):
-                verbose[name] = spec["verbose"]
-        symmetric = [
-            name
-            for name, spec in relations.items()
-            if isinstance(spec, dict) and spec.get("symmetric")
-        ]
-        return cls(list(data["entities"]), list(relations), symmetric, verbose)
+        for t in [*schema.entity_types, *schema.relation_types]:
+            name = t.options.get("verbose")
+            if isinstance(name, str) and name != t.name:
+                verbose[t.name] = name
+        relations = [r for r in schema.relation_types if r.selectable]
+        return cls(
+            [t.name for t in schema.entity_types if t.selectable],
+            [r.name for r in relations],
+            [r.name for r in relations if r.symmetric],
+            verbose,
+        )
 
-    @classmethod
-    def read(cls, path: str | Path) -> TypeInventory:
-        path = Path(path)
-        if not path.is_file():
-            raise ConversionError(path, "types file not found")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ConversionError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
-        return cls.from_spert(data, str(path))
+    def to_schema(self) -> Schema:
+        """A schema that ``converters.spert.write_types`` writes as this inventory's file."""
+        return Schema(
+            entity_types=[
+                EntityType(t, options={"short": t, "verbose": self.verbose.get(t, t)})
+                for t in self.entity_types
+            ],
+            relation_types=[
+                RelationType(
+                    t,
+                    options={
+                        "short": t,
+                        "verbose": self.verbose.get(t, t),
+                        "symmetric": "true" if t in self.symmetric_relations else "false",
+                    },
+                )
+                for t in self.relation_types
+            ],
+        )
 
     @classmethod
     def infer(cls, documents: list[Any]) -> TypeInventory:

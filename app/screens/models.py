@@ -16,12 +16,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import converters
+from app.retrain import assign_dev_split, write_data
 from app.screens.exporting import slug
 from db import Store
 from db.views import ModelVersionInfo
-
-DEV_EVERY = 10  # without documents marked dev, every 10th finished document is held out
 
 
 class ModelDirError(ValueError):
@@ -169,29 +167,19 @@ def per_type_rows(mv: ModelVersionInfo | None) -> list[list[Any]]:
 
 def write_training_data(store: Store, project: str, models_dir: Path) -> tuple[Path, str, int]:
     """Finished documents as SpERT ``train.json``/``dev.json`` (+ types) under
-    ``<models-dir>/data/<project>/``; the directory, the train command and the count."""
-    data = store.training_data(project)
-    if not data.documents:
-        raise ModelDirError(
-            "no finished document to train on yet: mark corrected documents done first"
-        )
-    dev = data.by_split("dev")
-    train = [d for d in data.documents if data.splits.get(d.id) not in ("dev", "test")]
-    if not dev:
-        dev = train[DEV_EVERY - 1 :: DEV_EVERY]
-        held = {d.id for d in dev}
-        train = [d for d in train if d.id not in held]
-    if not train:
-        raise ModelDirError("every finished document is held out for dev; mark more done")
+    ``<models-dir>/data/<project>/``; the directory, the train command and the count written.
+
+    Split and files are a retraining's (``app.retrain``): each document keeps the split stored
+    with it, assigned once, so a model trained by hand is scored on the same dev documents as
+    the project's retrained versions.
+    """
+    assign_dev_split(store, project)
     folder = models_dir.resolve() / "data" / slug(project)
-    folder.mkdir(parents=True, exist_ok=True)
-    schema = store.project_schema(project, with_defaults=False)
-    converters.write("spert", train, folder / "train.json", schema=schema)
-    converters.write("spert", dev, folder / "dev.json")
+    data = write_data(store, project, folder)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     out = models_dir.resolve() / f"{slug(project)}-{stamp}"
     command = train_command(folder, out)
-    return folder, command, len(data.documents)
+    return folder, command, len(data.train_ids) + len(data.dev_ids)
 
 
 def train_command(folder: Path, out: Path) -> str:

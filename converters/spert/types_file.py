@@ -84,12 +84,6 @@ def from_types_dict(data: Any, path: str | Path = DEFAULT_PATH) -> Schema:
     return schema
 
 
-def _is_symmetric(rel: RelationType) -> bool:
-    if rel.options.get("symmetric") == "true":
-        return True
-    return any("symmetric" in str(v) for k, v in rel.options.items() if k != "symmetric")
-
-
 def types_dict(
     schema: Schema, path: str | Path = DEFAULT_PATH
 ) -> tuple[dict[str, Any], list[Problem]]:
@@ -108,7 +102,7 @@ def types_dict(
         rel.name: {
             "short": rel.options.get("short", rel.name),
             "verbose": rel.options.get("verbose", rel.name),
-            "symmetric": _is_symmetric(rel),
+            "symmetric": rel.symmetric,
         }
         for rel in schema.relation_types
         if rel.selectable

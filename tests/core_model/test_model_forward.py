@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from core_model import load_documents
 from core_model.attention import make_attention, masked_softmax
 from core_model.config import ATTENTION_VARIANTS, ModelConfig
 from core_model.encoder import load_pretrained_encoder, load_tokenizer
 from core_model.encoding import build_units
-from core_model.input_reader import load_documents
 from core_model.loss import joint_loss
 from core_model.models import SpanRelModel
 from core_model.sampling import SampleConfig, collate_eval, collate_train, sample_unit

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from converters.document import Document
 from converters.errors import ConversionError
 from core_model import ModelConfig, Predictor, TrainConfig, TrainingCancelled, train
 from core_model.predictor import Prediction
@@ -118,16 +119,14 @@ def test_offsets_slice_back_to_entity_text(predicting_model: Path) -> None:
     for rel in p.relations:
         assert 0 <= rel.head < len(p.entities) and 0 <= rel.tail < len(p.entities)
         assert rel.probability >= 0.01
-    # SpERT dicts with text + token_offsets map back into their own text
-    doc = {
-        "tokens": ["Ana", "Lopez", "visited", "Rome"],
-        "text": "Ana Lopez  visited Rome!",
-        "token_offsets": [[0, 3], [4, 9], [11, 18], [19, 23]],
-    }
+    # a document with its own tokens (as the store keeps them) maps back into its own text
+    doc = Document(
+        "d", "Ana Lopez  visited Rome", metadata={"tokens": [[0, 3], [4, 9], [11, 18], [19, 23]]}
+    )
     (q,) = pred.predict([doc], threshold=0.5)
-    assert q.entities
+    assert q.tokens == ["Ana", "Lopez", "visited", "Rome"] and q.entities
     for ent in q.entities:
-        assert doc["text"][ent.start : ent.end] == ent.text
+        assert doc.text[ent.start : ent.end] == ent.text
 
 
 def test_evaluate_report_and_threshold(trained: Path, conll_train) -> None:
@@ -221,9 +220,9 @@ def test_bad_input_errors(tmp_path, tiny_encoder_dir, conll_train, conll_types) 
     with pytest.raises(ConversionError, match="'Person', not in the types file"):
         train(bad_type, None, conll_types, tmp_path / "x", **kw)
     outside = [{"tokens": ["a", "b"], "entities": [{"type": "Loc", "start": 1, "end": 3}]}]
-    with pytest.raises(ConversionError, match=r"document 0: entity 0 .* outside the 2 tokens"):
+    with pytest.raises(ConversionError, match=r"record 0, entity 0: .* outside the 2 tokens"):
         train(outside, None, conll_types, tmp_path / "x", **kw)
-    with pytest.raises(ConversionError, match="empty document"):
+    with pytest.raises(ConversionError, match="no training document with tokens"):
         train([{"tokens": []}], None, conll_types, tmp_path / "x", **kw)
     bad_rel = [
         {
@@ -232,11 +231,11 @@ def test_bad_input_errors(tmp_path, tiny_encoder_dir, conll_train, conll_types) 
             "relations": [{"type": "Live_In", "head": 0, "tail": 4}],
         }
     ]
-    with pytest.raises(ConversionError, match="relation 0 tail 4"):
+    with pytest.raises(ConversionError, match="relation 0: tail 4 is not an index"):
         train(bad_rel, None, conll_types, tmp_path / "x", **kw)
     f = tmp_path / "bad.json"
     f.write_text('[{"tokens": ["a"]}, {"tokens": "x"}]')
-    with pytest.raises(ConversionError, match=r"bad\.json: document 1"):
+    with pytest.raises(ConversionError, match=r"bad\.json(:\d+)?: record 1"):
         train(f, None, conll_types, tmp_path / "x", **kw)
     assert not (tmp_path / "x").exists()
     with pytest.raises(ConversionError, match=r"config\.json is missing"):

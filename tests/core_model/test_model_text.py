@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from core_model import load_documents
 from core_model.encoder import load_tokenizer
 from core_model.encoding import build_units
-from core_model.input_reader import load_documents
 from core_model.text import split_text
 from core_model.types import TypeInventory
 

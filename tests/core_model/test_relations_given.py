@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from core_model import PredictedRelation, Predictor
+from core_model.documents import Doc, load_documents
 from core_model.encoding import build_units
-from core_model.input_reader import Doc, parse_document
 from core_model.sampling import collate_eval
 from core_model.text import split_text
 
@@ -36,8 +36,7 @@ def docs(conll_train: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def parsed(doc: dict[str, Any]) -> Doc:
-    d = parse_document(doc, 0)
-    d.ensure_text()
+    (d,) = load_documents([doc])
     return d
 
 

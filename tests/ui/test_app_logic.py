@@ -373,11 +373,14 @@ def test_prediction_to_suggestions_keeps_schema_argument_types() -> None:
 def test_model_input_uses_stored_tokens(store: Store) -> None:
     ensure_demo_project(store)
     doc = store.load_document(store.list_documents(DEMO_PROJECT)[0].id)
-    given = model_input(doc)
-    assert isinstance(given, dict)
-    assert given["tokens"][:3] == ["John", "Wilkes", "Booth"]
+    from core_model.documents import input_doc
+
+    given = input_doc(model_input(doc), 0)
+    assert given.tokens[:3] == ["John", "Wilkes", "Booth"]
+    # stored tokens that do not fit the text: the model's own sentence splitter instead
     doc.metadata = {"tokens": [[0, 10**6]]}
-    assert model_input(doc) == doc.text
+    split = input_doc(model_input(doc), 0)
+    assert split.text == doc.text and split.sentences and split.tokens[:3] == given.tokens[:3]
 
 
 def test_launch_help_and_refusal(tmp_path: Path) -> None:

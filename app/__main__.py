@@ -5,7 +5,7 @@
                           [--no-auto-activate]
     python -m app models --db URL --project NAME
 
-``retrain`` runs exactly what the Model screen's *Retrain* button runs (``app.retrain``), waits
+``retrain`` runs exactly what the Model screen's *Retrain* button runs (``app.retraining``), waits
 for it (a progress bar with the time left on stderr) and prints one JSON object (the job's
 outcome); Ctrl-C cancels the training. Without ``--epochs`` the number of epochs follows the
 data (``core_model.schedule``), as the button's default does.
@@ -93,7 +93,9 @@ def _follow(retrainer, job_id: int):
 
 
 def _retrain(store, args: argparse.Namespace) -> int:
-    from app.retrain import Retrainer, RetrainOptions, recover_versions
+    from app.retraining.options import RetrainOptions
+    from app.retraining.recovery import recover_versions
+    from app.retraining.retrainer import Retrainer
     from db.session import data_dir
 
     models_dir = args.models_dir or data_dir() / "models"
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from app.retrain import versions_json
+    from app.retraining.versions import versions_json
     from db import Store, StoreError, resolve_db_url
 
     try:

@@ -32,11 +32,14 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
-from app.autoretrain import AutoRetrainer
 from app.editor.editor import request_user
 from app.jobs import JobContext, JobQueue
 from app.preannotate import NoActiveModel, PredictorCache, preannotate, suggest_relations
-from app.retrain import Retrainer, RetrainOptions, recover_versions, sweep_job_dirs, time_left_of
+from app.retraining.auto import AutoRetrainer
+from app.retraining.options import RetrainOptions
+from app.retraining.progress import time_left_of
+from app.retraining.recovery import recover_versions, sweep_job_dirs
+from app.retraining.retrainer import Retrainer
 from app.screens import (
     annotate_tab,
     code,

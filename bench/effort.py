@@ -11,7 +11,7 @@ person work: each document is pre-annotated by the active model just before it i
 suggestions below the active version's calibrated "Show ≥" thresholds are not seen; the
 entities are corrected first, then the page's relation pass suggests relations between the
 corrected entities (``app.preannotate.suggest_relations``) and those are corrected; the document
-is marked done, and the app's automatic retraining (``app.autoretrain``) is asked whether a new
+is marked done, and the app's automatic retraining (``app.retraining.auto``) is asked whether a new
 version is due (the simulator waits for it; a person would go on meanwhile). Results are
 reported per ``--batch`` documents (document order, or least confident first: ``--order
 uncertainty`` pre-annotates every unfinished document and takes the highest stored uncertainty,
@@ -612,16 +612,16 @@ def run_rounds(
 ) -> list[RoundRecord]:
     """Annotate ``max_docs`` documents, reported ``batch`` at a time.
 
-    ``policy="auto"``: the app's automatic retraining (``app.autoretrain``) is asked after
+    ``policy="auto"``: the app's automatic retraining (``app.retraining.auto``) is asked after
     every document marked done; a retraining it starts is waited for (a person would go on
     with the old model for those minutes), and each document is pre-annotated just before it
     is opened, by the model active then (as the app refreshes unopened documents after a new
     version). ``policy="batch"``: one retraining after every batch, the batch pre-annotated at
     its start (the old benchmark).
     """
-    from app.autoretrain import AutoRetrainer
     from app.preannotate import preannotate
-    from app.retrain import RetrainError
+    from app.retraining.auto import AutoRetrainer
+    from app.retraining.options import RetrainError
 
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
@@ -912,7 +912,8 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
     logging.basicConfig(level=logging.WARNING)
 
     import converters
-    from app.retrain import Retrainer, RetrainOptions
+    from app.retraining.options import RetrainOptions
+    from app.retraining.retrainer import Retrainer
     from db import Store
 
     docs = converters.read("spert", args.data)
@@ -965,7 +966,7 @@ def main(argv: Sequence[str] | None = None) -> list[RoundRecord]:
                 ),
                 on_round=show,
             )
-            from app.retrain import versions_json
+            from app.retraining.versions import versions_json
 
             # every version's dev scores, schedule and calibrated thresholds (RESULTS' tables)
             (args.out / "versions.json").write_text(

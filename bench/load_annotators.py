@@ -816,7 +816,7 @@ def _now() -> datetime:
 
 def run_load(cfg: LoadConfig, workdir: Path) -> dict[str, Any]:
     """Start the app, run the annotators and the jobs, check the database; the summary."""
-    from app.retrain import RetrainOptions
+    from app.retraining.options import RetrainOptions
     from app.ui import AppConfig, create_app
     from db import Store
 

@@ -1,16 +1,16 @@
-"""Retraining wall time and dev F1 through the app's own retraining path (``app.retrain``).
+"""Retraining wall time and dev F1 through the app's own retraining path (``app.retraining``).
 
     python bench/retrain_bench.py [--sentences 250] [--epochs N] [--from-active] [--test]
 
 A temporary database gets the first ``--sentences`` sentences of CoNLL04's train+dev file
-(``conll04_train_dev.json``, 1,153 sentences) as corrected (``done``) documents; one retraining
-runs exactly as the Model screen's *Retrain* button runs it: fixed dev split (about 20 % of the
+(``conll04_train_dev.json``, 1,153 sentences) as corrected (``done``) documents; one retraining runs
+exactly as the Model screen's *Retrain* button runs it: fixed dev split (about 20 % of the
 documents), SpERT files, a separate training process with the default encoder and
-``app.retrain.DEFAULT_TRAIN_CONFIG``, registration. Wall time is measured from the start call to
-the job's end (process start-up, model loading, training, dev passes and registration
-included). ``--from-active`` first trains a version, then times a second, warm-started one on
-the same data. ``--test`` also scores the new version on the CoNLL04 test set (not included in
-the wall time).
+``app.retraining.options.DEFAULT_TRAIN_CONFIG``, registration. Wall time is measured from the start
+call to the job's end (process start-up, model loading, training, dev passes and registration
+included). ``--from-active`` first trains a version, then times a second, warm-started one on the
+same data. ``--test`` also scores the new version on the CoNLL04 test set (not included in the wall
+time).
 
 Goal (issue #7): 1,000 sentences in <= 5 minutes on the 2-core CPU machine.
 """
@@ -42,14 +42,17 @@ def _pct(block: dict | None) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sentences", type=int, default=250)
-    parser.add_argument("--epochs", type=int, help="default: app.retrain.DEFAULT_TRAIN_CONFIG")
+    parser.add_argument(
+        "--epochs", type=int, help="default: app.retraining.options.DEFAULT_TRAIN_CONFIG"
+    )
     parser.add_argument("--from-active", action="store_true", help="time a warm-started run")
     parser.add_argument("--test", action="store_true", help="also score on conll04_test.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
     import converters
-    from app.retrain import DEFAULT_TRAIN_CONFIG, Retrainer, RetrainOptions
+    from app.retraining.options import DEFAULT_TRAIN_CONFIG, RetrainOptions
+    from app.retraining.retrainer import Retrainer
     from db import Store
 
     source = DATA / "conll04" / "conll04_train_dev.json"

@@ -4,10 +4,10 @@
         [--target 200] [--threads 2] [--out FILE.jsonl]
 
 For each variant and seed: the first ``--docs`` CoNLL04 training documents are split as the app
-splits a project (``app.retrain.is_dev`` on the document name, about 20 % dev), a model is
-trained from the base encoder with the app's retraining settings plus the variant's overrides,
-and the model is scored on the next ``--target`` documents (the ones an annotator would get
-suggestions for next): strict micro F1 and the edits the suggestions would need, counted as
+splits a project (``app.retraining.training_data.is_dev`` on the document name, about 20 % dev), a
+model is trained from the base encoder with the app's retraining settings plus the variant's
+overrides, and the model is scored on the next ``--target`` documents (the ones an annotator would
+get suggestions for next): strict micro F1 and the edits the suggestions would need, counted as
 ``bench/effort.py`` counts them. One JSON line per run (``--out`` appends), wall time included.
 
 Variants (``VARIANTS``): ``auto`` is the app's default; the others change one thing.
@@ -31,7 +31,7 @@ DATA = Path(
     os.environ.get("SPANREL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
 
-#: TrainConfig overrides on top of ``app.retrain.DEFAULT_TRAIN_CONFIG``
+#: TrainConfig overrides on top of ``app.retraining.options.DEFAULT_TRAIN_CONFIG``
 VARIANTS: dict[str, dict[str, Any]] = {
     "auto": {},
     "auto-fp32": {"precision": "fp32"},
@@ -53,7 +53,8 @@ def run_one(
     docs: list[Any], target: list[Any], schema: Any, overrides: dict[str, Any], seed: int, tmp: Path
 ) -> dict[str, Any]:
     import converters
-    from app.retrain import DEFAULT_TRAIN_CONFIG, is_dev
+    from app.retraining.options import DEFAULT_TRAIN_CONFIG
+    from app.retraining.training_data import is_dev
     from bench.effort import gold_of, plan_edits
     from core_model import Predictor, TrainConfig, train
 

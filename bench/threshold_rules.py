@@ -3,15 +3,15 @@
     python bench/threshold_rules.py --docs 50,100,200,400 [--target 200] [--boot 200] \
         [--out DIR] [--reuse]
 
-For each size: the first ``--docs`` CoNLL04 training documents are split as the app splits a
-project (about 20 % dev), a model is trained with the app's retraining settings, and every
-suggestion it makes on the dev documents and on the next ``--target`` documents is labelled
-(``app.retrain_worker.score_documents``: entities as predicted, relations between the gold
-entities as in the editor's relation pass). Then, per rule (``rules``: the exact minimiser of
+For each size: the first ``--docs`` CoNLL04 training documents are split as the app splits a project
+(about 20 % dev), a model is trained with the app's retraining settings, and every suggestion it
+makes on the dev documents and on the next ``--target`` documents is labelled
+(``app.retraining.worker_process.score_documents``: entities as predicted, relations between the
+gold entities as in the editor's relation pass). Then, per rule (``rules``: the exact minimiser of
 expected edits on dev, ``core_model.calibration.DEFAULTS``, the median minimiser over bootstrap
 resamples), the show threshold is chosen on dev and the expected edits it gives on the target
-documents are counted, once on the whole dev set and on ``--boot`` bootstrap resamples of the
-dev documents (how much the choice swings with the sample). The labelled suggestions go to
+documents are counted, once on the whole dev set and on ``--boot`` bootstrap resamples of the dev
+documents (how much the choice swings with the sample). The labelled suggestions go to
 ``DIR/scores-N.json``, so the analysis can be rerun (``--reuse``) without training.
 """
 
@@ -40,8 +40,9 @@ KINDS = ("entity", "relation")
 def score(n_docs: int, target_n: int, seed: int) -> dict[str, Any]:
     """Train on the first ``n_docs`` documents; labelled suggestions of dev and target."""
     import converters
-    from app.retrain import DEFAULT_TRAIN_CONFIG, is_dev
-    from app.retrain_worker import score_documents
+    from app.retraining.options import DEFAULT_TRAIN_CONFIG
+    from app.retraining.training_data import is_dev
+    from app.retraining.worker_process import score_documents
     from core_model import Predictor, TrainConfig, load_documents, train
 
     path = DATA / "conll04" / "conll04_train.json"

@@ -1,7 +1,7 @@
 """Model screen: the active model and its scores, the versions with their learning curve and
 per-type scores, registering a trained model directory, and writing a project's finished
 documents as training data with the exact command to train (retraining from the page itself is
-``app.retrain``).
+``app.retraining``).
 
 A model directory (``core_model``'s saved layout) is registered only from inside the models
 directory (``--models-dir``): a path typed into a public page must not make the server read
@@ -16,7 +16,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from app.retrain import assign_dev_split, write_data
+from app.retraining.training_data import assign_dev_split, write_data
 from app.screens.exporting import slug
 from db import Store
 from db.views import ModelVersionInfo
@@ -169,9 +169,9 @@ def write_training_data(store: Store, project: str, models_dir: Path) -> tuple[P
     """Finished documents as SpERT ``train.json``/``dev.json`` (+ types) under
     ``<models-dir>/data/<project>/``; the directory, the train command and the count written.
 
-    Split and files are a retraining's (``app.retrain``): each document keeps the split stored
-    with it, assigned once, so a model trained by hand is scored on the same dev documents as
-    the project's retrained versions.
+    Split and files are a retraining's (``app.retraining.training_data``): each document keeps
+    the split stored with it, assigned once, so a model trained by hand is scored on the same
+    dev documents as the project's retrained versions.
     """
     assign_dev_split(store, project)
     folder = models_dir.resolve() / "data" / slug(project)

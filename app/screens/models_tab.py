@@ -15,8 +15,8 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
-from app.autoretrain import SETTING_AUTO_RETRAIN
-from app.retrain import rollback
+from app.retraining.auto import SETTING_AUTO_RETRAIN
+from app.retraining.versions import rollback
 from app.screens import code, esc, models, retrain_tab
 from app.screens.documents_tab import jobs_frame
 from app.screens.retrain_tab import RetrainPanel

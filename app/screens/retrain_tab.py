@@ -1,5 +1,5 @@
 """The Model tab's retraining panel: start a retraining from the corrected documents
-(``app.retrain``) with a starting point, epochs and a time budget; cancel it; follow its
+(``app.retraining``) with a starting point, epochs and a time budget; cancel it; follow its
 progress and log; the project's automatic retraining and activation settings.
 
 Kept apart from ``models_tab`` (which lays the panel out inside the Model tab and refreshes the
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from gradio.blocks import Block
 
-from app.autoretrain import is_enabled as is_auto_retrain
-from app.retrain import SETTING_AUTO_ACTIVATE, RetrainError
+from app.retraining.auto import is_enabled as is_auto_retrain
+from app.retraining.options import SETTING_AUTO_ACTIVATE, RetrainError
 from app.screens import esc
 from converters.errors import ConversionError
 from db import JobBusyError, Store, StoreError

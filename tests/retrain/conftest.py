@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 import converters
-from app.retrain import Retrainer, RetrainOptions
+from app.retraining.options import RetrainOptions
+from app.retraining.retrainer import Retrainer
 from db import Store
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Automatic retraining (``app.autoretrain``) on a real store with real training processes:
+"""Automatic retraining (``app.retraining.auto``) on a real store with real training processes:
 it starts exactly once when the count of new done documents is reached, never while another
 retraining of the project runs, and not at all when switched off."""
 
@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 import converters
-from app.autoretrain import (
+from app.retraining.auto import (
     FIRST,
     SETTING_AUTO_RETRAIN,
     AutoRetrainer,
     documents_needed,
     trained_on,
 )
-from app.retrain import KIND, Retrainer
+from app.retraining.options import KIND
+from app.retraining.retrainer import Retrainer
 from db import Store
 from db.views import JobInfo
 

@@ -1,11 +1,12 @@
 """When a freshly trained version becomes active: only when strictly better on the same dev
-documents than the version active when training started (``app.retrain.decide_activation``)."""
+documents than the version active when training started
+(``app.retraining.versions.decide_activation``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.retrain import decide_activation
+from app.retraining.versions import decide_activation
 
 
 def scores(rel_f1: float, ent_f1: float) -> dict[str, Any]:

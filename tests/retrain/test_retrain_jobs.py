@@ -1,4 +1,4 @@
-"""Retraining end to end through the app's job code (``app.retrain``) on a temporary database:
+"""Retraining end to end through the app's job code (``app.retraining``) on a temporary database:
 a real training process per test (a tiny encoder: seconds each)."""
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.retrain import (
-    KIND,
-    SETTING_AUTO_ACTIVATE,
-    Retrainer,
-    activate,
-    assign_dev_split,
-    rollback,
-    versions_json,
-)
+from app.retraining.options import KIND, SETTING_AUTO_ACTIVATE
+from app.retraining.retrainer import Retrainer
+from app.retraining.training_data import assign_dev_split
+from app.retraining.versions import activate, rollback, versions_json
 from db import JobBusyError, Store
 
 pytestmark = pytest.mark.slow

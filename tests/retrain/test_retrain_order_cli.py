@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from app import ordering
-from app.retrain import KIND, Retrainer, recover_versions
+from app.retraining.options import KIND
+from app.retraining.recovery import recover_versions
+from app.retraining.retrainer import Retrainer
 from app.store_backend import StoreBackend
 from db import Edit, Store
 

@@ -13,7 +13,8 @@ import pytest
 
 import converters
 from app.preannotate import PredictorCache, model_input, preannotate
-from app.retrain import Retrainer, activate, rollback
+from app.retraining.retrainer import Retrainer
+from app.retraining.versions import activate, rollback
 from core_model import Predictor
 from db import Store
 from tests.retrain.conftest import PROJECT, fill_project

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import converters
-from app.retrain import Retrainer, assign_dev_split, write_data
+from app.retraining.retrainer import Retrainer
+from app.retraining.training_data import assign_dev_split, write_data
 from app.screens import models
 from core_model.documents import load
 from db import Store

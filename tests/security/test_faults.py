@@ -1,12 +1,12 @@
 """Faults (issue #8, item 4): ``kill -9`` while training, restart, and backup/restore.
 
-Why real processes: the promise under test is what survives a SIGKILL of the process that
-owns a job, and what a restart makes of it. Only separate processes killed for real show it.
-The "server" killed during training is ``python -m app retrain``, which runs exactly the code
-the Model screen's *Retrain* button runs (``app.retrain.Retrainer`` following a worker); the
-restart is ``launch.py`` on the same database, whose start-up recovery must fail the job.
-The app server itself is killed during a pre-annotation job started through its own event.
-Backup/restore follows README.md ("Where data is stored").
+Why real processes: the promise under test is what survives a SIGKILL of the process that owns a
+job, and what a restart makes of it. Only separate processes killed for real show it. The "server"
+killed during training is ``python -m app retrain``, which runs exactly the code the Model screen's
+*Retrain* button runs (``app.retraining.retrainer.Retrainer`` following a worker); the restart is
+``launch.py`` on the same database, whose start-up recovery must fail the job. The app server itself
+is killed during a pre-annotation job started through its own event. Backup/restore follows
+README.md ("Where data is stored").
 
 The kills run on SQLite and PostgreSQL (``backend_url``): jobs, model versions and the start-up
 recovery are rows in the store, and the subprocesses get the same ``--db`` URL. The online
@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 
 import converters
-from app.retrain import Retrainer, RetrainOptions
+from app.retraining.options import RetrainOptions
+from app.retraining.retrainer import Retrainer
 from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Edit, Store

@@ -1,9 +1,11 @@
-"""The training process of a retraining job: ``python -m app.retrain_worker SPEC.json``.
+"""The training process of a retraining job:
+``python -m app.retraining.worker_process SPEC.json``.
 
 Why a separate process: training takes minutes of full CPU. Inside the web server it would
 hold the GIL against every user's requests, and a crash (out of memory, a killed process) would
-take the server down with it. This process knows nothing of the database: ``app.retrain``
-writes the data and the spec, reads what this process prints and does all the bookkeeping.
+take the server down with it. This process knows nothing of the database: the manager
+(``retrainer``, ``monitor``) writes the data and the spec, reads what this process prints and
+does all the bookkeeping.
 
 Protocol: one JSON object per line on stdout (``{"event": "progress", ...}`` after training
 steps and dev passes, ``{"event": "done", ...}`` once at the end); logging goes to stderr.
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("app.retrain_worker")
+log = logging.getLogger(__name__)
 
 EXIT_CANCELLED = 3
 NICE = 5  # annotators' requests go first on a small machine
@@ -197,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if len(args) != 1:
-        print("usage: python -m app.retrain_worker SPEC.json", file=sys.stderr)
+        print("usage: python -m app.retraining.worker_process SPEC.json", file=sys.stderr)
         return 2
     with contextlib.suppress(OSError):
         os.nice(NICE)

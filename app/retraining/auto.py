@@ -27,7 +27,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from app.retrain import MIN_DOCUMENTS, Retrainer, RetrainError, RetrainOptions
+from app.retraining.options import RetrainError, RetrainOptions
+from app.retraining.retrainer import Retrainer
+from app.retraining.training_data import MIN_DOCUMENTS
 from db import Store, StoreError
 from db.views import JobInfo
 

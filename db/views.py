@@ -81,6 +81,8 @@ class ImportResult:
     document_ids: list[int] = field(default_factory=list)
     added_entity_types: list[str] = field(default_factory=list)
     added_relation_types: list[str] = field(default_factory=list)
+    #: the import created the project (``import_documents(create=True)`` on a new name)
+    created_project: bool = False
 
 
 @dataclass
@@ -188,7 +190,9 @@ class DocumentView:
 @dataclass
 class EditResult:
     """The acknowledgement of one edit. ``repeated`` is true when ``(client_id, seq)`` had been
-    applied before and this answer is the stored one (nothing was applied again)."""
+    applied before and this answer is the stored one (nothing was applied again). ``dropped``:
+    model suggestions not stored because the schema does not admit them (``replace_suggestions``;
+    the page's edits are refused instead, so it is not part of their stored answer)."""
 
     document_id: int
     version: int
@@ -198,6 +202,7 @@ class EditResult:
     relation_id: int | None = None
     changed: int = 0
     repeated: bool = False
+    dropped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -175,7 +175,6 @@ def import_uploads(
     docs = [d for r in reports for d in r.docs]
     if progress:
         progress(0.7, f"writing {len(docs)} document(s)")
-    created = project not in {p.name for p in store.list_projects()}
     try:
         # a new project is created inside the import's transaction: a refusal leaves none
         result = store.import_documents(
@@ -192,6 +191,6 @@ def import_uploads(
         result.documents,
         result.entities,
         result.relations,
-        created,
+        result.created_project,
         result.added_entity_types + result.added_relation_types,
     )

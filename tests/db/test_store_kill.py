@@ -35,7 +35,7 @@ class StopAfterFirstBatch(logging.Handler):
             os.kill(os.getpid(), signal.SIGSTOP)
 
 
-logging.getLogger("db.store").addHandler(StopAfterFirstBatch())
+logging.getLogger("db.document_import").addHandler(StopAfterFirstBatch())
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -1,0 +1,272 @@
+"""What an edit may do, and what it entails: the checks every edit of a document passes
+(besides the shape checks of ``db.edits.Edit``) and the rules that carry one change to others.
+
+- **Checks**: offsets within the text; types the project's schema knows (a type that only
+  groups others is not picked); relations the schema allows between their arguments' types,
+  never from an entity to itself or on a rejected one; no second confirmed entity of the same
+  type and fragments, no second relation of the same type between the same entities;
+  attributes as the project's ``[attributes]`` define them.
+- **Review states**: imported and human annotations are ``accepted``; model output is
+  ``suggested``. Changing a suggestion accepts it; accepting a relation accepts its suggested
+  arguments; adding a relation on a suggested entity accepts the entity; rejecting an entity
+  rejects the relations on it. Rejected rows are kept (never exported) so that a later
+  pre-annotation does not suggest the same thing again.
+- **Deleting** an entity deletes its relations and the attributes, notes and normalizations on
+  them, and removes it from groups; all of it is in the history, so undo restores it. An entity
+  used by an event is not deleted (events are not edited here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from converters import schema as cs
+from db import models as m
+from db.changes import ChangeLog
+from db.edits import Edit
+from db.project_schema import load_schema
+from db.views import EditError, EditResult
+
+
+def kind(row: m.Entity | m.Relation) -> str:
+    return "entity" if isinstance(row, m.Entity) else "relation"
+
+
+@dataclass
+class EditContext:
+    """One change of a document in progress: where it writes, who makes it, the schema it is
+    checked against (read once per change) and the answer it builds."""
+
+    s: Session
+    doc: m.Document
+    changes: ChangeLog
+    author: str | None
+    result: EditResult
+    now: datetime = field(default_factory=m.utcnow)
+
+    @cached_property
+    def schema(self) -> cs.Schema:
+        project = self.s.get(m.Project, self.doc.project_id)
+        assert project is not None
+        return load_schema(self.s, project)
+
+    def entity(self, entity_id: int | None) -> m.Entity:
+        ent = self.s.get(m.Entity, entity_id) if entity_id is not None else None
+        if ent is None or ent.document_id != self.doc.id:
+            raise EditError(f"entity {entity_id} is not in document {self.doc.id}")
+        return ent
+
+    def relation(self, relation_id: int | None) -> m.Relation:
+        rel = self.s.get(m.Relation, relation_id) if relation_id is not None else None
+        if rel is None or rel.document_id != self.doc.id:
+            raise EditError(f"relation {relation_id} is not in document {self.doc.id}")
+        return rel
+
+    def target(self, edit: Edit) -> m.Entity | m.Relation:
+        """The entity or relation an attribute or note edit is about (not a rejected one)."""
+        row: m.Entity | m.Relation
+        if edit.entity_id is not None:
+            row = self.entity(edit.entity_id)
+        else:
+            row = self.relation(edit.relation_id)
+        if row.review == "rejected":
+            raise EditError(f"{kind(row)} {row.id} was rejected; restore it before editing it")
+        return row
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+
+def check_range(doc: m.Document, rng: tuple[int, int], what: str) -> None:
+    start, end = rng
+    if end > len(doc.text):
+        raise EditError(f"{what} {start}-{end} is outside the text (length {len(doc.text)})")
+
+
+def check_entity_type(ctx: EditContext, type_: str) -> None:
+    selectable = {t.name: t.selectable for t in ctx.schema.entity_types}
+    if type_ not in selectable:
+        raise EditError(f"unknown entity type {type_!r}")
+    if not selectable[type_]:
+        raise EditError(f"entity type {type_!r} only groups other types; pick a subtype")
+
+
+def check_relation(ctx: EditContext, type_: str, a1: m.Entity, a2: m.Entity) -> None:
+    if type_ not in ctx.schema.relation_names():
+        raise EditError(f"unknown relation type {type_!r}")
+    if a1.id == a2.id:
+        raise EditError("a relation needs two different entities (self relation refused)")
+    for a in (a1, a2):
+        if a.review == "rejected":
+            raise EditError(f"entity {a.id} was rejected; a relation cannot use it")
+    if type_ not in ctx.schema.allowed_relations(a1.type, a2.type):
+        raise EditError(f"relation type {type_!r} is not allowed from {a1.type} to {a2.type}")
+
+
+def check_retype(ctx: EditContext, ent: m.Entity, new_type: str) -> None:
+    """The relations on ``ent`` (not rejected ones) must stay allowed with its new type."""
+    for rel in ctx.s.scalars(
+        select(m.Relation).where(
+            (m.Relation.arg1_id == ent.id) | (m.Relation.arg2_id == ent.id),
+            m.Relation.review != "rejected",
+        )
+    ):
+        a1 = new_type if rel.arg1_id == ent.id else ctx.entity(rel.arg1_id).type
+        a2 = new_type if rel.arg2_id == ent.id else ctx.entity(rel.arg2_id).type
+        if rel.type not in ctx.schema.allowed_relations(a1, a2):
+            raise EditError(
+                f"relation {rel.id} ({rel.type}) would not be allowed from {a1} to "
+                f"{a2}; change or delete it first"
+            )
+
+
+def check_no_twin(
+    ctx: EditContext, type_: str, fragments: Sequence[Sequence[int]], skip: int | None
+) -> None:
+    """Refuse a second confirmed entity with the same type and fragments: it would be one
+    annotation twice (INCEpTION refuses it unless a layer allows stacking; relations have
+    the same rule, ``check_no_duplicate_relation``). An open suggestion gives way to the
+    annotator's own entity, and a rejected one is gone, so neither blocks the edit."""
+    key = sorted((int(a), int(b)) for a, b in fragments)
+    for other in ctx.s.scalars(
+        select(m.Entity).where(
+            m.Entity.document_id == ctx.doc.id,
+            m.Entity.type == type_,
+            m.Entity.start == key[0][0],
+            m.Entity.end == max(b for _, b in key),
+            m.Entity.review.not_in(("suggested", "rejected")),
+            m.Entity.id != (skip if skip is not None else -1),
+        )
+    ):
+        if sorted((int(a), int(b)) for a, b in other.fragments) == key:
+            raise EditError(f"the same {type_} entity exists already (entity {other.id})")
+
+
+def check_no_duplicate_relation(
+    ctx: EditContext, type_: str, a1: m.Entity, a2: m.Entity, skip: int | None
+) -> None:
+    duplicate = ctx.s.scalar(
+        select(m.Relation.id).where(
+            m.Relation.document_id == ctx.doc.id,
+            m.Relation.type == type_,
+            m.Relation.arg1_id == a1.id,
+            m.Relation.arg2_id == a2.id,
+            m.Relation.review != "rejected",
+            m.Relation.id != (skip if skip is not None else -1),
+        )
+    )
+    if duplicate is not None:
+        raise EditError(
+            f"relation {type_} from entity {a1.id} to {a2.id} already exists (relation {duplicate})"
+        )
+
+
+def check_attribute(
+    ctx: EditContext, target: m.Entity | m.Relation, name: str | None, value: str | None
+) -> cs.AttributeType:
+    """The attribute type ``name`` if the project lets it be set to ``value`` on ``target``."""
+    known = {a.name: a for a in ctx.schema.attribute_types}
+    att = known.get(name or "")
+    if att is None:
+        raise EditError(f"unknown attribute {name!r} (the project defines none such)")
+    if att not in ctx.schema.attributes_for(kind(target), target.type):
+        raise EditError(
+            f"attribute {att.name!r} does not apply to {kind(target)} type {target.type}"
+        )
+    if att.values and value not in att.values:
+        raise EditError(
+            f"attribute {att.name!r} takes one of {', '.join(att.values)}; got {value!r}"
+        )
+    if not att.values and value is not None:
+        raise EditError(f"attribute {att.name!r} is present or absent; it takes no value")
+    return att
+
+
+# -- consequences ---------------------------------------------------------------------------
+
+
+def accept(ctx: EditContext, row: m.Entity | m.Relation) -> None:
+    """Accept ``row`` if it is an open suggestion."""
+    if row.review == "suggested":
+        ctx.changes.update(row, review="accepted", author=ctx.author, updated_at=m.utcnow())
+
+
+def accept_target(ctx: EditContext, row: m.Entity | m.Relation) -> None:
+    """Accept a suggestion (a relation together with its arguments, none of them rejected)."""
+    if isinstance(row, m.Relation) and row.review == "suggested":
+        for arg_id in (row.arg1_id, row.arg2_id):
+            if arg_id is not None:
+                arg = ctx.entity(arg_id)
+                if arg.review == "rejected":
+                    raise EditError(f"relation {row.id} uses rejected entity {arg.id}")
+                accept(ctx, arg)
+    accept(ctx, row)
+
+
+def reject_with_relations(ctx: EditContext, row: m.Entity | m.Relation) -> None:
+    """Reject ``row``; an entity takes the relations on it along."""
+    ctx.changes.update(row, review="rejected", author=ctx.author, updated_at=ctx.now)
+    if isinstance(row, m.Entity):
+        for rel in ctx.s.scalars(
+            select(m.Relation).where(
+                (m.Relation.arg1_id == row.id) | (m.Relation.arg2_id == row.id),
+                m.Relation.review != "rejected",
+            )
+        ):
+            ctx.changes.update(rel, review="rejected", author=ctx.author, updated_at=ctx.now)
+
+
+def delete_annotations(
+    ctx: EditContext, entities: Sequence[m.Entity] = (), relations: Sequence[m.Relation] = ()
+) -> None:
+    """Delete annotations with everything that depends on them, children first."""
+    s, doc, changes = ctx.s, ctx.doc, ctx.changes
+    ent_refs = {e.ann_id for e in entities}
+    events = s.scalars(select(m.Event).where(m.Event.document_id == doc.id)).all()
+    for ev in events:
+        used = {ev.trigger_ref, *(a[1] for a in ev.arguments)}
+        if used & ent_refs:
+            raise EditError(
+                f"entity {sorted(used & ent_refs)[0]} is used by event {ev.ann_id}; "
+                "events are not edited here"
+            )
+    rels = {r.id: r for r in relations}
+    if ent_refs:
+        ent_ids = [e.id for e in entities]
+        for r in s.scalars(
+            select(m.Relation).where(
+                m.Relation.document_id == doc.id,
+                (m.Relation.arg1_id.in_(ent_ids)) | (m.Relation.arg2_id.in_(ent_ids)),
+            )
+        ):
+            rels[r.id] = r
+        for r in s.scalars(select(m.Relation).where(m.Relation.document_id == doc.id)):
+            if r.id not in rels and {a[1] for a in r.extra_args} & ent_refs:
+                changes.update(
+                    r,
+                    extra_args=[a for a in r.extra_args if a[1] not in ent_refs],
+                    updated_at=m.utcnow(),
+                )
+    refs = ent_refs | {r.ann_id for r in rels.values()}
+    for model in (m.Attribute, m.Normalization, m.Note):
+        for row in s.scalars(
+            select(model).where(model.document_id == doc.id, model.target_ref.in_(refs))
+        ):
+            changes.delete(row)
+    for g in s.scalars(select(m.Group).where(m.Group.document_id == doc.id)):
+        if set(g.members) & refs:
+            members = [x for x in g.members if x not in refs]
+            if members:
+                changes.update(g, members=members)
+            else:
+                changes.delete(g)
+    for r in rels.values():
+        changes.delete(r)
+    for e in entities:
+        changes.delete(e)

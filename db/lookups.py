@@ -1,0 +1,28 @@
+"""Finding a row by the handle a caller holds (a project's name, a document's id).
+
+Every part of the store looks rows up through these, so a missing one is always the same
+``NotFoundError`` with a message meant for a person. They sit apart from ``db.projects`` so
+that the schema, import and query modules can use them without importing each other.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import models as m
+from db.views import NotFoundError
+
+
+def project_named(s: Session, name: str) -> m.Project:
+    project = s.scalar(select(m.Project).where(m.Project.name == name))
+    if project is None:
+        raise NotFoundError(f"no project named {name!r}")
+    return project
+
+
+def document_by_id(s: Session, doc_id: int) -> m.Document:
+    doc = s.get(m.Document, doc_id)
+    if doc is None:
+        raise NotFoundError(f"no document with id {doc_id}")
+    return doc

@@ -1,0 +1,278 @@
+"""A project's types (entity, relation, event, attribute) as stored, and the display defaults.
+
+Entity and relation types are rows (``entity_type``, ``relation_type``) in display order;
+event and attribute types are kept whole in ``project.extra_schema``. ``merge_schema`` is the
+one writer (project creation, schema edits and imports all go through it) and ``load_schema``
+the one reader, so a schema read back is the schema written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from converters import schema as cs
+from db import models as m
+from db.lookups import project_named
+from db.transactions import StoreBase
+from db.views import StoreError
+
+# A qualitative palette (Okabe-Ito, then Tableau-like) assigned by type position.
+PALETTE = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#8C564B",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+    "#9467BD",
+)
+
+
+def default_shortcuts(names: Sequence[str], taken: set[str] | None = None) -> list[str | None]:
+    """One key per type, deterministic: first free letter of the name, else a free digit."""
+    used = set(taken or ())
+    out: list[str | None] = []
+    for name in names:
+        key = next((c for c in name.lower() if c.isascii() and c.isalnum() and c not in used), None)
+        if key is None:
+            key = next((d for d in "1234567890" if d not in used), None)
+        if key is not None:
+            used.add(key)
+        out.append(key)
+    return out
+
+
+def fill_defaults(schema: cs.Schema) -> cs.Schema:
+    """Give every entity and relation type a colour and every selectable one a shortcut."""
+    types: list[cs.EntityType | cs.RelationType] = [
+        *schema.entity_types,
+        *schema.relation_types,
+    ]
+    for kind in (schema.entity_types, schema.relation_types):
+        for i, t in enumerate(kind):
+            if not t.color:
+                t.color = PALETTE[i % len(PALETTE)]
+    missing = [t for t in types if not t.shortcut and t.selectable]
+    keys = default_shortcuts([t.name for t in missing], {t.shortcut for t in types if t.shortcut})
+    for t, key in zip(missing, keys, strict=True):
+        t.shortcut = key
+    return schema
+
+
+def _type_values(t: cs.EntityType | cs.RelationType) -> dict[str, Any]:
+    """The stored columns of a type besides its name, position, colour and shortcut."""
+    values: dict[str, Any] = {
+        "parent": t.parent,
+        "selectable": t.selectable,
+        "options": dict(t.options),
+    }
+    if isinstance(t, cs.RelationType):
+        values.update(
+            arg1_types=list(t.arg1_types),
+            arg2_types=list(t.arg2_types),
+            arg1_role=t.arg1_role,
+            arg2_role=t.arg2_role,
+        )
+    return values
+
+
+def _merge_types(
+    s: Session,
+    project: m.Project,
+    model: type[m.EntityType] | type[m.RelationType],
+    types: Sequence[cs.EntityType | cs.RelationType],
+    update_existing: bool,
+) -> list[str]:
+    """Merge one kind of type rows; the names of the types added."""
+    added: list[str] = []
+    # BRAT lets one relation name appear on several lines with different argument types
+    # (``Equiv Arg1:Protein...`` and ``Equiv Arg1:Entity...``): the k-th line of a name
+    # matches the k-th stored row of that name.
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for r in s.scalars(
+        select(model).where(model.project_id == project.id).order_by(model.position)
+    ):
+        rows[r.name].append(r)
+    position = sum(len(v) for v in rows.values())
+    seen: Counter[str] = Counter()
+    for t in types:
+        seen[t.name] += 1
+        same = rows[t.name]
+        values = _type_values(t)
+        row = same[seen[t.name] - 1] if seen[t.name] <= len(same) else None
+        if row is None and (model is m.RelationType or not same):
+            row = model(
+                project_id=project.id,
+                name=t.name,
+                position=position,
+                color=t.color,
+                shortcut=t.shortcut,
+                **values,
+            )
+            s.add(row)
+            same.append(row)
+            position += 1
+            added.append(t.name)
+        elif row is not None and update_existing:
+            for key, value in values.items():
+                setattr(row, key, value)
+            if t.color:
+                row.color = t.color
+            if t.shortcut:
+                row.shortcut = t.shortcut
+    return added
+
+
+def merge_schema(
+    s: Session, project: m.Project, schema: cs.Schema, update_existing: bool = True
+) -> tuple[list[str], list[str]]:
+    """Add the schema's types that the project lacks and update the ones it has.
+
+    Colours and shortcuts are stored only as given (by ``annotation.conf``, ``visual.conf``
+    or the user), so an export writes back exactly what was imported; ``project_schema``
+    fills the absent ones with deterministic defaults for display. Returns the names of the
+    entity and relation types added. Without ``update_existing`` (types an import's data
+    uses) existing types are left exactly as they are.
+    """
+    added = (
+        _merge_types(s, project, m.EntityType, schema.entity_types, update_existing),
+        _merge_types(s, project, m.RelationType, schema.relation_types, update_existing),
+    )
+    extra = dict(project.extra_schema or {})
+    if not update_existing:
+        # attribute types the data uses and the project lacks altogether are added, with
+        # the targets and values seen, so they can be set on other annotations too
+        have = {a["name"] for a in extra.get("attribute_types", [])}
+        new = [
+            {"name": at.name, "targets": list(at.targets), "values": list(at.values)}
+            for at in schema.attribute_types
+            if at.name not in have
+        ]
+        if new:
+            project.extra_schema = {
+                **extra,
+                "attribute_types": [*extra.get("attribute_types", []), *new],
+            }
+        s.flush()
+        return added
+    events = {e["name"]: e for e in extra.get("event_types", [])}
+    for ev in schema.event_types:
+        events[ev.name] = {
+            "name": ev.name,
+            "parent": ev.parent,
+            "selectable": ev.selectable,
+            "arguments": [
+                {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
+                for a in ev.arguments
+            ],
+        }
+    attrs = {a["name"]: a for a in extra.get("attribute_types", [])}
+    for at in schema.attribute_types:
+        attrs[at.name] = {"name": at.name, "targets": list(at.targets), "values": list(at.values)}
+    project.extra_schema = {
+        "event_types": list(events.values()),
+        "attribute_types": list(attrs.values()),
+    }
+    s.flush()
+    return added
+
+
+def load_schema(s: Session, project: m.Project) -> cs.Schema:
+    """The project's schema as stored (no display defaults)."""
+    ents = s.scalars(
+        select(m.EntityType)
+        .where(m.EntityType.project_id == project.id)
+        .order_by(m.EntityType.position)
+    ).all()
+    rels = s.scalars(
+        select(m.RelationType)
+        .where(m.RelationType.project_id == project.id)
+        .order_by(m.RelationType.position)
+    ).all()
+    extra = project.extra_schema or {}
+    return cs.Schema(
+        entity_types=[
+            cs.EntityType(
+                name=e.name,
+                parent=e.parent,
+                selectable=e.selectable,
+                color=e.color,
+                shortcut=e.shortcut,
+                options=dict(e.options or {}),
+            )
+            for e in ents
+        ],
+        relation_types=[
+            cs.RelationType(
+                name=r.name,
+                arg1_types=list(r.arg1_types),
+                arg2_types=list(r.arg2_types),
+                arg1_role=r.arg1_role,
+                arg2_role=r.arg2_role,
+                parent=r.parent,
+                selectable=r.selectable,
+                options=dict(r.options or {}),
+                color=r.color,
+                shortcut=r.shortcut,
+            )
+            for r in rels
+        ],
+        event_types=[
+            cs.EventType(
+                e["name"],
+                [cs.EventArgument(a["role"], a["types"], a["cardinality"]) for a in e["arguments"]],
+                e["parent"],
+                e["selectable"],
+            )
+            for e in extra.get("event_types", [])
+        ],
+        attribute_types=[
+            cs.AttributeType(a["name"], a["targets"], a["values"])
+            for a in extra.get("attribute_types", [])
+        ],
+    )
+
+
+class ProjectSchemas(StoreBase):
+    """``Store``'s schema methods."""
+
+    def project_schema(self, project: str, *, with_defaults: bool = True) -> cs.Schema:
+        """The project's types in display order, with colours and keyboard shortcuts.
+
+        ``with_defaults`` fills absent colours from ``PALETTE`` by position and absent shortcuts
+        with ``default_shortcuts`` (unique across entity and relation types, explicit ones
+        kept); the same schema always gets the same defaults. Exports use the stored values only.
+        """
+        schema = self._read(lambda s: load_schema(s, project_named(s, project)))
+        if with_defaults:
+            fill_defaults(schema)
+        return schema
+
+    def update_schema(self, project: str, schema: cs.Schema) -> cs.Schema:
+        """Add or update types (colour, shortcut, allowed argument types). Types not named in
+        ``schema`` stay: removing a type would orphan the annotations that use it."""
+
+        def run(s: Session) -> cs.Schema:
+            p = project_named(s, project)
+            keys: dict[str, str] = {}
+            for t in [*schema.entity_types, *schema.relation_types]:
+                if t.shortcut:
+                    if t.shortcut in keys and keys[t.shortcut] != t.name:
+                        raise StoreError(
+                            f"shortcut {t.shortcut!r} given to both {keys[t.shortcut]} and {t.name}"
+                        )
+                    keys[t.shortcut] = t.name
+            merge_schema(s, p, schema)
+            return load_schema(s, p)
+
+        return self._write(run)

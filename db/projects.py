@@ -1,0 +1,133 @@
+"""Projects: creating, finding and configuring them, and their statistics.
+
+A project is created here only (``new_project``), with its schema merged in the same
+transaction, so an import that creates its project (``db.document_import``) and the
+Projects screen make the same project.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from converters import schema as cs
+from db import models as m
+from db.lookups import project_named
+from db.project_schema import merge_schema
+from db.transactions import StoreBase
+from db.views import ProjectInfo, StoreError
+
+
+def project_info(s: Session, p: m.Project) -> ProjectInfo:
+    count = s.scalar(select(func.count()).where(m.Document.project_id == p.id)) or 0
+    return ProjectInfo(p.id, p.name, dict(p.settings or {}), p.created_at, count)
+
+
+def new_project(
+    s: Session, name: str, schema: cs.Schema | None, settings: dict[str, Any] | None = None
+) -> m.Project:
+    """Add the project ``name`` (refused when it is blank or taken) with ``schema``."""
+    if not name or not name.strip():
+        raise StoreError("a project needs a name")
+    if s.scalar(select(m.Project.id).where(m.Project.name == name)) is not None:
+        raise StoreError(f"a project named {name!r} already exists")
+    project = m.Project(name=name, settings=dict(settings or {}), extra_schema={})
+    s.add(project)
+    s.flush()
+    if schema is not None:
+        merge_schema(s, project, schema)
+    return project
+
+
+def _count_by(s: Session, pid: int, *cols: Any, model: type[m.Base] = m.Document) -> Any:
+    q = select(*cols, func.count()).select_from(model)
+    if model is not m.Document:
+        q = q.join(m.Document, m.Document.id == model.document_id)
+    return s.execute(q.where(m.Document.project_id == pid).group_by(*cols)).all()
+
+
+def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "documents": sum(n for _, n in _count_by(s, p.id, m.Document.status)),
+        "status": {k: n for k, n in _count_by(s, p.id, m.Document.status)},
+        "split": {k: n for k, n in _count_by(s, p.id, m.Document.split)},
+    }
+    annotators: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"entities": 0, "relations": 0, "edits": 0}
+    )
+    for key, model in (("entities", m.Entity), ("relations", m.Relation)):
+        by_type: dict[str, dict[str, int]] = defaultdict(dict)
+        for t, review, n in _count_by(s, p.id, model.type, model.review, model=model):
+            by_type[t][review] = n
+        info[key] = {
+            "total": sum(sum(v.values()) for v in by_type.values()),
+            "by_type": dict(by_type),
+            "by_review": {k: n for k, n in _count_by(s, p.id, model.review, model=model)},
+            "by_source": {k: n for k, n in _count_by(s, p.id, model.source, model=model)},
+        }
+        for author, n in _count_by(s, p.id, model.author, model=model):
+            if author is not None:
+                annotators[author][key] = n
+    for author, n in s.execute(
+        select(m.History.author, func.count())
+        .join(m.Document, m.Document.id == m.History.document_id)
+        .where(m.Document.project_id == p.id, m.History.action != "import")
+        .group_by(m.History.author)
+    ):
+        if author is not None:
+            annotators[author]["edits"] = n
+    info["annotators"] = dict(annotators)
+    info["models"] = {
+        k: n
+        for k, n in s.execute(
+            select(m.ModelVersion.state, func.count())
+            .where(m.ModelVersion.project_id == p.id)
+            .group_by(m.ModelVersion.state)
+        )
+    }
+    return info
+
+
+class Projects(StoreBase):
+    """``Store``'s project methods."""
+
+    def create_project(
+        self, name: str, schema: cs.Schema | None = None, settings: dict[str, Any] | None = None
+    ) -> ProjectInfo:
+        return self._write(lambda s: project_info(s, new_project(s, name, schema, settings)))
+
+    def get_project(self, name: str) -> ProjectInfo:
+        return self._read(lambda s: project_info(s, project_named(s, name)))
+
+    def list_projects(self) -> list[ProjectInfo]:
+        def run(s: Session) -> list[ProjectInfo]:
+            projects = s.scalars(select(m.Project).order_by(m.Project.id)).all()
+            return [project_info(s, p) for p in projects]
+
+        return self._read(run)
+
+    def update_project_settings(self, name: str, settings: dict[str, Any]) -> ProjectInfo:
+        def run(s: Session) -> ProjectInfo:
+            project = project_named(s, name)
+            project.settings = {**(project.settings or {}), **settings}
+            s.flush()
+            return project_info(s, project)
+
+        return self._write(run)
+
+    def stats(self, project: str | None = None) -> dict[str, Any]:
+        """Counts per project: documents by status and split; entities and relations by type,
+        review state and source; per annotator the annotations they authored and the edits
+        they made. Plain JSON-able dicts."""
+
+        def run(s: Session) -> dict[str, Any]:
+            q = select(m.Project).order_by(m.Project.id)
+            if project is not None:
+                project_named(s, project)
+                q = q.where(m.Project.name == project)
+            return {"projects": {p.name: _project_stats(s, p) for p in s.scalars(q)}}
+
+        return self._read(run)

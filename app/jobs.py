@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.retraining.recovery import pid_alive
 from db import Store
 from db.views import JobInfo
 
@@ -32,15 +33,7 @@ def _owner_alive(job: JobInfo) -> bool:
     pid = job.params.get("monitor_pid")
     if job.params.get("host") != socket.gethostname() or not isinstance(pid, int):
         return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and pid_alive(pid)
 
 
 @dataclass

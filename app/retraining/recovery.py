@@ -21,7 +21,8 @@ from db.views import NotFoundError
 JOBS_DIR = ".jobs"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (one owned by another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -99,7 +100,7 @@ def fail_stale_jobs(store: Store, project: str) -> int:
             pid = job.params.get("monitor_pid")
             if job.kind != KIND or job.params.get("host") != host or not isinstance(pid, int):
                 continue
-            if pid != os.getpid() and not _pid_alive(pid):
+            if pid != os.getpid() and not pid_alive(pid):
                 store.fail_job(job.id, "interrupted: the process running it is gone")
                 count += 1
     if count:

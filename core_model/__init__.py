@@ -18,8 +18,10 @@ from .config import ModelConfig, TrainConfig
 from .documents import Doc, load_documents
 from .encoder import default_encoder_dir
 from .evaluator import evaluate_tuples, score
-from .predictor import PredictedEntity, PredictedRelation, Prediction, Predictor
-from .trainer import Trainer, TrainingCancelled, TrainProgress, TrainResult, train
+from .prediction import PredictedEntity, PredictedRelation, Prediction
+from .predictor import Predictor
+from .progress import TrainingCancelled, TrainProgress, TrainResult
+from .trainer import Trainer, train
 from .types import TypeInventory
 
 __all__ = [

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import torch
 
 from .encoding import Unit
+
+if TYPE_CHECKING:
+    from .distributed import DistContext
 
 
 @dataclass
@@ -203,3 +207,37 @@ class TrainDataset(torch.utils.data.Dataset):
         units = [u for u, _ in items]
         samples = [s for _, s in items]
         return collate_train(units, samples, self.cfg.max_span_width, self.n_rel_types)
+
+
+def epoch_loader(
+    dataset: TrainDataset, batch_size: int, seed: int, epoch: int, dist: DistContext | None
+) -> torch.utils.data.DataLoader:
+    """The shuffled batches of ``epoch``: reproducible from the seed, one shard per rank
+    under DDP."""
+    dataset.set_epoch(epoch)
+    if dist is not None:
+        # negatives depend on (seed, epoch, unit index), so each rank draws its own shard's
+        sampler = torch.utils.data.DistributedSampler(
+            dataset,
+            num_replicas=dist.world_size,
+            rank=dist.rank,
+            shuffle=True,
+            seed=seed,
+        )
+        sampler.set_epoch(epoch)
+        return torch.utils.data.DataLoader(
+            dataset,
+            batch_size=batch_size,
+            sampler=sampler,
+            collate_fn=dataset.collate,
+            num_workers=0,
+        )
+    gen = torch.Generator().manual_seed(seed * 1000 + epoch)
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=True,
+        generator=gen,
+        collate_fn=dataset.collate,
+        num_workers=0,
+    )

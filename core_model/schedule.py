@@ -18,8 +18,14 @@ Retrain screen's advanced field, ``python -m app retrain --epochs``) is a fixed 
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
 from dataclasses import dataclass
+
+from .config import TrainConfig
+
+log = logging.getLogger(__name__)
 
 #: batch size of the schedule: SpERT's batch 2 learns most per second on a CPU at this size
 BATCH_SIZE = 2
@@ -68,6 +74,29 @@ def auto_schedule(units: int, batch_size: int = BATCH_SIZE) -> Schedule:
         batch_size=batch_size,
         steps_per_epoch=per_epoch,
     )
+
+
+def plan_steps(units: int, cfg: TrainConfig, world_size: int = 1) -> tuple[TrainConfig, int]:
+    """``cfg`` with its epoch count (``auto_schedule`` when ``schedule="auto"``) and the steps
+    per epoch for ``units`` training units shared by ``world_size`` ranks.
+
+    Under DDP the distributed sampler pads every rank's shard to the same length, so the steps
+    follow from the shard size; ``max_steps_per_epoch`` caps them after the plan is made.
+    """
+    per_rank = math.ceil(units / world_size) if world_size > 1 else units
+    steps_per_epoch = math.ceil(per_rank / cfg.batch_size)
+    if cfg.schedule == "auto":
+        plan = auto_schedule(per_rank, cfg.batch_size)
+        cfg = dataclasses.replace(cfg, epochs=plan.epochs)
+        log.info(
+            "schedule: %d epochs of %d steps for %d training units",
+            plan.epochs,
+            plan.steps_per_epoch,
+            per_rank,
+        )
+    if cfg.max_steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, cfg.max_steps_per_epoch)
+    return cfg, steps_per_epoch
 
 
 def warm_start(units: int) -> bool:

@@ -257,7 +257,7 @@ def test_fast_span_classifier_equals_concat_path(
 
 
 def test_range_max_matches_brute_force() -> None:
-    from core_model.models import range_max
+    from core_model.tensor_ops import range_max
 
     torch.manual_seed(1)
     x = torch.randn(2, 13, 5, requires_grad=True)
@@ -274,7 +274,7 @@ def test_range_max_matches_brute_force() -> None:
 
 
 def test_pair_groups_cover_each_unit_once_with_little_padding() -> None:
-    from core_model.models import _pair_groups
+    from core_model.tensor_ops import pair_groups as _pair_groups
 
     rng = random.Random(3)
     for _ in range(200):

@@ -14,7 +14,7 @@ import torch
 from converters.document import Document
 from converters.errors import ConversionError
 from core_model import ModelConfig, Predictor, TrainConfig, TrainingCancelled, train
-from core_model.predictor import Prediction
+from core_model.prediction import Prediction
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = dict(epochs=2, batch_size=4, head_lr=1e-3, eval_batch_size=8)

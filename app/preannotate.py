@@ -268,6 +268,8 @@ def suggest_relations(
     expected_version: int | None = None,
     author: str | None = "model",
     predictors: PredictorCache = PREDICTORS,
+    client_id: str | None = None,
+    seq: int | None = None,
 ) -> RelationSuggestResult:
     """Relation suggestions between the document's confirmed entities, by the active model.
 
@@ -276,6 +278,7 @@ def suggest_relations(
     argument constraints, and is one undoable step. ``expected_version``: the version the page
     had (a stale one is a ``ConflictError``). Entities the model cannot score (discontinuous,
     wider than its span limit, not on word boundaries) get no relation suggestions.
+    ``client_id``/``seq``: the page's operation, applied once (``Store.replace_suggestions``).
     """
     view = store.load_document(doc_id)
     active = store.active_model_version(view.project)
@@ -309,6 +312,8 @@ def suggest_relations(
         expected_version=view.version if expected_version is None else expected_version,
         author=author,
         relations_only=True,
+        client_id=client_id,
+        seq=seq,
     )
     stored = sum(
         1

@@ -16,8 +16,10 @@ integer database ids and ``db.Edit``. This module translates both ways:
 
 The store arbitrates concurrency: a stale ``base_version`` is a ``ConflictError`` (answered with
 ``conflict: True`` so the page reloads). ``(client_id, seq)`` of every operation is passed to
-the store (``apply_edit``, ``accept_all``, ``undo``, ``redo``), which records it with the edit
-in one transaction and answers a repeat from that record, also after an app restart.
+the store (``apply_edit``, ``accept_all``, ``undo``, ``redo``, and ``replace_suggestions``
+through the relation pass), which records it with the edit in one transaction and answers a
+repeat from that record, also after an app restart: the store is the one exactly-once
+mechanism, so a repeated operation is answered with the whole document and ``repeat: true``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from app import ordering
 from app.editor.page_schema import schema_dict
@@ -90,6 +92,15 @@ def _target(ann: Any) -> dict[str, int]:
     return {"entity_id": _ann_id(ann, "e")}
 
 
+class RelationPass(Protocol):
+    """The page's "suggest relations": ``(doc id, base version, author)`` and the operation's
+    ``client_id``/``seq`` (for the store's exactly-once record) -> ``(message, result)``."""
+
+    def __call__(
+        self, doc_id: int, version: int, author: str, *, client_id: str, seq: int
+    ) -> tuple[str, EditResult]: ...
+
+
 class StoreBackend:
     """An ``EditorBackend`` writing straight to the store; safe to share between threads.
 
@@ -103,13 +114,12 @@ class StoreBackend:
         *,
         default_user: str = "anonymous",
         on_done: Callable[[str], None] | None = None,
-        suggest_relations: Callable[[int, int, str], tuple[str, EditResult]] | None = None,
+        suggest_relations: RelationPass | None = None,
     ) -> None:
         self.store = store
         self.default_user = default_user
         # called with the project after a document was marked done (automatic retraining)
         self.on_done = on_done
-        # (doc id, base version, author) -> (message, result): the page's "suggest relations"
         self.suggest_relations = suggest_relations
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -386,7 +396,7 @@ class StoreBackend:
         if kind == "suggest_relations":
             if self.suggest_relations is None:
                 raise StoreError("relation suggestions are not available in this editor")
-            return self.suggest_relations(db_id, version, author)
+            return self.suggest_relations(db_id, version, author, **once)
         if kind == "undo":
             return "", store.undo(db_id, author, version, **once)
         if kind == "redo":

@@ -145,8 +145,11 @@ class SpanrelApp:
         )
         self._revision = 0
 
-    def suggest_relations(self, doc_id: int, version: int, author: str) -> tuple[str, Any]:
-        """The editor's "suggest relations" (key ">"): the second, relation-only pass."""
+    def suggest_relations(
+        self, doc_id: int, version: int, author: str, *, client_id: str, seq: int
+    ) -> tuple[str, Any]:
+        """The editor's "suggest relations" (key ">"): the second, relation-only pass, applied
+        once per page operation ``(client_id, seq)`` (the store's record)."""
         try:
             result = suggest_relations(
                 self.store,
@@ -154,6 +157,8 @@ class SpanrelApp:
                 expected_version=version,
                 author=author,
                 predictors=self.predictors,
+                client_id=client_id,
+                seq=seq,
             )
         except NoActiveModel as exc:
             raise StoreError(str(exc)) from None

@@ -38,34 +38,17 @@ PALETTE = (
 )
 
 
-def default_shortcuts(names: Sequence[str], taken: set[str] | None = None) -> list[str | None]:
-    """One key per type, deterministic: first free letter of the name, else a free digit."""
-    used = set(taken or ())
-    out: list[str | None] = []
-    for name in names:
-        key = next((c for c in name.lower() if c.isascii() and c.isalnum() and c not in used), None)
-        if key is None:
-            key = next((d for d in "1234567890" if d not in used), None)
-        if key is not None:
-            used.add(key)
-        out.append(key)
-    return out
-
-
 def fill_defaults(schema: cs.Schema) -> cs.Schema:
-    """Give every entity and relation type a colour and every selectable one a shortcut."""
-    types: list[cs.EntityType | cs.RelationType] = [
-        *schema.entity_types,
-        *schema.relation_types,
-    ]
+    """Give every entity and relation type a colour (by position in ``PALETTE``).
+
+    Shortcut keys are left as stored: the default key of a type is the page's to choose
+    (``app.editor.page_schema.type_keys``, which also knows the keys the page reserves), so
+    there is one rule and the key shown is the key that works.
+    """
     for kind in (schema.entity_types, schema.relation_types):
         for i, t in enumerate(kind):
             if not t.color:
                 t.color = PALETTE[i % len(PALETTE)]
-    missing = [t for t in types if not t.shortcut and t.selectable]
-    keys = default_shortcuts([t.name for t in missing], {t.shortcut for t in types if t.shortcut})
-    for t, key in zip(missing, keys, strict=True):
-        t.shortcut = key
     return schema
 
 
@@ -140,9 +123,9 @@ def merge_schema(
 
     Colours and shortcuts are stored only as given (by ``annotation.conf``, ``visual.conf``
     or the user), so an export writes back exactly what was imported; ``project_schema``
-    fills the absent ones with deterministic defaults for display. Returns the names of the
-    entity and relation types added. Without ``update_existing`` (types an import's data
-    uses) existing types are left exactly as they are.
+    fills absent colours with deterministic defaults for display (keys: the page's). Returns
+    the names of the entity and relation types added. Without ``update_existing`` (types an
+    import's data uses) existing types are left exactly as they are.
     """
     added = (
         _merge_types(s, project, m.EntityType, schema.entity_types, update_existing),
@@ -247,11 +230,12 @@ class ProjectSchemas(StoreBase):
     """``Store``'s schema methods."""
 
     def project_schema(self, project: str, *, with_defaults: bool = True) -> cs.Schema:
-        """The project's types in display order, with colours and keyboard shortcuts.
+        """The project's types in display order, with colours and the stored shortcut keys.
 
-        ``with_defaults`` fills absent colours from ``PALETTE`` by position and absent shortcuts
-        with ``default_shortcuts`` (unique across entity and relation types, explicit ones
-        kept); the same schema always gets the same defaults. Exports use the stored values only.
+        ``with_defaults`` fills absent colours from ``PALETTE`` by position (the same schema
+        always gets the same colours). Shortcuts are only those a user or a conf file set; the
+        keys the editor binds are ``app.editor.page_schema.type_keys``. Exports use the stored
+        values only.
         """
         schema = self._read(lambda s: load_schema(s, project_named(s, project)))
         if with_defaults:

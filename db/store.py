@@ -38,12 +38,12 @@ from db.edit_log import EditLog
 from db.jobs import Jobs
 from db.maintenance import Maintenance
 from db.model_versions import ModelVersions
-from db.project_schema import PALETTE, ProjectSchemas, default_shortcuts, fill_defaults
+from db.project_schema import PALETTE, ProjectSchemas, fill_defaults
 from db.projects import Projects
 from db.session import create_db_engine
 from db.suggestions import Suggestions
 
-__all__ = ["PALETTE", "Store", "default_shortcuts", "fill_defaults"]
+__all__ = ["PALETTE", "Store", "fill_defaults"]
 
 
 class Store(

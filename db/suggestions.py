@@ -126,6 +126,8 @@ class Suggestions(StoreBase):
         expected_version: int | None = None,
         author: str | None = "model",
         relations_only: bool = False,
+        client_id: str | None = None,
+        seq: int | None = None,
     ) -> EditResult:
         """Pre-annotation: replace the document's open model suggestions with new ones.
 
@@ -140,6 +142,10 @@ class Suggestions(StoreBase):
         why). Ids of ``entities``/``relations`` only link them to each other; stored
         ones get fresh ids. Without ``expected_version`` the current version is used (the job
         does not hold one); it is still one undoable step that bumps the version.
+
+        ``client_id``/``seq``: the page's operation that asked for it (the relation pass), run
+        exactly once like every page edit (``StoreBase._once``): a retry after a lost answer is
+        answered from the stored record (``repeated``) instead of being refused as a conflict.
         """
 
         def run(s: Session) -> EditResult:
@@ -159,6 +165,8 @@ class Suggestions(StoreBase):
             result.history_id, result.changed = entry.id, len(ctx.changes.items)
             return result
 
+        if client_id is not None or seq is not None:
+            return self._once(doc_id, client_id, seq, run)
         if expected_version is not None:
             return self._write(run)
         for _ in range(4):  # the job holds no version: retry when a person saved in between

@@ -15,12 +15,12 @@ Why it is built this way (measured facts in shared/design/editor.md):
   after the acknowledgement), and a repeated seq is answered with the acknowledgement of the
   first instead of being applied twice (a retry after a lost answer is safe).
 
-Exactly once: ``db.Store`` records ``(client_id, seq)`` with each edit in the same transaction
-and answers a repeat from that record, across restarts and processes; ``StoreBackend`` passes
-the pair for every operation the store writes. ``OpSequencer`` (process memory) stays in front
-of it because the relation pass (``suggest_relations``, written by
-``Store.replace_suggestions``) does not go through that record yet; with it there, the
-sequencer can go.
+Exactly once has one home, the store: ``db.Store`` records ``(client_id, seq)`` with each edit
+in the same transaction and answers a repeat from that record, across restarts and processes,
+and ``StoreBackend`` passes the pair with every operation the store writes (the relation pass
+included). The editor keeps no record of its own: an in-memory one would be lost on a restart,
+not shared between processes, and its refusal of a gap in ``seq`` could wedge a page whose op
+was refused for its shape (never recorded anywhere).
 """
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,67 +120,6 @@ def request_user(request: Any) -> str | None:
         return None
 
 
-class OpSequencer:
-    """Applies each (doc_id, client_id, seq) at most once and in order.
-
-    A seq at or below the last one seen returns the stored acknowledgement of that seq (or a
-    refusal if it is too old to remember); a gap is refused so the page resends in order.
-    """
-
-    def __init__(self, max_clients: int = 10_000, remembered: int = 64):
-        self._lock = threading.Lock()
-        self._doc_locks: dict[str, threading.Lock] = {}
-        self._clients: OrderedDict[tuple[str, str], tuple[int, dict[int, dict]]] = OrderedDict()
-        self.max_clients = max_clients
-        self.remembered = remembered
-
-    def _doc_lock(self, doc_id: str) -> threading.Lock:
-        with self._lock:
-            return self._doc_locks.setdefault(doc_id, threading.Lock())
-
-    def run(self, op: dict[str, Any], apply: Callable[[dict[str, Any]], dict[str, Any]]) -> dict:
-        key = (op["doc_id"], op["client_id"])
-        seq = op["seq"]
-        with self._doc_lock(op["doc_id"]):
-            last, acks = self._clients.get(key, (0, {}))
-            if key in self._clients and seq <= last:
-                stored = acks.get(seq)
-                if stored is None:
-                    return {"ok": False, "seq": seq, "error": f"operation #{seq} is too old"}
-                return {**stored, "repeat": True}
-            if key in self._clients and seq != last + 1:
-                return {
-                    "ok": False,
-                    "seq": seq,
-                    "expected": last + 1,
-                    "error": f"operation #{seq} arrived before #{last + 1}; resend in order",
-                }
-            ack = apply(op)
-            acks[seq] = ack
-            for old in [s for s in acks if s <= seq - self.remembered]:
-                del acks[old]
-            with self._lock:
-                self._clients[key] = (seq, acks)
-                self._clients.move_to_end(key)
-                while len(self._clients) > self.max_clients:
-                    self._clients.popitem(last=False)
-            return ack
-
-
-# one sequencer per backend, shared by the copies Gradio makes of a component for a session
-_SEQUENCERS: weakref.WeakKeyDictionary[Any, OpSequencer] = weakref.WeakKeyDictionary()
-_SEQ_LOCK = threading.Lock()
-
-
-def sequencer_for(backend: Any) -> OpSequencer:
-    with _SEQ_LOCK:
-        try:
-            return _SEQUENCERS.setdefault(backend, OpSequencer())
-        except TypeError:  # not weak-referenceable: one per id for the process lifetime
-            return _FALLBACK.setdefault(id(backend), OpSequencer())
-
-
-_FALLBACK: dict[int, OpSequencer] = {}
 _CSS_LENGTH = re.compile(r"[0-9]{1,5}(\.[0-9]{1,3})?(px|vh|em|rem|%)")
 _DOC_ID = re.compile(rf"[^\x00-\x1f]{{1,{MAX_ID}}}")
 
@@ -227,7 +163,6 @@ with _no_pyi_stub():
             """``user_of(request)`` names the user of a call; default: Gradio's login cookie."""
             # private names: Gradio serialises attributes named like __init__ parameters
             self._backend = backend
-            self._sequencer = sequencer = sequencer_for(backend)
             resolve = user_of or request_user
             if not _CSS_LENGTH.fullmatch(editor_height):
                 raise ValueError(
@@ -252,7 +187,7 @@ with _no_pyi_stub():
                     }
 
             def editor_apply(payload: Any, request: gr.Request) -> dict[str, Any]:
-                """Validate one operation's shape, then apply it once and in order."""
+                """Validate one operation's shape, then apply it (the store applies it once)."""
                 seq = payload.get("seq") if isinstance(payload, dict) else None
                 try:
                     if len(json.dumps(payload)) > MAX_PAYLOAD_CHARS:
@@ -262,21 +197,14 @@ with _no_pyi_stub():
                     return {"ok": False, "seq": seq, "error": str(exc)}
                 user = resolve(request)
 
-                def apply(valid: dict[str, Any]) -> dict[str, Any]:
-                    try:
-                        ack = backend.apply(valid, user)
-                    except Exception as exc:
-                        log.exception("editor_apply failed for %s", valid.get("kind"))
-                        return {"ok": False, "seq": valid["seq"], "error": f"not saved ({exc})"}
-                    if not isinstance(ack, dict):
-                        return {"ok": False, "seq": valid["seq"], "error": "backend gave no answer"}
-                    return {**ack, "seq": valid["seq"]}
-
                 try:
-                    return sequencer.run(op, apply)
+                    ack = backend.apply(op, user)
                 except Exception as exc:
-                    log.exception("editor sequencing failed")
-                    return {"ok": False, "seq": seq, "error": f"not saved ({type(exc).__name__})"}
+                    log.exception("editor_apply failed for %s", op.get("kind"))
+                    return {"ok": False, "seq": op["seq"], "error": f"not saved ({exc})"}
+                if not isinstance(ack, dict):
+                    return {"ok": False, "seq": op["seq"], "error": "backend gave no answer"}
+                return {**ack, "seq": op["seq"]}
 
             js = editor_js()
             # gr.HTML.__getattr__ turns any quoted word in js_on_load into an event listener, and

@@ -6,9 +6,12 @@ re-implement them (an earlier copy in the page missed abstract parent types and 
 and offered no relation type at all), so this module asks ``Schema`` for every answer the page
 can need and sends the answers as tables; the page only looks them up.
 
-It also holds the page's display defaults that depend on the schema: the key of each entity
-type (the schema's shortcut when the page can use it, else a free letter of the name, else a
-digit) and the keys the page keeps for itself.
+It is also the one home of the default keys (display defaults belong to the app, not the
+store): the key of each entity type (the schema's shortcut when the page can use it, else a
+free letter of the name, else a digit) and the keys the page keeps for itself. The store keeps
+only the keys a user or a conf file set (so an export writes back exactly those), and every
+place that shows a type's key (the page, the Projects tab's types table) asks ``type_keys``, so
+the key shown is the key that works.
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ def entity_keys(names: list[str], shortcuts: list[str | None]) -> dict[str, str]
             used.add(key)
             keys[name] = key
     return keys
+
+
+def type_keys(schema: Schema) -> dict[str, str]:
+    """The key of each selectable entity type of ``schema`` as the page binds it."""
+    entities = [t for t in schema.entity_types if t.selectable]
+    return entity_keys([t.name for t in entities], [t.shortcut for t in entities])
 
 
 # Tables by schema: a schema with many types costs ~1 s to tabulate (60 entity types: 3,600
@@ -89,7 +98,7 @@ def schema_dict(schema: Schema, document_types: tuple[str, ...] = ()) -> dict[st
 
 def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]:
     entities = [t for t in schema.entity_types if t.selectable]
-    keys = entity_keys([t.name for t in entities], [t.shortcut for t in entities])
+    keys = type_keys(schema)
     relations = [t for t in schema.relation_types if t.selectable]
     heads = list(dict.fromkeys([*(t.name for t in entities), *document_types]))
     allowed: dict[str, dict[str, list[str]]] = {}

@@ -14,6 +14,7 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
+from app.editor.page_schema import type_keys
 from app.screens import esc, projects
 from converters.errors import ConversionError
 from db import Store, StoreError
@@ -57,13 +58,15 @@ def types_html(store: Store, project: str | None) -> str:
     if not project:
         return ""
     schema = store.project_schema(project)
+    # the keys the editor binds (the stored shortcut is only a wish: it may be reserved or taken)
+    keys = type_keys(schema)
     rows = []
     for t in schema.entity_types:
         colour = _colour(t.color, ENTITY_GREY)
         rows.append(
             "<tr><td>entity</td>"
             f'<td class="sr-swatch-cell"><span style="background:{colour}"></span></td>'
-            f"<td>{html.escape(t.name)}</td><td>{html.escape(t.shortcut or '')}</td>"
+            f"<td>{html.escape(t.name)}</td><td>{html.escape(keys.get(t.name, ''))}</td>"
             "<td></td></tr>"
         )
     for r in schema.relation_types:

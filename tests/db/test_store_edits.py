@@ -249,8 +249,9 @@ def test_training_data_stats_models_jobs(store: Store) -> None:
 def test_schema_defaults_are_deterministic(store: Store) -> None:
     _project(store)
     schema = store.project_schema("p")
-    assert [t.shortcut for t in schema.entity_types] == ["d", "e", None]
-    assert schema.relation_types[0].shortcut == "c"
+    # keys are stored only as given: the default keys are the page's (app.editor.page_schema)
+    assert [t.shortcut for t in schema.entity_types] == [None, None, None]
+    assert schema.relation_types[0].shortcut is None
     assert all(t.color for t in schema.entity_types)
     assert store.project_schema("p", with_defaults=False).entity_types[0].color is None
     store.update_schema("p", Schema([EntityType("Drug", color="#123456", shortcut="x")]))

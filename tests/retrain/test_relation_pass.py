@@ -12,8 +12,10 @@ import pytest
 
 import converters
 from app.preannotate import PredictorCache, confirmed_entities, suggest_relations
+from app.store_backend import StoreBackend
 from converters.document import Document
 from db import ConflictError, Edit, Store
+from db.views import EditResult
 
 pytestmark = pytest.mark.slow
 TRAIN_DOCS = 16
@@ -129,5 +131,51 @@ def test_schema_constraints_reviewed_and_rejected_relations(
         assert state(after) != state(before)
         store.undo(doc_id, "ann", after.version)
         assert state(store.load_document(doc_id)) == state(before)
+    finally:
+        store.close()
+
+
+def test_page_relation_pass_repeated_seq_is_applied_once(
+    backend_url: str, conll: Path, predicting_model: Path
+) -> None:
+    """The page's "suggest relations" sent twice with the same ``(client_id, seq)`` (a retry
+    after a lost answer) is applied once; the second answer is the store's record, a repeat."""
+    store, ids = make_store(backend_url, conll, predicting_model)
+    cache = PredictorCache()
+
+    def relation_pass(
+        doc_id: int, version: int, author: str, *, client_id: str, seq: int
+    ) -> tuple[str, EditResult]:
+        result = suggest_relations(
+            store,
+            doc_id,
+            expected_version=version,
+            author=author,
+            predictors=cache,
+            client_id=client_id,
+            seq=seq,
+        )
+        return result.summary(), result.edit
+
+    backend = StoreBackend(store, suggest_relations=relation_pass)
+    try:
+        doc_id = ids[0]
+        page = backend.load(str(doc_id))
+        sent = {
+            "doc_id": str(doc_id),
+            "client_id": "page-1",
+            "seq": 1,
+            "base_version": page["version"],
+            "kind": "suggest_relations",
+        }
+        first = backend.apply(dict(sent), "ann")
+        assert first["ok"] and not first.get("repeat"), first
+        assert first["changes"]["relations"], "the model suggested no relation"
+        after = store.load_document(doc_id)
+        again = backend.apply(dict(sent), "ann")
+        assert again["ok"] and again["repeat"] and again["version"] == first["version"], again
+        assert store.load_document(doc_id) == after
+        passes = [h for h in store.history(doc_id) if h.op == "replace_suggestions"]
+        assert len(passes) == 1
     finally:
         store.close()

@@ -3,6 +3,7 @@ projects, the job queue, pre-annotation mapping and the launcher's safety checks
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from app.demo_project import DEMO_PROJECT, ensure_demo_project
+from app.editor.page_schema import schema_dict
 from app.jobs import JobQueue
 from app.preannotate import model_input, to_suggestions
 from app.screens import exporting, importing, models, projects
+from app.screens.projects_tab import types_html
 from app.store_backend import StoreBackend
 from converters.errors import ConversionError
 from converters.schema import EntityType, RelationType, Schema
@@ -224,6 +227,20 @@ def test_import_spert_with_types_and_detect(store: Store, tmp_path: Path) -> Non
         "Peop",
         "Other",
     ]
+
+
+def test_types_table_shows_the_keys_the_editor_binds(store: Store) -> None:
+    """One rule for default keys: the Projects tab shows the key the page binds, also for types
+    whose first letter, or stored key, is one the page keeps for itself (z, y)."""
+    projects.create_project(store, "keys", entity_text="Zone\nYear\nZoo z\nAge a")
+    page = schema_dict(store.project_schema("keys"))
+    bound = {t["name"]: t["key"] for t in page["entity_types"]}
+    assert bound == {"Zone": "o", "Year": "e", "Zoo": "1", "Age": "a"}
+    cells = re.findall(
+        r"<td>entity</td><td[^>]*><span[^>]*></span></td><td>([^<]*)</td><td>([^<]*)</td>",
+        types_html(store, "keys"),
+    )
+    assert dict(cells) == bound
 
 
 def test_project_type_lists_and_conf(store: Store, tmp_path: Path) -> None:

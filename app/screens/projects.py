@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from converters.brat_conf import parse_conf
+from converters.brat import parse_conf
 from converters.errors import ConversionError
 from converters.schema import EntityType, RelationType, Schema
 from db import Store

@@ -11,7 +11,7 @@ what is read or written and in which direction:
 - ``collection_reader`` / ``collection_writer``: a folder tree of pairs and its conf files on
   disk (which files pair up, ``validate``, the schemas of a tree; all-or-nothing writes);
 - ``conf_reader`` / ``conf_writer``: ``annotation.conf`` with ``visual.conf`` colours and
-  ``kb_shortcuts.conf`` keys <-> ``Schema`` (also reachable as ``converters.brat_conf``).
+  ``kb_shortcuts.conf`` keys <-> ``Schema``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from app.editor.demo import CONLL04_SCHEMA, store_schema
 from app.store_backend import StoreBackend
-from converters.brat_conf import parse_conf
+from converters.brat import parse_conf
 from tests.app.conftest import BRAT_CONF, add_doc
 from tests.ui.pages import LABEL_OVERLAPS_JS
 

@@ -18,7 +18,7 @@ from app.editor.editor import PAGE_CONFIG, AnnotationEditor
 from app.editor.ops import OpError, validate_op
 from app.editor.page_schema import RESERVED_KEYS, entity_keys, schema_dict
 from app.store_backend import StoreBackend
-from converters.brat_conf import parse_conf
+from converters.brat import parse_conf
 from db import Edit, EditError, Store
 from db import edits as db_edits
 from db.models import DOCUMENT_STATUSES

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from converters import brat, brat_conf
+from converters import brat
 from converters.errors import ConversionError
 from converters.schema import EventArgument
 
@@ -18,22 +18,20 @@ def samples(shared_data: Path) -> Path:
 
 
 def _conf(samples: Path, rel: str):
-    return brat_conf.read_conf(samples / rel / "annotation.conf")
+    return brat.read_conf(samples / rel / "annotation.conf")
 
 
 def test_every_sample_conf_round_trips(samples: Path, tmp_path: Path) -> None:
     confs = sorted(samples.rglob("annotation.conf"))
     assert len(confs) == 12
     for conf in confs:
-        schema = brat_conf.read_conf(conf)
-        plain = brat_conf.parse_conf(conf.read_text(encoding="utf-8"), str(conf))
-        assert brat_conf.parse_conf(brat_conf.format_conf(plain)) == plain, conf
-        assert brat_conf.format_conf(plain) == brat_conf.format_conf(
-            brat_conf.parse_conf(brat_conf.format_conf(plain))
-        )
+        schema = brat.read_conf(conf)
+        plain = brat.parse_conf(conf.read_text(encoding="utf-8"), str(conf))
+        assert brat.parse_conf(brat.format_conf(plain)) == plain, conf
+        assert brat.format_conf(plain) == brat.format_conf(brat.parse_conf(brat.format_conf(plain)))
         out = tmp_path / conf.relative_to(samples).parent / "annotation.conf"
-        brat_conf.write_conf(schema, out)
-        assert brat_conf.read_conf(out) == schema, conf  # colours and shortcuts included
+        brat.write_conf(schema, out)
+        assert brat.read_conf(out) == schema, conf  # colours and shortcuts included
         assert schema.entity_types or conf.parent.name == "TDT" or schema.relation_types
 
 
@@ -76,7 +74,7 @@ def test_allowed_relations_follow_argument_constraints(samples: Path) -> None:
 
 
 def test_parent_constraints_admit_subtypes() -> None:
-    schema = brat_conf.parse_conf(
+    schema = brat.parse_conf(
         "[entities]\n!Agent\n\tPerson\n\tOrganization\n\t\tCompany\nPlace\n"
         "[relations]\nBased Arg1:Agent, Arg2:Place\nOwns Arg1:Organization, Arg2:<ANY>\n"
     )
@@ -89,7 +87,7 @@ def test_parent_constraints_admit_subtypes() -> None:
     ]
     assert schema.allowed_relations("Company", "Place") == ["Based", "Owns"]
     assert schema.allowed_relations("Person", "Place") == ["Based"]
-    assert brat_conf.parse_conf(brat_conf.format_conf(schema)) == schema
+    assert brat.parse_conf(brat.format_conf(schema)) == schema
 
 
 def test_aliases_separators_comments_and_colours(samples: Path) -> None:
@@ -125,18 +123,18 @@ def test_read_schema_finds_the_conf_in_a_collection(samples: Path) -> None:
 )
 def test_conf_errors_name_file_and_line(text: str, line: int, needle: str) -> None:
     with pytest.raises(ConversionError) as info:
-        brat_conf.parse_conf(text, "x/annotation.conf")
+        brat.parse_conf(text, "x/annotation.conf")
     assert info.value.path == "x/annotation.conf" and info.value.line == line
     assert needle in str(info.value)
 
 
 def test_format_conf_is_deterministic_text() -> None:
-    schema = brat_conf.parse_conf(
+    schema = brat.parse_conf(
         "[entities]\nProtein\n[relations]\n<OVERLAP> Arg1:<ANY>, Arg2:<ANY>, <OVL-TYPE>:cross\n"
         "Part-of Arg1:Protein, Arg2:Protein\n[events]\n<P>=Protein\nBind Theme+:<P>, Site?:<P>\n"
         "[attributes]\nNeg Arg:<EVENT>\n"
     )
-    assert brat_conf.format_conf(schema) == (
+    assert brat.format_conf(schema) == (
         "[entities]\n\nProtein\n\n[relations]\n\n"
         "<OVERLAP>\tArg1:<ANY>, Arg2:<ANY>, <OVL-TYPE>:cross\n"
         "Part-of\tArg1:Protein, Arg2:Protein\n\n"

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from converters import ace, brat, brat_conf, spert
+from converters import ace, brat, spert
 from converters.document import Attribute, Document, Entity, Note, Relation
 from converters.errors import ConversionError
 
@@ -258,7 +258,7 @@ def test_annotation_conf_parser(data, edits: list[tuple[int, str]]) -> None:
         cut = data.draw(st.integers(0, 3))
         conf = conf[:at] + insert + conf[at + cut :]
     with contextlib.suppress(ConversionError):
-        brat_conf.parse_conf(conf)
+        brat.parse_conf(conf)
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,9 @@
 """``StoreBackend``: the editor's ``EditorBackend`` over the database store (``db.Store``).
 
 The editor speaks in string ids and small operations (``app.editor.ops``); the store speaks in
-integer database ids and ``db.Edit``. This module translates both ways:
+integer database ids and ``db.Edit``. The pure translation (ids, op -> ``Edit``, document
+diffs) is ``app.page_translation``; this module holds what needs the store:
 
-- documents are ``"<db id>"``; entities ``"e<db id>"`` and relations ``"r<db id>"``, so an
-  ``accept``/``reject`` on an ``ann_id`` says by itself which table it means;
 - statuses are the store's (``db.models.DOCUMENT_STATUSES``) on both sides;
 - the schema goes to the page as the lookup tables of ``app.editor.page_schema``;
 - every acknowledgement carries the *difference* between the document before and after the
@@ -32,7 +31,13 @@ from typing import Any, Protocol
 
 from app import ordering
 from app.editor.page_schema import schema_dict
-from db import ConflictError, Edit, NotFoundError, Store, StoreError
+from app.page_translation import (
+    diff,
+    edit_from_op,
+    extras_by_target,
+    parse_doc_id,
+)
+from db import ConflictError, NotFoundError, Store, StoreError
 from db.views import DocumentView, EditResult
 
 log = logging.getLogger(__name__)
@@ -43,53 +48,6 @@ _UNSHOWN_TABLES = {"event", "coref_group"}
 # what the page shows of each annotation besides its type and extent (attributes and notes
 # are edited there, normalizations only shown)
 _EXTRA_KEYS = ("attributes", "norms", "notes")
-
-
-def _extras_by_target(view: DocumentView) -> dict[str, dict[str, list[Any]]]:
-    """Attributes, normalizations and notes of each annotation, keyed by its BRAT id.
-
-    Only annotations that have any get the keys, so the page document stays small.
-    """
-    out: dict[str, dict[str, list[Any]]] = {}
-    for a in view.attributes:
-        item = {"name": a.type} if a.value is None else {"name": a.type, "value": a.value}
-        out.setdefault(a.target, {}).setdefault("attributes", []).append(item)
-    for n in view.normalizations:
-        item = {"ref": f"{n.ref_db}:{n.ref_id}", "text": n.text}
-        out.setdefault(n.target, {}).setdefault("norms", []).append(item)
-    for n in view.notes:
-        out.setdefault(n.target, {}).setdefault("notes", []).append({"id": n.id, "text": n.text})
-    return out
-
-
-def parse_doc_id(doc_id: Any) -> int:
-    """The database id in a page document id; ``KeyError`` (not found) for anything else."""
-    if not isinstance(doc_id, str) or not doc_id.isascii() or not doc_id.isdigit():
-        raise KeyError(doc_id)
-    if len(doc_id) > 18:
-        raise KeyError(doc_id)
-    return int(doc_id)
-
-
-def _ann_id(value: Any, prefix: str) -> int:
-    if (
-        not isinstance(value, str)
-        or len(value) < 2
-        or len(value) > 19
-        or value[0] != prefix
-        or not value[1:].isascii()
-        or not value[1:].isdigit()
-    ):
-        what = "entity" if prefix == "e" else "relation"
-        raise StoreError(f"{value!r} is not a {what} of this document")
-    return int(value[1:])
-
-
-def _target(ann: Any) -> dict[str, int]:
-    """``entity_id=`` or ``relation_id=`` for a page annotation id (``e12`` / ``r3``)."""
-    if isinstance(ann, str) and ann.startswith("r"):
-        return {"relation_id": _ann_id(ann, "r")}
-    return {"entity_id": _ann_id(ann, "e")}
 
 
 class RelationPass(Protocol):
@@ -157,7 +115,7 @@ class StoreBackend:
 
     def to_page(self, view: DocumentView) -> dict[str, Any]:
         """The editor's document dict (module docstring of ``app.editor.backend``)."""
-        extras = _extras_by_target(view)
+        extras = extras_by_target(view)
         entities = [
             {
                 "id": f"e{e.id}",
@@ -401,58 +359,5 @@ class StoreBackend:
             return "", store.undo(db_id, author, version, **once)
         if kind == "redo":
             return "", store.redo(db_id, author, version, **once)
-        edit = self._edit(op, before)
+        edit = edit_from_op(op, before)
         return "", store.apply_edit(db_id, edit, version, author, **once)
-
-    @staticmethod
-    def _edit(op: dict[str, Any], before: dict[str, Any]) -> Edit:
-        kind = op["kind"]
-        text = before["text"]
-        if "fragments" in op and not "".join(text[s:e] for s, e in op["fragments"]).strip():
-            raise StoreError("an entity cannot cover only whitespace")
-        if kind == "add_entity":
-            return Edit.add_entity(op["type"], [tuple(f) for f in op["fragments"]])
-        if kind == "change_entity":
-            frags = op.get("fragments")
-            return Edit.change_entity(
-                _ann_id(op["entity_id"], "e"),
-                type=op.get("type"),
-                fragments=[tuple(f) for f in frags] if frags is not None else None,
-            )
-        if kind == "delete_entity":
-            return Edit.delete_entity(_ann_id(op["entity_id"], "e"))
-        if kind == "add_relation":
-            return Edit.add_relation(op["type"], _ann_id(op["arg1"], "e"), _ann_id(op["arg2"], "e"))
-        if kind == "change_relation":
-            return Edit.change_relation(_ann_id(op["relation_id"], "r"), type=op["type"])
-        if kind == "delete_relation":
-            return Edit.delete_relation(_ann_id(op["relation_id"], "r"))
-        if kind in ("accept", "reject"):
-            build = Edit.accept if kind == "accept" else Edit.reject
-            return build(**_target(op["ann_id"]))
-        if kind == "set_attribute":
-            return Edit.set_attribute(op["name"], op.get("value"), **_target(op["ann_id"]))
-        if kind == "delete_attribute":
-            return Edit.delete_attribute(op["name"], **_target(op["ann_id"]))
-        if kind == "set_note":
-            return Edit.set_note(op["text"], note=op.get("note_id"), **_target(op["ann_id"]))
-        if kind == "delete_note":
-            return Edit.delete_note(op["note_id"])
-        if kind == "set_status":
-            return Edit.set_status(op["status"])
-        raise StoreError(f"unsupported operation {kind}")
-
-
-def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """What changed between two page documents, in the shape the page applies."""
-    old_e = {e["id"]: e for e in before["entities"]}
-    new_e = {e["id"]: e for e in after["entities"]}
-    old_r = {r["id"]: r for r in before["relations"]}
-    new_r = {r["id"]: r for r in after["relations"]}
-    return {
-        "entities": [v for k, v in new_e.items() if old_e.get(k) != v],
-        "deleted_entities": [k for k in old_e if k not in new_e],
-        "relations": [v for k, v in new_r.items() if old_r.get(k) != v],
-        "deleted_relations": [k for k in old_r if k not in new_r],
-        "status": after["status"],
-    }

@@ -1,0 +1,116 @@
+"""Page <-> store translation: the editor's string ids, operations and documents against the
+store's integer ids and ``db.Edit``.
+
+The page names documents ``"<db id>"``, entities ``"e<db id>"`` and relations ``"r<db id>"``, so
+an ``accept``/``reject`` on an ``ann_id`` says by itself which table it means. Kept apart from
+``StoreBackend`` (caching, concurrency, the relation pass) because it is pure: no store, no
+state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db import Edit, StoreError
+from db.views import DocumentView
+
+
+def extras_by_target(view: DocumentView) -> dict[str, dict[str, list[Any]]]:
+    """Attributes, normalizations and notes of each annotation, keyed by its BRAT id.
+
+    Only annotations that have any get the keys, so the page document stays small.
+    """
+    out: dict[str, dict[str, list[Any]]] = {}
+    for a in view.attributes:
+        item = {"name": a.type} if a.value is None else {"name": a.type, "value": a.value}
+        out.setdefault(a.target, {}).setdefault("attributes", []).append(item)
+    for n in view.normalizations:
+        item = {"ref": f"{n.ref_db}:{n.ref_id}", "text": n.text}
+        out.setdefault(n.target, {}).setdefault("norms", []).append(item)
+    for n in view.notes:
+        out.setdefault(n.target, {}).setdefault("notes", []).append({"id": n.id, "text": n.text})
+    return out
+
+
+def parse_doc_id(doc_id: Any) -> int:
+    """The database id in a page document id; ``KeyError`` (not found) for anything else."""
+    if not isinstance(doc_id, str) or not doc_id.isascii() or not doc_id.isdigit():
+        raise KeyError(doc_id)
+    if len(doc_id) > 18:
+        raise KeyError(doc_id)
+    return int(doc_id)
+
+
+def ann_id(value: Any, prefix: str) -> int:
+    if (
+        not isinstance(value, str)
+        or len(value) < 2
+        or len(value) > 19
+        or value[0] != prefix
+        or not value[1:].isascii()
+        or not value[1:].isdigit()
+    ):
+        what = "entity" if prefix == "e" else "relation"
+        raise StoreError(f"{value!r} is not a {what} of this document")
+    return int(value[1:])
+
+
+def target_of(ann: Any) -> dict[str, int]:
+    """``entity_id=`` or ``relation_id=`` for a page annotation id (``e12`` / ``r3``)."""
+    if isinstance(ann, str) and ann.startswith("r"):
+        return {"relation_id": ann_id(ann, "r")}
+    return {"entity_id": ann_id(ann, "e")}
+
+
+def edit_from_op(op: dict[str, Any], before: dict[str, Any]) -> Edit:
+    """The ``db.Edit`` of a page operation on the page document ``before`` (its text)."""
+    kind = op["kind"]
+    text = before["text"]
+    if "fragments" in op and not "".join(text[s:e] for s, e in op["fragments"]).strip():
+        raise StoreError("an entity cannot cover only whitespace")
+    if kind == "add_entity":
+        return Edit.add_entity(op["type"], [tuple(f) for f in op["fragments"]])
+    if kind == "change_entity":
+        frags = op.get("fragments")
+        return Edit.change_entity(
+            ann_id(op["entity_id"], "e"),
+            type=op.get("type"),
+            fragments=[tuple(f) for f in frags] if frags is not None else None,
+        )
+    if kind == "delete_entity":
+        return Edit.delete_entity(ann_id(op["entity_id"], "e"))
+    if kind == "add_relation":
+        return Edit.add_relation(op["type"], ann_id(op["arg1"], "e"), ann_id(op["arg2"], "e"))
+    if kind == "change_relation":
+        return Edit.change_relation(ann_id(op["relation_id"], "r"), type=op["type"])
+    if kind == "delete_relation":
+        return Edit.delete_relation(ann_id(op["relation_id"], "r"))
+    if kind in ("accept", "reject"):
+        build = Edit.accept if kind == "accept" else Edit.reject
+        return build(**target_of(op["ann_id"]))
+    if kind == "set_attribute":
+        return Edit.set_attribute(op["name"], op.get("value"), **target_of(op["ann_id"]))
+    if kind == "delete_attribute":
+        return Edit.delete_attribute(op["name"], **target_of(op["ann_id"]))
+    if kind == "set_note":
+        return Edit.set_note(op["text"], note=op.get("note_id"), **target_of(op["ann_id"]))
+    if kind == "delete_note":
+        return Edit.delete_note(op["note_id"])
+    if kind == "set_status":
+        return Edit.set_status(op["status"])
+    raise StoreError(f"unsupported operation {kind}")
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two page documents, in the shape the page applies."""
+    old_e = {e["id"]: e for e in before["entities"]}
+    new_e = {e["id"]: e for e in after["entities"]}
+    old_r = {r["id"]: r for r in before["relations"]}
+    new_r = {r["id"]: r for r in after["relations"]}
+    return {
+        "entities": [v for k, v in new_e.items() if old_e.get(k) != v],
+        "deleted_entities": [k for k in old_e if k not in new_e],
+        "relations": [v for k, v in new_r.items() if old_r.get(k) != v],
+        "deleted_relations": [k for k in old_r if k not in new_r],
+        "status": after["status"],
+    }

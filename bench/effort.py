@@ -37,6 +37,9 @@ against documents annotated (drawn with Pillow: matplotlib is not a dependency);
 ``DIR/summary.txt`` repeats the totals printed at the end and ``DIR/versions.json`` holds every
 model version with its dev scores and calibrated thresholds. Seeds are fixed (training seed
 ``--seed``; document order is the file's).
+
+One file of about a thousand lines on purpose: a benchmark is run by hand and read as one
+script, top to bottom; it imports the product and repeats none of its rules.
 """
 
 from __future__ import annotations

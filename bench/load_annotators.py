@@ -10,7 +10,7 @@ project is the shipped demo (231 gold CoNLL04 sentences marked done, 60 new ones
 documents of ``--data`` (SpERT JSON, annotations dropped) when given.
 
 Each annotator logs in (``POST /login``, the cookie kept), reads the editor's component id from
-``GET /config`` and edits exactly as ``app/editor/editor.js`` does: ``POST
+``GET /config`` and edits exactly as the editor page (``app/editor/js``) does: ``POST
 /gradio_api/component_server/`` with ``{session_hash, component_id, fn_name, data}``, where
 ``editor_load`` opens a document and ``editor_apply`` sends one operation at a time (the next
 after the answer) with the page's ``client_id``, a ``seq`` per document and the version the
@@ -34,6 +34,9 @@ gives exactly the live entities and relations ``Store.load_document`` returns; n
 agree with the ids the store recorded. "database is locked" is counted in every answer, every
 log record (all loggers, captured) and the job logs; both jobs must end ``done``; ``PRAGMA
 integrity_check`` must say ``ok``. One JSON summary is printed.
+
+One file of about a thousand lines on purpose: a benchmark is run by hand and read as one
+script, top to bottom; it imports the product and repeats none of its rules.
 """
 
 from __future__ import annotations
@@ -502,20 +505,22 @@ class Annotator:
     def _op_add_relation(self) -> dict[str, Any] | None:
         ents = self._live_entities()
         existing = {(r["type"], r["arg1"], r["arg2"]) for r in self._live_relations()}
-        rtypes = list(self.state["schema"]["relation_types"])  # type: ignore[index]
-        self.rng.shuffle(rtypes)
-        for rt in rtypes:
-            a1s = [e for e in ents if not rt["arg1_types"] or e["type"] in rt["arg1_types"]]
-            a2s = [e for e in ents if not rt["arg2_types"] or e["type"] in rt["arg2_types"]]
+        # the page's own table of what the schema allows per (head type, tail type)
+        allowed = self.state["schema"]["allowed_relations"]  # type: ignore[index]
+        names = [rt["name"] for rt in self.state["schema"]["relation_types"]]  # type: ignore[index]
+        self.rng.shuffle(names)
+        for name in names:
             pairs = [
                 (a["id"], b["id"])
-                for a in a1s
-                for b in a2s
-                if a["id"] != b["id"] and (rt["name"], a["id"], b["id"]) not in existing
+                for a in ents
+                for b in ents
+                if a["id"] != b["id"]
+                and name in allowed.get(a["type"], {}).get(b["type"], [])
+                and (name, a["id"], b["id"]) not in existing
             ]
             if pairs:
                 a1, a2 = self.rng.choice(pairs)
-                return {"kind": "add_relation", "type": rt["name"], "arg1": a1, "arg2": a2}
+                return {"kind": "add_relation", "type": name, "arg1": a1, "arg2": a2}
         return None
 
     def _op_delete_relation(self) -> dict[str, Any] | None:

@@ -177,10 +177,11 @@ class Document:
         found: list[str] = []
         n = len(self.text)
         seen: set[str] = set()
+        for ann in (*self.entities, *self.relations, *self.events):
+            if ann.id in seen:
+                found.append(f"duplicate id {ann.id}")
+            seen.add(ann.id)
         for ent in self.entities:
-            if ent.id in seen:
-                found.append(f"duplicate id {ent.id}")
-            seen.add(ent.id)
             if not ent.fragments:
                 found.append(f"entity {ent.id} has no fragment")
             ranges = list(ent.fragments) + ([ent.head] if ent.head else [])

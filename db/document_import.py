@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -70,15 +70,11 @@ def _check_document(doc: cd.Document, taken: set[str], incoming: set[str], proje
         )
     if doc.id in incoming:
         raise ConversionError(doc.id, f"two documents in this import are named {doc.id!r}")
-    if "\x00" in doc.text:
+    if "\x00" in doc.text:  # a storage limit (PostgreSQL's text), not a document rule
         raise ConversionError(
             doc.id, "text contains a NUL character", offset=doc.text.index("\x00")
         )
     problems = doc.problems()
-    ids = [x.id for x in (*doc.entities, *doc.relations, *doc.events)]
-    dup = [k for k, n in Counter(ids).items() if n > 1]
-    if dup:
-        problems.append(f"duplicate annotation ids: {', '.join(sorted(dup)[:5])}")
     if problems:
         raise ConversionError(
             doc.id,

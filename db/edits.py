@@ -8,6 +8,7 @@ the database (offsets within the text, types allowed by the schema, ids in this 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,20 @@ OPS = (
 MAX_FRAGMENTS = 32  # fragments of one entity
 MAX_VALUE = 500  # the attribute value column's width
 MAX_NOTE = 10_000
+
+
+def overlapping(fragments: Sequence[Sequence[int]]) -> bool:
+    """Whether any two ``[start, end]`` fragments of one entity overlap."""
+    ordered = sorted(tuple(f) for f in fragments)
+    return any(s2 < e1 for (_, e1), (s2, _) in itertools.pairwise(ordered))
+
+
+def breaks_line(value: str) -> bool:
+    """Whether ``value`` holds a line break or another control character (a tab is allowed):
+    BRAT keeps each annotation, attribute value and note on one line of the ``.ann`` file."""
+    return any(ord(c) < 32 and c != "\t" for c in value)
+
+
 #: ops on an attribute or note of one annotation: they name exactly one entity or relation
 TARGETED = ("set_attribute", "delete_attribute", "set_note")
 
@@ -142,8 +157,7 @@ class Edit:
                 raise EditError(f"{name} must be a non-empty string, got {value!r:.60}")
             if len(value) > limit:
                 raise EditError(f"{name} is longer than {limit} characters")
-            # BRAT keeps each annotation on one line: a line break would split the .ann line
-            if any(ord(c) < 32 and c != "\t" for c in value):
+            if breaks_line(value):
                 raise EditError(f"{name} must not contain line breaks or control characters")
         for name in ("entity_id", "relation_id", "arg1", "arg2"):
             if getattr(self, name) is not None:
@@ -156,10 +170,8 @@ class Edit:
             if len(self.fragments) > MAX_FRAGMENTS:
                 raise EditError(f"at most {MAX_FRAGMENTS} fragments per entity")
             frags = tuple(_range("fragment", f) for f in self.fragments)
-            ordered = sorted(frags)
-            for (_, e1), (s2, _) in itertools.pairwise(ordered):
-                if s2 < e1:
-                    raise EditError(f"fragments overlap: {list(ordered)}")
+            if overlapping(frags):
+                raise EditError(f"fragments overlap: {sorted(frags)}")
             object.__setattr__(self, "fragments", frags)
         if self.head is not None:
             object.__setattr__(self, "head", _range("head", self.head))

@@ -12,12 +12,11 @@ page needs reach it through ``page_limits``.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from typing import Any
 
-from db.edits import MAX_FRAGMENTS, MAX_NOTE, MAX_VALUE
+from db.edits import MAX_FRAGMENTS, MAX_NOTE, MAX_VALUE, breaks_line, overlapping
 from db.models import DOCUMENT_STATUSES
 
 #: what the page may ask for; each kind lists its own required and optional fields
@@ -102,9 +101,8 @@ def _fragments(value: Any) -> list[list[int]]:
             raise OpError(f"fragment [{start}, {end}] is empty or reversed")
         out.append([start, end])
     out.sort()
-    for (_, prev_end), (start, _) in itertools.pairwise(out):
-        if start < prev_end:
-            raise OpError("fragments overlap")
+    if overlapping(out):
+        raise OpError("fragments overlap")
     return out
 
 
@@ -149,8 +147,7 @@ def validate_op(payload: Any) -> dict[str, Any]:
         text = payload["text"]
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_NOTE:
             raise OpError(f"text must be a non-blank string of at most {MAX_NOTE} characters")
-        # a BRAT note is one line of the .ann file (a tab inside it is kept as it is)
-        if any(ord(c) < 32 and c != "\t" for c in text):
+        if breaks_line(text):
             raise OpError("text must not contain line breaks or control characters")
         op["text"] = text
     if "fragments" in payload:

@@ -12,7 +12,6 @@ tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from app.editor.editor import AnnotationEditor
 from app.store_backend import StoreBackend
 from db import Store
 from tests.databases import BACKENDS, fresh_database_url
+from tests.serving import serve
 from tests.ui.pages import CHAR_BOX_JS
 
 #: the project every editor test stores its documents in (CoNLL04 types)
@@ -47,12 +47,6 @@ Negated\tArg:<ENTITY>
 Level\tArg:Human, Value:low|high
 Certain\tArg:<RELATION>
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def add_doc(
@@ -94,15 +88,7 @@ def app_url(backend: StoreBackend) -> Iterator[str]:
     home, _ = add_doc(backend, "home", "Nothing to see here.")
     with gr.Blocks() as demo:
         AnnotationEditor(backend, {"doc_id": home, "revision": 0})
-    port = _free_port()
-    demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=port,
-        run_history=False,
-        quiet=True,
-    )
-    yield f"http://127.0.0.1:{port}/"
+    yield serve(demo, run_history=False)
     demo.close()
 
 

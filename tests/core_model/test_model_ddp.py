@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +11,9 @@ from pathlib import Path
 import pytest
 
 from core_model import ModelConfig, Predictor, TrainConfig, train
+from tests.serving import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _files(model_dir: Path) -> set[str]:
@@ -48,7 +42,7 @@ def test_torchrun_two_gloo_processes(tmp_path, tiny_encoder_dir, conll_train, co
         "--master_addr",
         "127.0.0.1",
         "--master_port",
-        str(_free_port()),
+        str(free_port()),
         "-m",
         "core_model",
         "train",

@@ -11,29 +11,19 @@ import pytest
 from app.access import launch_kwargs
 from app.ui import FROM_ACTIVE, AppConfig, create_app
 from db import Store
+from tests.serving import serve
 
 pytestmark = pytest.mark.slow
 PROJECT = "corrections"
 
 
 def _serve(tmp_path: Path, store: Store, options) -> tuple[str, Any, Any]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     config = AppConfig(
         models_dir=tmp_path / "models", default_user="tester", retrain=options, auto_retrain=False
     )
     app, demo = create_app(store, config)
-    demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=port,
-        quiet=True,
-        **launch_kwargs(app),  # as launch.py does (same-origin guard)
-    )
-    return f"http://127.0.0.1:{port}/", app, demo
+    url = serve(demo, **launch_kwargs(app))  # as launch.py does (same-origin guard)
+    return url, app, demo
 
 
 def set_epochs(page: Any, n: int) -> None:

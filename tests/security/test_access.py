@@ -14,7 +14,6 @@ import asyncio
 import concurrent.futures
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,17 +28,12 @@ from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Store
 from tests.security.conftest import dump_database
+from tests.serving import free_port, serve
 
 REPO = Path(__file__).resolve().parents[2]
 ANN = ("ann", "Ann-pw-0417-unique")
 BOB = ("bob", "Bob-pw-0923-unique")
 EVIL = "http://evil.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Running:
@@ -63,16 +57,9 @@ def running(tmp_path_factory: pytest.TempPathFactory, module_backend_url: str) -
     app, demo = create_app(
         store, AppConfig(models_dir=tmp / "models", default_user="tester", auto_retrain=False)
     )
-    port = _free_port()
-    demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=port,
-        quiet=True,
-        **launch_kwargs(app, Accounts(store)),
-    )
+    url = serve(demo, **launch_kwargs(app, Accounts(store)))
     try:
-        yield Running(f"http://127.0.0.1:{port}", store, data, module_backend_url)
+        yield Running(url.rstrip("/"), store, data, module_backend_url)
     finally:
         demo.close()
         app.close()
@@ -384,7 +371,7 @@ def test_launch_counts_database_accounts_for_a_public_host(
     tmp_path: Path, backend_url: str
 ) -> None:
     db = backend_url
-    port = _free_port()
+    port = free_port()
     refused = _launch("--db", db, "--host", "0.0.0.0", "--port", str(port), env_dir=tmp_path)
     out = refused.communicate(timeout=120)[0]
     assert refused.returncode == 2 and "python -m db users add" in out and "--auth" in out

@@ -36,6 +36,7 @@ from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Edit, Store
 from tests.databases import fresh_database_url
+from tests.serving import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
@@ -54,12 +55,6 @@ def _env() -> dict[str, str]:
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for(check, timeout: float, what: str) -> None:
@@ -138,7 +133,7 @@ def _start_server(url: str, port: int, models: Path, log_path: Path) -> subproce
 
 def _serve_once(url: str, models: Path, log_path: Path) -> str:
     """Start ``launch.py``, wait until it answers, ``kill -9`` it; its log."""
-    port = _free_port()
+    port = free_port()
     server = _start_server(url, port, models, log_path)
     try:
         _wait_for(lambda: server.poll() is None and _port_open(port), START_TIMEOUT_S, "the server")
@@ -258,7 +253,7 @@ def test_kill_9_of_server_during_preannotation_then_restart(
         before = {d.id for d in store.list_documents(PROJECT)}
     active_files = _tree_hash(Path(active.path))
 
-    port = _free_port()
+    port = free_port()
     server = _start_server(url, port, models, tmp_path / "server-1.log")
     store = Store.open(url)
     try:

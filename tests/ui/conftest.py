@@ -8,7 +8,6 @@ tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,11 @@ import pytest
 
 from db import Store
 from tests.databases import BACKENDS, fresh_database_url
+from tests.serving import serve as serve_demo
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
 TINY_MODEL_SENTENCES = 8
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -113,16 +107,9 @@ def serve(
     if max_file_size is not None:
         config.max_file_size = max_file_size
     app, demo = create_app(st, config)
-    port = free_port()
-    demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=port,
-        quiet=True,
-        # as launch.py does: hashed accounts (when any) and the same-origin guard
-        **launch_kwargs(app, Accounts(st, auth or [])),
-    )
-    return Served(f"http://127.0.0.1:{port}/", st, models_dir, app, demo)
+    # as launch.py does: hashed accounts (when any) and the same-origin guard
+    url = serve_demo(demo, **launch_kwargs(app, Accounts(st, auth or [])))
+    return Served(url, st, models_dir, app, demo)
 
 
 def stop(served: Served) -> None:

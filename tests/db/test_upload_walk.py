@@ -12,6 +12,7 @@ are counted with SQLAlchemy's own ``begin`` event on the store's engine.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -131,3 +132,29 @@ def test_a_refused_second_upload_is_checked_once_and_blamed_on_its_file(
     assert "already in project 'walk'" in again.files[0].error
     assert all(n <= 1 for n in walk.checked.values())  # a taken name needs no further look
     assert len(store.list_documents("walk")) == len(DOCS)
+
+
+def test_spert_json_upload_is_checked_once_per_document(
+    store: Store, walk: Walk, tmp_path: Path
+) -> None:
+    """A SpERT file: the reader checks each record where it can name the line, and the
+    document it builds is checked once more, by the store, and nowhere else."""
+    records = [
+        {
+            "tokens": ["Aspirin", str(i), "causes", "rash", "."],
+            "entities": [
+                {"type": "Drug", "start": 0, "end": 1},
+                {"type": "Effect", "start": 3, "end": 4},
+            ],
+            "relations": [{"type": "Causes", "head": 0, "tail": 1}],
+            "orig_id": f"s{i}",
+        }
+        for i in range(3)
+    ]
+    upload = tmp_path / "corpus.json"
+    upload.write_text(json.dumps(records), encoding="utf-8")
+    outcome = _import(store, upload)
+    assert outcome.ok, outcome.error
+    assert outcome.documents == 3 and outcome.relations == 3
+    assert len(walk.checked) == 3 and set(walk.checked.values()) == {1}
+    assert walk.transactions["write"] == 1

@@ -205,6 +205,16 @@ def split_at(tokens: Sequence[Span], cuts: Iterable[int]) -> list[Span]:
     return out
 
 
+def trim_spaces(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the white space at either edge: an entity's extent as tokens
+    can hold it (tokens never start or end with a space)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def check_tokens(text: str, tokens: Sequence[Sequence[int]]) -> str | None:
     """Why ``tokens`` is not a valid tokenization of ``text``, or ``None`` when it is.
 

@@ -30,7 +30,7 @@ from converters import spert
 from converters.document import Document
 from converters.errors import ConversionError
 from converters.schema import Schema
-from converters.tokenize import check_tokens, split_at
+from converters.tokenize import check_tokens, split_at, trim_spaces
 
 from .types import TypeInventory
 
@@ -113,14 +113,6 @@ class Loaded:
 DataArg = str | Path | Sequence[dict[str, Any]] | Sequence[Document] | Sequence[Doc]
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _base_tokens(
     document: Document,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]] | None]:
@@ -168,7 +160,7 @@ def to_doc(document: Document, skipped: Skipped | None = None, source: str = MEM
             skipped.discontinuous_entities += 1
             dropped.add(ent.id)
             continue
-        start, end = _trim(text, ent.start, ent.end)
+        start, end = trim_spaces(text, ent.start, ent.end)
         if start == end:
             skipped.blank_entities += 1
             dropped.add(ent.id)

@@ -20,7 +20,14 @@ from typing import Any, Literal
 from converters.document import Document
 from converters.errors import ConversionError, Problem
 from converters.spert.record_reader import DEFAULT_PATH
-from converters.tokenize import Span, check_tokens, split_at, tokenize, whitespace_tokenize
+from converters.tokenize import (
+    Span,
+    check_tokens,
+    split_at,
+    tokenize,
+    trim_spaces,
+    whitespace_tokenize,
+)
 
 Discontinuous = Literal["drop", "cover"]
 Tokenizer = Literal["words", "whitespace"]
@@ -43,14 +50,6 @@ class _Counter:
             shown = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
             out.append(Problem(path, f"{where}: {len(ids)} {kind} ({shown})"))
         return out
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _orig_id(doc: Document) -> tuple[bool, Any]:
@@ -99,7 +98,7 @@ def _record(
                 dropped.add(ent.id)
                 continue
             lost.add("discontinuous entities written as their covering span", ent.id)
-        start, end = _trim(text, ent.start, ent.end)
+        start, end = trim_spaces(text, ent.start, ent.end)
         if start == end:
             lost.add("whitespace-only entities dropped", ent.id)
             dropped.add(ent.id)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import converters
+from converters.ace import APF_SUFFIX
 from converters.archive import DEFAULT_LIMITS, ZipLimits, check_zip, extract_zip, in_archive
 from converters.brat import read_collection_schemas
 from converters.document import Document
@@ -48,7 +49,7 @@ def _format_from_names(where: str | Path, names: list[str]) -> str:
     lower = [n.lower() for n in names]
     if any(n.endswith(".ann") or n.endswith("annotation.conf") for n in lower):
         return "brat"
-    if any(n.endswith(".apf.xml") for n in lower):
+    if any(n.endswith(APF_SUFFIX) for n in lower):
         return "ace"
     if any(n.endswith(".json") for n in lower):
         return "spert"

@@ -34,7 +34,7 @@ def read_file(path: str | Path) -> list[Document]:
     """
     path = Path(path)
     documents, problems = _load(path)
-    raise_if(path, problems)
+    raise_if(problems)
     return documents
 
 

@@ -223,7 +223,7 @@ def documents_from_items(
     return documents, problems
 
 
-def raise_if(path: str | Path, problems: list[Problem]) -> None:
+def raise_if(problems: list[Problem]) -> None:
     """Raise one ``ConversionError`` for the first problem, carrying all of them."""
     if problems:
         raise ConversionError.from_problems(problems)
@@ -237,5 +237,5 @@ def from_records(records: list[dict[str, Any]], path: str | Path = DEFAULT_PATH)
     if not isinstance(records, list):
         raise ConversionError(path, "expected a list of records")
     documents, problems = documents_from_items(path, [(r, None, None) for r in records])
-    raise_if(path, problems)
+    raise_if(problems)
     return documents

@@ -157,6 +157,29 @@ class Schema:
         return "<ENTITY>" in constraint and type_name not in events
 
 
+def undeclared_types(
+    uses: Iterable[tuple[str, str]], entity_names: Iterable[str], relation_names: Iterable[str]
+) -> dict[tuple[str, str], int]:
+    """``(kind, type) -> uses`` for each type used but not declared, in order of first use.
+
+    ``uses`` yields ``("entity", type)`` / ``("relation", type)`` per annotation. The one home
+    of the rule "data may use only the types its types file declares", asked by the SpERT
+    validator (data file against its sibling types file) and by the trainer (training data
+    against the project's types).
+    """
+    known = {"entity": set(entity_names), "relation": set(relation_names)}
+    unknown: dict[tuple[str, str], int] = {}
+    for kind, name in uses:
+        if name not in known[kind]:
+            unknown[(kind, name)] = unknown.get((kind, name), 0) + 1
+    return unknown
+
+
+def undeclared_message(kind: str, name: str, count: int, where: str) -> str:
+    """How an undeclared type is reported, the same from every caller."""
+    return f"{kind} type {name!r} ({count} use{'s' if count != 1 else ''}) is not in {where}"
+
+
 def merge_schemas(base: Schema | None, others: Iterable[Schema]) -> Schema | None:
     """One schema for a BRAT tree whose collections each have an ``annotation.conf``.
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from converters import spert
 from converters.document import Document
-from converters.errors import ConversionError
-from converters.schema import Schema
+from converters.errors import ConversionError, Problem
+from converters.schema import Schema, undeclared_message, undeclared_types
 from converters.tokenize import check_tokens, split_at, trim_spaces
 
 from .types import TypeInventory
@@ -288,23 +288,21 @@ def load_types(
 
 
 def check_types(docs: list[Doc], types: TypeInventory, source: str) -> None:
-    """Fail when the data uses a type the types file does not define (names the first use)."""
-    known_e, known_r = set(types.entity_types), set(types.relation_types)
-    for di, doc in enumerate(docs):
-        for ei, ent in enumerate(doc.entities):
-            if ent.type not in known_e:
-                raise ConversionError(
-                    source,
-                    f"document {di}: entity {ei} has type {ent.type!r}, not in the types file "
-                    f"({', '.join(types.entity_types)})",
-                )
-        for ri, rel in enumerate(doc.relations):
-            if rel.type not in known_r:
-                raise ConversionError(
-                    source,
-                    f"document {di}: relation {ri} has type {rel.type!r}, not in the types file "
-                    f"({', '.join(types.relation_types) or 'none'})",
-                )
+    """Fail when the data uses a type the types do not define (``converters.schema``'s rule)."""
+    uses = (
+        (kind, item.type)
+        for doc in docs
+        for kind, items in (("entity", doc.entities), ("relation", doc.relations))
+        for item in items
+    )
+    unknown = undeclared_types(uses, types.entity_types, types.relation_types)
+    if unknown:
+        raise ConversionError.from_problems(
+            [
+                Problem(source, undeclared_message(kind, name, count, "the types file"))
+                for (kind, name), count in unknown.items()
+            ]
+        )
     used = {e.type for d in docs for e in d.entities} | {r.type for d in docs for r in d.relations}
     unused = [t for t in [*types.entity_types, *types.relation_types] if t not in used]
     if unused and docs:

@@ -154,8 +154,6 @@ def validate_op(payload: Any) -> dict[str, Any]:
         op["fragments"] = _fragments(payload["fragments"])
     if kind == "change_entity" and "type" not in op and "fragments" not in op:
         raise OpError("change_entity needs a new type or new fragments")
-    if kind == "add_relation" and op["arg1"] == op["arg2"]:
-        raise OpError("a relation needs two different entities")
     if kind == "accept_all":
         for key in ("min_confidence", "min_relation_confidence"):
             if key not in payload:

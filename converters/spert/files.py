@@ -14,7 +14,7 @@ from pathlib import Path
 from converters.document import Document
 from converters.errors import ConversionError, Problem, read_utf8
 from converters.files import write_atomic
-from converters.schema import Schema
+from converters.schema import Schema, undeclared_message, undeclared_types
 from converters.spert.record_reader import documents_from_items, raise_if
 from converters.spert.record_writer import Discontinuous, Tokenizer, dumps, to_records
 from converters.spert.strict_json import parse_list
@@ -45,20 +45,17 @@ def read_corpus(path: str | Path) -> list[Document]:
 
 def _unknown_types(path: Path, documents: list[Document], schema: Schema) -> list[Problem]:
     """One problem per entity / relation type used in ``documents`` but not in ``schema``."""
-    known_entities = set(schema.entity_names())
-    known_relations = set(schema.relation_names())
-    unknown: dict[tuple[str, str], int] = {}
-    for doc in documents:
-        for ent in doc.entities:
-            if ent.type not in known_entities:
-                unknown[("entity", ent.type)] = unknown.get(("entity", ent.type), 0) + 1
-        for rel in doc.relations:
-            if rel.type not in known_relations:
-                unknown[("relation", rel.type)] = unknown.get(("relation", rel.type), 0) + 1
+    uses = (
+        (kind, item.type)
+        for doc in documents
+        for kind, items in (("entity", doc.entities), ("relation", doc.relations))
+        for item in items
+    )
+    unknown = undeclared_types(uses, schema.entity_names(), schema.relation_names())
     found = types_file_for(path)
-    name = found.name if found is not None else "the types file"
+    where = found.name if found is not None else "the types file"
     return [
-        Problem(str(path), f"{kind} type {type_name!r} ({count} uses) is not in {name}")
+        Problem(str(path), undeclared_message(kind, type_name, count, where))
         for (kind, type_name), count in unknown.items()
     ]
 

@@ -81,7 +81,6 @@ def editor(backend: StoreBackend, docs: dict[str, str]) -> AnnotationEditor:
         (op(type="a\nb", fragments=[[0, 5]]), "control"),
         ({**op(type="Peop", fragments=[[0, 5]]), "client_id": "<x>"}, "client_id"),
         (op(kind="change_entity", entity_id="T1"), "new type or new fragments"),
-        (op(kind="add_relation", type="Kill", arg1="T1", arg2="T1"), "two different"),
         (op(kind="accept_all", min_confidence=1.5), "between 0 and 1"),
         (op(kind="accept_all", min_confidence=float("nan")), "between 0 and 1"),
         (op(kind="set_status", status="Done!"), "status"),

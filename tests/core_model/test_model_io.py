@@ -217,7 +217,9 @@ def test_bad_input_errors(tmp_path, tiny_encoder_dir, conll_train, conll_types) 
     bad_type = [
         dict(conll_train[0], entities=[{"type": "Person", "start": 0, "end": 1}], relations=[])
     ]
-    with pytest.raises(ConversionError, match="'Person', not in the types file"):
+    with pytest.raises(
+        ConversionError, match=r"entity type 'Person' \(1 use\) is not in the types file"
+    ):
         train(bad_type, None, conll_types, tmp_path / "x", **kw)
     outside = [{"tokens": ["a", "b"], "entities": [{"type": "Loc", "start": 1, "end": 3}]}]
     with pytest.raises(ConversionError, match=r"record 0, entity 0: .* outside the 2 tokens"):

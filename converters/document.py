@@ -171,8 +171,10 @@ class Document:
     def problems(self) -> list[str]:
         """Structural problems: offsets outside the text, empty fragments, dangling ids.
 
-        Readers call this so that a document that breaks the model's invariants never leaves a
-        reader; the store calls it before saving.
+        The store calls it before saving: the one check of a document on its way in. Readers
+        refuse such input themselves, at the line or offset that causes it (their tests assert
+        ``problems() == []`` on whatever they return, fuzzed input included); writers call it
+        to report what they cannot write.
         """
         found: list[str] = []
         n = len(self.text)

@@ -17,7 +17,7 @@ from converters.ace.writer import render
 from converters.document import Document
 from converters.errors import ConversionError, Problem
 from converters.files import write_atomic
-from converters.schema import Schema, infer_schema
+from converters.schema import Schema
 
 
 def _pairs(directory: Path) -> tuple[list[tuple[Path, Path, str]], list[Problem]]:
@@ -62,9 +62,10 @@ def read_corpus(directory: str | Path) -> list[Document]:
 
 
 def read_schema(path: str | Path) -> Schema | None:
-    """APF files carry no schema of their own: the types the data uses, or ``None`` if empty."""
-    documents = read_corpus(path)
-    return infer_schema(documents) if documents else None
+    """``None``: APF files carry no schema of their own. Whoever needs one infers it from the
+    documents already read (``converters.infer_schema``; the store does on import) instead of
+    reading the corpus a second time."""
+    return None
 
 
 def validate(path: str | Path) -> list[Problem]:

@@ -153,8 +153,10 @@ class ApfReader:
         head_span = (head[0], head[1]) if head is not None else None
         if "head" in pi:
             h = pi["head"]
-            if h is not None and not is_pair(h):
-                raise self.error(element, "<?spanrel?> head is not null or a [start, end] pair")
+            if h is not None and not (is_pair(h) and 0 <= h[0] < h[1] <= len(self.src.text)):
+                raise self.error(
+                    element, "<?spanrel?> head is not null or a [start, end] span inside the text"
+                )
             head_span = (h[0], h[1]) if h is not None else None
         entity = Entity(
             id=mid,
@@ -255,7 +257,9 @@ class ApfReader:
                 and all(isinstance(a, list) and len(a) == 2 for a in pi_extras)
             ):
                 raise self.error(rm, "<?spanrel?> extra_args is not a list of [role, id] pairs")
-            extras += [(str(r), str(i)) for r, i in pi_extras]
+            for role, ref in pi_extras:
+                self.refer(rm, str(ref), {"annotation"})
+                extras.append((str(role), str(ref)))
             ace = {
                 "relation": rid,
                 "subtype": attrs.get("SUBTYPE"),
@@ -327,12 +331,18 @@ class ApfReader:
 
     def check_refs(self) -> None:
         mentions = set(self.mention_parent)
+        annotations = {a.id for a in (*self.entities, *self.relations, *self.events)}
         for ref, tag, line, allowed in self.pending_refs:
-            pool = mentions if "mention" in allowed else self.parents
+            if "annotation" in allowed:
+                pool, what = annotations, f"<?spanrel?> extra argument {ref!r}"
+                kind = "annotation (entity, relation or event mention)"
+            elif "mention" in allowed:
+                pool, what, kind = mentions, f"REFID {ref!r}", "entity/value/timex2 mention"
+            else:
+                pool, what, kind = self.parents, f"REFID {ref!r}", "entity"
             if ref not in pool:
-                kind = "entity/value/timex2 mention" if "mention" in allowed else "entity"
                 raise ConversionError(
-                    self.path, f"<{tag}> REFID {ref!r} is not the ID of any {kind}", line=line
+                    self.path, f"<{tag}> {what} is not the ID of any {kind}", line=line
                 )
 
 
@@ -392,7 +402,4 @@ def read_document(
             }
         },
     )
-    problems = doc.problems()
-    if problems:
-        raise ConversionError(apf_path, "; ".join(problems[:5]))
     return doc

@@ -198,3 +198,60 @@ def test_failed_write_leaves_nothing(tmp_path: Path, shared_data: Path) -> None:
     with pytest.raises(ConversionError):
         ace.write_corpus([good, bad], out)
     assert not out.exists() or not any(out.iterdir())
+
+
+def _with_instruction(payload: str, where: str = "entity_mention") -> str:
+    """``body()`` with a ``<?spanrel?>`` instruction in the first ``<where>``, plus a relation."""
+    relation = (
+        '<relation ID="R1" TYPE="PER-SOC" SUBTYPE="Business">\n'
+        '<relation_mention ID="R1-1">\n'
+        f"{'<?spanrel ' + payload + '?>' if where == 'relation_mention' else ''}\n"
+        '<extent><charseq START="2" END="14">Alice met Bob</charseq></extent>\n'
+        '<relation_mention_argument REFID="E1-1" ROLE="Arg-1">'
+        '<extent><charseq START="2" END="6">Alice</charseq></extent>'
+        "</relation_mention_argument>\n"
+        '<relation_mention_argument REFID="E2-1" ROLE="Arg-2">'
+        '<extent><charseq START="12" END="14">Bob</charseq></extent>'
+        "</relation_mention_argument>\n"
+        "</relation_mention>\n</relation>\n"
+    )
+    text = body(extra=relation)
+    if where == "entity_mention":
+        text = text.replace(
+            '<entity_mention ID="E1-1" TYPE="NAM">\n',
+            f'<entity_mention ID="E1-1" TYPE="NAM">\n<?spanrel {payload}?>\n',
+            1,
+        )
+    return HEADER + DOCTYPE + text
+
+
+def _line_of(text: str, start: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith(start))
+
+
+def test_spanrel_instruction_refusals_name_the_line(tmp_path: Path) -> None:
+    """What the reader's own checks refuse in spanrel's instruction (no later guard exists):
+    a head outside the text, an extra relation argument naming no annotation."""
+    write_pair(tmp_path, _with_instruction('{"head": [2, 6]}'))
+    (doc,) = ace.read_corpus(tmp_path)
+    assert doc.entities[0].head == (2, 6) and doc.problems() == []
+
+    write_pair(tmp_path, _with_instruction('{"head": [2, 999]}'))
+    err = read_error(tmp_path)
+    assert "head is not null or a [start, end] span inside the text" in str(err)
+    assert err.line == _line_of(_with_instruction("{}"), '<entity_mention ID="E1-1"')
+
+    write_pair(
+        tmp_path, _with_instruction('{"extra_args": [["Witness", "E2-1"]]}', "relation_mention")
+    )
+    (doc,) = ace.read_corpus(tmp_path)
+    assert doc.relations[0].extra_args == [("Witness", "E2-1")] and doc.problems() == []
+
+    write_pair(
+        tmp_path, _with_instruction('{"extra_args": [["Witness", "E9"]]}', "relation_mention")
+    )
+    err = read_error(tmp_path)
+    assert "<?spanrel?> extra argument 'E9' is not the ID of any annotation" in str(err)
+    assert err.line == _line_of(
+        _with_instruction("{}", "relation_mention"), '<relation_mention ID="R1-1"'
+    )

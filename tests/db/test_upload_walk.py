@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+import converters.ace.corpus
 import converters.archive
 import converters.upload
 from app.screens import exporting, importing
@@ -157,4 +158,32 @@ def test_spert_json_upload_is_checked_once_per_document(
     assert outcome.ok, outcome.error
     assert outcome.documents == 3 and outcome.relations == 3
     assert len(walk.checked) == 3 and set(walk.checked.values()) == {1}
+    assert walk.transactions["write"] == 1
+
+
+def test_ace_upload_is_read_and_checked_once_per_document(
+    store: Store, walk: Walk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ACE zip (written by the ACE export of the BRAT corpus): each APF file is parsed once
+    (its schema is inferred from the documents read, not by reading them again), the reader's
+    own checks name the element's line, and the document it builds is checked by the store."""
+    assert _import(store, _brat_zip(tmp_path / "corpus.zip")).ok
+    files, _warnings = exporting.export_project(store, "walk", "ace", out_dir=tmp_path / "ace")
+    assert len(files) == 1  # the warnings: ACE's fixed vocabulary lacks these types
+    parsed: Counter[str] = Counter()
+    read_document = converters.ace.corpus.read_document
+
+    def counted_read(sgm: Any, apf: Any, doc_id: Any = None) -> Document:
+        doc = read_document(sgm, apf, doc_id)
+        parsed[doc.id] += 1
+        return doc
+
+    monkeypatch.setattr(converters.ace.corpus, "read_document", counted_read)
+    walk.reset()
+    outcome = importing.import_uploads(store, "walk-ace", [files[0]])
+    assert outcome.ok, outcome.error
+    assert outcome.documents == len(DOCS) and outcome.relations == len(DOCS)
+    assert dict(parsed) == {name: 1 for name in DOCS}
+    assert dict(walk.checked) == {name: 1 for name in DOCS}
+    assert walk.zip_checks == 1
     assert walk.transactions["write"] == 1

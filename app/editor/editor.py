@@ -38,7 +38,7 @@ from gradio import component_meta
 
 from app.editor.backend import EditorBackend
 from app.editor.ops import MAX_ID, OpError, page_limits, validate_op
-from app.editor.page_schema import COMMAND_KEYS
+from app.editor.page_schema import COMMAND_KEYS, CTRL_KEYS
 from db.models import DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ MAX_PAYLOAD_CHARS = 20_000
 #: what the page is told with every document it loads (it hard-codes none of it)
 PAGE_CONFIG: dict[str, Any] = {
     "limits": page_limits(),
-    "keys": dict(COMMAND_KEYS),
+    "keys": {**COMMAND_KEYS, **CTRL_KEYS},
     "statuses": list(DOCUMENT_STATUSES),
     # "Mark done" sets the first, "Reopen" the second
     "done": "done",

@@ -27,8 +27,10 @@ from converters.schema import Schema
 #: the relation pass is ">" (an arrow, like a relation) because type keys are matched on the
 #: lower-cased key, so Shift+R already means the type whose key is "r"
 COMMAND_KEYS = {"add_fragment": "+", "suggest_relations": ">"}
-#: letters kept off types: Ctrl+Z / Ctrl+Y are undo and redo
-RESERVED_KEYS = frozenset({"z", "y", *COMMAND_KEYS.values()})
+#: keys pressed with Ctrl (Cmd on a Mac): undo, and redo (also Ctrl+Shift+undo key); kept off
+#: types so that a type's key never reads as half of an undo
+CTRL_KEYS = {"undo": "z", "redo": "y"}
+RESERVED_KEYS = frozenset({*CTRL_KEYS.values(), *COMMAND_KEYS.values()})
 
 
 def entity_keys(names: list[str], shortcuts: list[str | None]) -> dict[str, str]:

@@ -14,8 +14,9 @@ root.addEventListener("keydown", (ev) => {
   const k = ev.key;
   const mod = ev.ctrlKey || ev.metaKey;
   let handled = true;
-  if (mod && (k === "z" || k === "Z") && !ev.shiftKey) send("undo", {});
-  else if (mod && (k === "y" || ((k === "z" || k === "Z") && ev.shiftKey))) send("redo", {});
+  const lower = k.toLowerCase(), keys = S.config.keys;
+  if (mod && lower === keys.undo && !ev.shiftKey) send("undo", {});
+  else if (mod && (lower === keys.redo || (lower === keys.undo && ev.shiftKey))) send("redo", {});
   else if (k === "Escape") { S.reviewing = false; if (S.fragMode) cancelFragMode(); else closePop(); }
   // Tab / Shift+Tab: next / previous open suggestion, while there is one (otherwise Tab
   // moves the focus as usual); not from the toolbar, whose buttons Tab walks through

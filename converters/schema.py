@@ -233,40 +233,11 @@ def _without_taken_key(t: EntityType | RelationType, keys: set[str]) -> EntityTy
 def infer_schema(documents: list[Document]) -> Schema:
     """A schema that admits exactly what the documents use, argument types included.
 
-    Used when data arrives without an ``annotation.conf`` (SpERT JSON, plain BRAT folders).
-    Types keep their order of first appearance so the result is deterministic.
+    Used when data arrives without an ``annotation.conf`` (SpERT JSON, plain BRAT folders,
+    ACE). It is ``schema_admission.admitting`` from nothing: the one rule of what a schema
+    must declare for a set of documents (brat equivalences included, ACE's coreference groups
+    not). Types keep their order of first appearance.
     """
-    entity_names: dict[str, None] = {}
-    rel_args: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
-    event_args: dict[str, dict[str, dict[str, None]]] = {}
-    attr_vals: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
-    for doc in documents:
-        types = {e.id: e.type for e in doc.entities}
-        types.update({ev.id: ev.type for ev in doc.events})
-        relation_ids = {r.id for r in doc.relations}
-        for ent in doc.entities:
-            entity_names.setdefault(ent.type)
-        for ev in doc.events:
-            roles = event_args.setdefault(ev.type, {})
-            for role, ref in ev.arguments:
-                roles.setdefault(role.rstrip("0123456789"), {}).setdefault(types.get(ref, "<ANY>"))
-        for rel in doc.relations:
-            a1, a2 = rel_args.setdefault(rel.type, ({}, {}))
-            a1.setdefault(types.get(rel.arg1, "<ANY>"))
-            a2.setdefault(types.get(rel.arg2, "<ANY>"))
-        for att in doc.attributes:
-            targets, values = attr_vals.setdefault(att.type, ({}, {}))
-            on_relation = "<RELATION>" if att.target in relation_ids else "<ANY>"
-            targets.setdefault(types.get(att.target, on_relation))
-            if att.value is not None:
-                values.setdefault(att.value)
-    trigger_types = {ev_type for ev_type in event_args}
-    return Schema(
-        entity_types=[EntityType(n) for n in entity_names if n not in trigger_types],
-        relation_types=[RelationType(n, list(a1), list(a2)) for n, (a1, a2) in rel_args.items()],
-        event_types=[
-            EventType(n, [EventArgument(r, list(t), "*") for r, t in roles.items()])
-            for n, roles in event_args.items()
-        ],
-        attribute_types=[AttributeType(n, list(t), list(v)) for n, (t, v) in attr_vals.items()],
-    )
+    from converters.schema_admission import admitting  # built on this module's types
+
+    return admitting(None, documents, all_groups=False)[0]

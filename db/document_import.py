@@ -207,11 +207,7 @@ class DocumentImport(StoreBase):
             more_e, more_r = merge_schema(
                 s,
                 p,
-                cs.Schema(
-                    inferred.entity_types,
-                    inferred.relation_types,
-                    attribute_types=inferred.attribute_types,
-                ),
+                inferred,
                 update_existing=False,
             )
             position = (

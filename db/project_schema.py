@@ -116,6 +116,18 @@ def _merge_types(
     return added
 
 
+def _event_row(ev: cs.EventType) -> dict[str, Any]:
+    return {
+        "name": ev.name,
+        "parent": ev.parent,
+        "selectable": ev.selectable,
+        "arguments": [
+            {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
+            for a in ev.arguments
+        ],
+    }
+
+
 def merge_schema(
     s: Session, project: m.Project, schema: cs.Schema, update_existing: bool = True
 ) -> tuple[list[str], list[str]]:
@@ -133,32 +145,27 @@ def merge_schema(
     )
     extra = dict(project.extra_schema or {})
     if not update_existing:
-        # attribute types the data uses and the project lacks altogether are added, with
-        # the targets and values seen, so they can be set on other annotations too
+        # event and attribute types the data uses and the project lacks altogether are
+        # added, with the roles / targets and values seen, so they can be used again
+        have_events = {e["name"] for e in extra.get("event_types", [])}
+        new_events = [_event_row(ev) for ev in schema.event_types if ev.name not in have_events]
         have = {a["name"] for a in extra.get("attribute_types", [])}
         new = [
             {"name": at.name, "targets": list(at.targets), "values": list(at.values)}
             for at in schema.attribute_types
             if at.name not in have
         ]
-        if new:
+        if new or new_events:
             project.extra_schema = {
                 **extra,
+                "event_types": [*extra.get("event_types", []), *new_events],
                 "attribute_types": [*extra.get("attribute_types", []), *new],
             }
         s.flush()
         return added
     events = {e["name"]: e for e in extra.get("event_types", [])}
     for ev in schema.event_types:
-        events[ev.name] = {
-            "name": ev.name,
-            "parent": ev.parent,
-            "selectable": ev.selectable,
-            "arguments": [
-                {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
-                for a in ev.arguments
-            ],
-        }
+        events[ev.name] = _event_row(ev)
     attrs = {a["name"]: a for a in extra.get("attribute_types", [])}
     for at in schema.attribute_types:
         attrs[at.name] = {"name": at.name, "targets": list(at.targets), "values": list(at.values)}

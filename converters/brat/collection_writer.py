@@ -21,6 +21,7 @@ from converters.document import Document
 from converters.errors import ConversionError, Problem
 from converters.files import default_modes
 from converters.schema import Schema
+from converters.schema_admission import admitting
 
 
 def _txt_bytes(doc: Document, path: str) -> bytes:
@@ -129,6 +130,21 @@ def _conf_files(schema: Schema, folder: str) -> tuple[dict[str, str], list[Probl
     ]
 
 
+def _governed(documents: list[Document], folder: str, folders: list[str]) -> list[Document]:
+    """The documents whose nearest ``annotation.conf`` (brat looks in the document's folder,
+    then up the tree) is the one in ``folder``."""
+
+    def nearest(doc: Document) -> str:
+        parents = _doc_relpath(doc.id).parents
+        for parent in parents:
+            name = "" if parent == Path(".") else parent.as_posix()
+            if name in folders:
+                return name
+        return ""
+
+    return [doc for doc in documents if nearest(doc) == folder]
+
+
 def write_corpus(
     documents: list[Document],
     directory: Path,
@@ -147,13 +163,24 @@ def write_corpus(
     Raises ``ConversionError`` (before writing anything) for a document that cannot be written.
     """
     directory = Path(directory)
-    files, problems = _prepare(list(documents))
+    documents = list(documents)
+    files, problems = _prepare(documents)
     conf_files: dict[str, str] = {}
     schemas = [("", schema)] if schema is not None else []
     for folder, sub_schema in sorted((collection_schemas or {}).items()):
         folder = _doc_relpath(folder).as_posix()  # refuses '..', absolute and hidden parts
         schemas.append((folder, sub_schema))
     for folder, one in schemas:
+        one, added = admitting(one, _governed(documents, folder, [f for f, _ in schemas]))
+        if added:
+            more = f" and {len(added) - 8} more" if len(added) > 8 else ""
+            problems.append(
+                Problem(
+                    f"{folder}/{ANNOTATION_CONF}" if folder else ANNOTATION_CONF,
+                    "the project's schema did not admit every exported annotation; the conf "
+                    f"also declares: {'; '.join(added[:8])}{more}",
+                )
+            )
         written, conf_problems = _conf_files(one, folder)
         conf_files.update(written)
         problems += conf_problems

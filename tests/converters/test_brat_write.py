@@ -169,10 +169,13 @@ def test_schema_is_written_and_read_back(tmp_path: Path) -> None:
         ],
         relation_types=[RelationType("Located", ["Person"], ["GPE"], color="blue", shortcut="L")],
     )
-    assert brat.write_corpus([_doc()], tmp_path / "out", schema=schema) == []
+    plain = _doc()  # what this schema admits: the two entities and the relation
+    plain.events, plain.attributes, plain.groups = [], [], []
+    assert brat.write_corpus([plain], tmp_path / "out", schema=schema) == []
     assert brat.read_schema(tmp_path / "out") == schema
     assert brat.read_schema(tmp_path / "out" / "annotation.conf") == schema
     assert brat.read_schema(tmp_path) is None
     odd = Schema(entity_types=[EntityType("Adverse effect")])
-    problems = brat.write_corpus([_doc()], tmp_path / "odd", schema=odd)
-    assert [Path(p.path).name for p in problems] == ["annotation.conf"]
+    problems = brat.write_corpus([plain], tmp_path / "odd", schema=odd)
+    assert [Path(p.path).name for p in problems] == ["annotation.conf"] * 2
+    assert "also declares: entity type Person" in problems[0].message  # widened to the data

@@ -1,5 +1,6 @@
-"""Fixtures for the app tests: a store in a temporary database, the whole app served in-process
-on a free port, Debian Chromium driven by Playwright, and a tiny trained model.
+"""Fixtures for the app tests: a store in a temporary database, the BRAT corpus of
+brat_corpus.py imported into it, the whole app served in-process on a free port, Debian Chromium
+driven by Playwright, and a tiny trained model.
 
 Chromium is never downloaded (no ``playwright install``): without /usr/bin/chromium the browser
 tests skip, unless SPANREL_REQUIRE_CHROMIUM=1 makes that a failure (CI).
@@ -17,6 +18,7 @@ import pytest
 from db import Store
 from tests.databases import BACKENDS, fresh_database_url
 from tests.serving import serve as serve_demo
+from tests.ui.brat_corpus import brat_zip
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "app" / "demo"
@@ -28,6 +30,17 @@ def store(backend_url: str) -> Iterator[Store]:
     st = Store.open(backend_url)
     yield st
     st.close()
+
+
+@pytest.fixture
+def brat_project(store: Store, tmp_path: Path) -> tuple[Store, int]:
+    """``store`` with the upload of ``brat_zip`` imported as project "news"; the store and the
+    id of its one document, "doc1"."""
+    from app.screens import importing
+
+    out = importing.import_uploads(store, "news", [brat_zip(tmp_path)])
+    assert out.ok, out.error
+    return store, store.find_document("news", "doc1")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,50 @@
+"""The launcher's safety checks. An app that annotators reach over a network must not start open
+by accident nor take unbounded uploads: ``launch.py --help`` lists its flags, it refuses to listen
+beyond loopback without --auth, and the --max-upload-mb limit reaches Gradio, which refuses a
+larger upload before anything is stored.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.ui.conftest import REPO
+
+
+def test_launch_help_and_refusal(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "SPANREL_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    help_text = subprocess.run(
+        [sys.executable, "launch.py", "--help"], cwd=REPO, env=env, capture_output=True, text=True
+    ).stdout
+    for flag in (
+        "--db",
+        "--host",
+        "--port",
+        "--auth",
+        "--models-dir",
+        "--insecure",
+        "--max-upload-mb",
+    ):
+        assert flag in help_text
+    refused = subprocess.run(
+        [sys.executable, "launch.py", "--host", "0.0.0.0", "--port", "1"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2 and "--auth" in refused.stderr
+
+
+def test_uploads_over_the_size_limit_are_refused(serve_app, tmp_path: Path) -> None:
+    """``--max-upload-mb`` reaches Gradio: a larger upload is refused before it is stored."""
+    import httpx
+
+    served = serve_app(tmp_path, demo_project=False, max_file_size="2kb")
+    url = f"{served.url}gradio_api/upload"
+    small = httpx.post(url, files={"files": ("a.txt", b"x" * 500)}, timeout=30)
+    assert small.status_code == 200, small.text
+    big = httpx.post(url, files={"files": ("b.txt", b"x" * 50_000)}, timeout=30)
+    assert big.status_code == 413, big.text

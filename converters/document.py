@@ -212,3 +212,65 @@ class Document:
                 if ref not in ids:
                     found.append(f"group {group.id or group.type} refers to unknown id {ref}")
         return found
+
+
+#: the kinds of annotation a document holds, in the order reports list them
+ANNOTATION_KINDS = (
+    "entities",
+    "relations",
+    "events",
+    "attributes",
+    "normalizations",
+    "notes",
+    "equivalences",
+)
+
+
+@dataclass
+class AnnotationCounts:
+    """How many annotations of each kind a set of documents holds: what an import report
+    lists per file and in total. ``entities`` are the text-bound annotations that are not an
+    event's trigger (a trigger is part of its event); ``equivalences`` are groups (BRAT ``*``
+    lines, ACE coreference groups)."""
+
+    documents: int = 0
+    entities: int = 0
+    relations: int = 0
+    events: int = 0
+    attributes: int = 0
+    normalizations: int = 0
+    notes: int = 0
+    equivalences: int = 0
+
+    @classmethod
+    def of(cls, documents: list[Document]) -> AnnotationCounts:
+        total = cls()
+        for doc in documents:
+            triggers = {ev.trigger for ev in doc.events}
+            total += cls(
+                1,
+                sum(1 for e in doc.entities if e.id not in triggers),
+                len(doc.relations),
+                len(doc.events),
+                len(doc.attributes),
+                len(doc.normalizations),
+                len(doc.notes),
+                len(doc.groups),
+            )
+        return total
+
+    def __add__(self, other: AnnotationCounts) -> AnnotationCounts:
+        return AnnotationCounts(
+            *(getattr(self, f) + getattr(other, f) for f in ("documents", *ANNOTATION_KINDS))
+        )
+
+    def phrase(self) -> str:
+        """``"3 entities, 1 event"``: the kinds present, for a sentence."""
+        singular = {"entities": "entity", "equivalences": "equivalence"}
+        parts = []
+        for kind in ANNOTATION_KINDS:
+            n = getattr(self, kind)
+            if n:
+                word = kind if n != 1 else singular.get(kind, kind[:-1])
+                parts.append(f"{n} {word}")
+        return ", ".join(parts) or "no annotations"

@@ -7,10 +7,15 @@ Read from BRAT's ``annotation.conf`` (``converters.brat``) or inferred from data
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from converters.document import Document
+
+#: brat's event argument cardinalities -> (admits none, admits several)
+_CARDINALITY = {"": (False, False), "?": (True, False), "*": (True, True), "+": (False, True)}
+_BOUNDS = re.compile(r"\{(\d+)(?:-(\d+))?\}")
 
 
 @dataclass
@@ -65,6 +70,18 @@ class EventArgument:
     role: str
     types: list[str] = field(default_factory=list)
     cardinality: str = ""
+
+    def admits_count(self, count: int) -> bool:
+        """Whether an event may have ``count`` arguments in this slot (brat: ``""`` exactly
+        one, ``?`` at most one, ``*`` any number, ``+`` at least one, ``{n}``/``{n-m}``)."""
+        if self.cardinality in _CARDINALITY:
+            none_ok, many_ok = _CARDINALITY[self.cardinality]
+            return (count > 0 or none_ok) and (count <= 1 or many_ok)
+        bounds = _BOUNDS.fullmatch(self.cardinality)
+        if bounds is None:
+            return False
+        low = int(bounds.group(1))
+        return low <= count <= int(bounds.group(2) or low)
 
 
 @dataclass
@@ -143,6 +160,19 @@ class Schema:
             for a in self.attribute_types
             if not a.targets or {"<ANY>", macro} & set(a.targets) or names & set(a.targets)
         ]
+
+    def event_slot(self, event_type: str, role: str) -> EventArgument | None:
+        """The argument slot of ``event_type`` that ``role`` fills: the role as declared, or a
+        numbered repeat of it (``Theme2`` fills ``Theme``), as brat reads event lines."""
+        for ev in self.event_types:
+            if ev.name == event_type:
+                slots = {a.role: a for a in ev.arguments}
+                return slots.get(role) or slots.get(role.rstrip("0123456789"))
+        return None
+
+    def admits(self, constraint: list[str], type_name: str) -> bool:
+        """Whether an argument constraint (a list of types and macros) admits ``type_name``."""
+        return self._admits(constraint, type_name)
 
     def _admits(self, constraint: list[str], type_name: str) -> bool:
         if not constraint or "<ANY>" in constraint:

@@ -18,7 +18,6 @@ event type and are declared under ``[events]``, not ``[entities]``.
 from __future__ import annotations
 
 import copy
-import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -32,23 +31,12 @@ from converters.schema import (
     Schema,
 )
 
-#: cardinality -> (admits none, admits several)
-_CARDINALITY = {"": (False, False), "?": (True, False), "*": (True, True), "+": (False, True)}
-_BOUNDS = re.compile(r"^\{(\d+)(?:-(\d+))?\}$")
 #: the option brat requires on a relation type used by ``*`` (equivalence) lines
 EQUIVALENCE_OPTION = ("<REL-TYPE>", "symmetric-transitive")
 
 
 def _admits_count(cardinality: str, count: int) -> bool:
-    if cardinality in _CARDINALITY:
-        none_ok, many_ok = _CARDINALITY[cardinality]
-        return (count > 0 or none_ok) and (count <= 1 or many_ok)
-    bounds = _BOUNDS.match(cardinality)
-    if bounds is None:
-        return False
-    low = int(bounds.group(1))
-    high = int(bounds.group(2) or low)
-    return low <= count <= high
+    return EventArgument("", [], cardinality).admits_count(count)
 
 
 def _widened_cardinality(cardinality: str, counts: Iterable[int]) -> str:
@@ -91,7 +79,7 @@ class _Widener:
 
     def constraint(self, types: list[str], type_name: str, what: str) -> None:
         """Add ``type_name`` to a non-empty constraint that does not admit it."""
-        if types and not self.schema._admits(types, type_name):
+        if types and not self.schema.admits(types, type_name):
             types.append(type_name)
             self.note(f"{what} admits {type_name}")
 
@@ -103,7 +91,7 @@ class _Widener:
             self.note(f"relation type {name} ({a1} -> {a2})")
             return
         if any(
-            self.schema._admits(r.arg1_types, a1) and self.schema._admits(r.arg2_types, a2)
+            self.schema.admits(r.arg1_types, a1) and self.schema.admits(r.arg2_types, a2)
             for r in lines
         ):
             return

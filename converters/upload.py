@@ -25,7 +25,7 @@ import converters
 from converters.ace import APF_SUFFIX
 from converters.archive import DEFAULT_LIMITS, ZipLimits, check_zip, extract_zip, in_archive
 from converters.brat import read_collection_schemas
-from converters.document import Document
+from converters.document import AnnotationCounts, Document
 from converters.errors import ConversionError, Problem, read_utf8
 from converters.schema import EntityType, RelationType, Schema, merge_schemas
 
@@ -40,9 +40,11 @@ class UploadReport:
 
     file: str
     format: str
-    documents: int
-    entities: int
-    relations: int
+    counts: AnnotationCounts
+
+    @property
+    def documents(self) -> int:
+        return self.counts.documents
 
 
 def _format_from_names(where: str | Path, names: list[str]) -> str:
@@ -161,13 +163,7 @@ def read_upload(
     else:
         documents, schema = _read(kind, path)
     _one_name_each(documents, path)
-    report = UploadReport(
-        path.name,
-        kind,
-        len(documents),
-        sum(len(d.entities) for d in documents),
-        sum(len(d.relations) for d in documents),
-    )
+    report = UploadReport(path.name, kind, AnnotationCounts.of(documents))
     return documents, schema, report
 
 

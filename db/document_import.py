@@ -238,11 +238,8 @@ class DocumentImport(StoreBase):
             return result
 
         result = self._write(run)
+        result.counts = cd.AnnotationCounts.of(list(documents))
         log.info(
-            "imported %d documents (%d entities, %d relations) into %s",
-            result.documents,
-            result.entities,
-            result.relations,
-            project,
+            "imported %d documents (%s) into %s", result.documents, result.counts.phrase(), project
         )
         return result

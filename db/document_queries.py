@@ -185,6 +185,11 @@ class DocumentQueries(StoreBase):
                 entities=[entity_view(e) for e in ents[doc.id]],
                 relations=[relation_view(r) for r in rels[doc.id]],
                 **{k: v[doc.id] for k, v in extras.items()},
+                event_ids=dict(
+                    s.execute(
+                        select(m.Event.ann_id, m.Event.id).where(m.Event.document_id == doc.id)
+                    ).all()
+                ),
             )
 
         return self._read(run)

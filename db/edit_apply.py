@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session
 
 from converters import document as cd
 from db import edit_attributes_notes as notes
+from db import edit_events as events
 from db import models as m
 from db.changes import ChangeLog
+from db.edit_events import retype_event
 from db.edit_log import bump_version, record_edit
 from db.edit_rules import (
+    Annotation,
     EditContext,
     accept,
     accept_target,
@@ -60,10 +63,17 @@ def add_entity(ctx: EditContext, edit: Edit) -> None:
 
 
 def change_entity(ctx: EditContext, edit: Edit) -> None:
-    """Retype, resize or re-head an entity; changing a suggestion accepts it."""
+    """Retype, resize or re-head an entity; changing a suggestion accepts it. Retyping an
+    event's trigger retypes its event (the two always have one type)."""
     ent = ctx.entity(edit.entity_id)
     values: dict[str, Any] = {}
-    if edit.type is not None and edit.type != ent.type:
+    event = ctx.s.scalar(
+        select(m.Event).where(m.Event.document_id == ctx.doc.id, m.Event.trigger_ref == ent.ann_id)
+    )
+    if event is not None and edit.type is not None and edit.type != ent.type:
+        retype_event(ctx, event, edit.type)
+        ctx.s.refresh(ent)
+    elif edit.type is not None and edit.type != ent.type:
         check_entity_type(ctx, edit.type)
         values["type"] = edit.type
         check_retype(ctx, ent, edit.type)
@@ -91,10 +101,25 @@ def delete_entity(ctx: EditContext, edit: Edit) -> None:
     delete_annotations(ctx, entities=[ctx.entity(edit.entity_id)])
 
 
+def _argument(
+    ctx: EditContext, entity_id: int | None, event_id: int | None, ref: str | None
+) -> Annotation:
+    """A relation argument: the entity or event the edit names, else the one ``ref`` (the
+    relation's current argument) is."""
+    if entity_id is not None:
+        return ctx.entity(entity_id)
+    if event_id is not None:
+        return ctx.event(event_id)
+    found = ctx.by_ref(ref) if ref is not None else None
+    if found is None or isinstance(found, m.Relation):
+        raise EditError(f"relation argument {ref!r} is not an entity or event of this document")
+    return found
+
+
 def _put_relation(ctx: EditContext, edit: Edit, rel: m.Relation | None) -> None:
     """Add a relation (``rel`` None) or change ``rel``; its suggested arguments are accepted."""
-    a1 = ctx.entity(edit.arg1 if edit.arg1 is not None else (rel.arg1_id if rel else None))
-    a2 = ctx.entity(edit.arg2 if edit.arg2 is not None else (rel.arg2_id if rel else None))
+    a1 = _argument(ctx, edit.arg1, edit.arg1_event, rel.arg1_ref if rel else None)
+    a2 = _argument(ctx, edit.arg2, edit.arg2_event, rel.arg2_ref if rel else None)
     type_ = edit.type or (rel.type if rel else "")
     check_relation(ctx, type_, a1, a2)
     check_no_duplicate_relation(ctx, type_, a1, a2, rel.id if rel else None)
@@ -104,14 +129,15 @@ def _put_relation(ctx: EditContext, edit: Edit, rel: m.Relation | None) -> None:
         doc_id = ctx.doc.id
         new = cd.Relation(fresh_ann_id(ctx.s, doc_id, "R"), type_, a1.ann_id, a2.ann_id)
         position = next_position(ctx.s, m.Relation, doc_id)
-        row = m.Relation(**relation_row(doc_id, position, new, (a1.id, a2.id), _by_hand(ctx)))
+        ids = tuple(a.id if isinstance(a, m.Entity) else None for a in (a1, a2))
+        row = m.Relation(**relation_row(doc_id, position, new, ids, _by_hand(ctx)))
         ctx.changes.add(row)
         ctx.result.relation_id = row.id
         return
     values: dict[str, Any] = {
         "type": type_,
-        "arg1_id": a1.id,
-        "arg2_id": a2.id,
+        "arg1_id": a1.id if isinstance(a1, m.Entity) else None,
+        "arg2_id": a2.id if isinstance(a2, m.Entity) else None,
         "arg1_ref": a1.ann_id,
         "arg2_ref": a2.ann_id,
     }
@@ -179,6 +205,12 @@ OPERATIONS: dict[str, Callable[[EditContext, Edit], None]] = {
     "delete_attribute": notes.delete_attribute,
     "set_note": notes.set_note,
     "delete_note": notes.delete_note,
+    "add_event": events.add_event,
+    "change_event": events.change_event,
+    "delete_event": events.delete_event,
+    "add_argument": events.add_argument,
+    "change_argument": events.change_argument,
+    "delete_argument": events.delete_argument,
 }
 
 

@@ -12,8 +12,12 @@
   rejects the relations on it. Rejected rows are kept (never exported) so that a later
   pre-annotation does not suggest the same thing again.
 - **Deleting** an entity deletes its relations and the attributes, notes and normalizations on
-  them, and removes it from groups; all of it is in the history, so undo restores it. An entity
-  used by an event is not deleted (events are not edited here).
+  them, and removes it from groups; deleting an event's trigger deletes the event (as in brat),
+  and an entity that is an event's argument leaves that event's arguments. Deleting an event
+  deletes the relations on it and removes it from other events' arguments. All of it is in the
+  history, so undo restores it.
+- **Events** have no review state: the model does not suggest them (imported and human ones
+  are simply there).
 """
 
 from __future__ import annotations
@@ -33,9 +37,18 @@ from db.edits import Edit
 from db.project_schema import load_schema
 from db.views import EditError, EditResult
 
+Annotation = m.Entity | m.Relation | m.Event
 
-def kind(row: m.Entity | m.Relation) -> str:
+
+def kind(row: Annotation) -> str:
+    if isinstance(row, m.Event):
+        return "event"
     return "entity" if isinstance(row, m.Entity) else "relation"
+
+
+def review_of(row: Annotation) -> str:
+    """An entity's or relation's review state; events are always accepted."""
+    return "accepted" if isinstance(row, m.Event) else row.review
 
 
 @dataclass
@@ -68,14 +81,33 @@ class EditContext:
             raise EditError(f"relation {relation_id} is not in document {self.doc.id}")
         return rel
 
-    def target(self, edit: Edit) -> m.Entity | m.Relation:
-        """The entity or relation an attribute or note edit is about (not a rejected one)."""
-        row: m.Entity | m.Relation
+    def event(self, event_id: int | None) -> m.Event:
+        ev = self.s.get(m.Event, event_id) if event_id is not None else None
+        if ev is None or ev.document_id != self.doc.id:
+            raise EditError(f"event {event_id} is not in document {self.doc.id}")
+        return ev
+
+    def by_ref(self, ref: str) -> Annotation | None:
+        """The entity, event or relation with annotation id ``ref`` in this document."""
+        for model in (m.Entity, m.Event, m.Relation):
+            row = self.s.scalar(
+                select(model).where(model.document_id == self.doc.id, model.ann_id == ref)
+            )
+            if row is not None:
+                return row
+        return None
+
+    def target(self, edit: Edit) -> Annotation:
+        """The entity, relation or event an attribute or note edit is about (not a rejected
+        one)."""
+        row: Annotation
         if edit.entity_id is not None:
             row = self.entity(edit.entity_id)
+        elif edit.event_id is not None:
+            row = self.event(edit.event_id)
         else:
             row = self.relation(edit.relation_id)
-        if row.review == "rejected":
+        if review_of(row) == "rejected":
             raise EditError(f"{kind(row)} {row.id} was rejected; restore it before editing it")
         return row
 
@@ -97,33 +129,46 @@ def check_entity_type(ctx: EditContext, type_: str) -> None:
         raise EditError(f"entity type {type_!r} only groups other types; pick a subtype")
 
 
-def check_relation(ctx: EditContext, type_: str, a1: m.Entity, a2: m.Entity) -> None:
+def check_relation(ctx: EditContext, type_: str, a1: Annotation, a2: Annotation) -> None:
     if type_ not in ctx.schema.relation_names():
         raise EditError(f"unknown relation type {type_!r}")
-    if a1.id == a2.id:
+    if a1 is a2:
         raise EditError("a relation needs two different entities (self relation refused)")
     for a in (a1, a2):
-        if a.review == "rejected":
+        if review_of(a) == "rejected":
             raise EditError(f"entity {a.id} was rejected; a relation cannot use it")
     if type_ not in ctx.schema.allowed_relations(a1.type, a2.type):
         raise EditError(f"relation type {type_!r} is not allowed from {a1.type} to {a2.type}")
 
 
-def check_retype(ctx: EditContext, ent: m.Entity, new_type: str) -> None:
-    """The relations on ``ent`` (not rejected ones) must stay allowed with its new type."""
+def check_retype(ctx: EditContext, ent: Annotation, new_type: str) -> None:
+    """The relations on ``ent`` (an entity or event; not rejected relations) and the event
+    arguments it fills must stay allowed with its new type."""
     for rel in ctx.s.scalars(
         select(m.Relation).where(
-            (m.Relation.arg1_id == ent.id) | (m.Relation.arg2_id == ent.id),
+            m.Relation.document_id == ctx.doc.id,
+            (m.Relation.arg1_ref == ent.ann_id) | (m.Relation.arg2_ref == ent.ann_id),
             m.Relation.review != "rejected",
         )
     ):
-        a1 = new_type if rel.arg1_id == ent.id else ctx.entity(rel.arg1_id).type
-        a2 = new_type if rel.arg2_id == ent.id else ctx.entity(rel.arg2_id).type
+        types = []
+        for ref in (rel.arg1_ref, rel.arg2_ref):
+            other = ctx.by_ref(ref) if ref != ent.ann_id else None
+            types.append(new_type if ref == ent.ann_id else other.type if other else "")
+        a1, a2 = types
         if rel.type not in ctx.schema.allowed_relations(a1, a2):
             raise EditError(
                 f"relation {rel.id} ({rel.type}) would not be allowed from {a1} to "
                 f"{a2}; change or delete it first"
             )
+    for ev in ctx.s.scalars(select(m.Event).where(m.Event.document_id == ctx.doc.id)):
+        for role, ref in ev.arguments:
+            slot = ctx.schema.event_slot(ev.type, role) if ref == ent.ann_id else None
+            if slot is not None and slot.types and not ctx.schema.admits(slot.types, new_type):
+                raise EditError(
+                    f"it is the {role} of event {ev.id} ({ev.type}), which takes "
+                    f"{', '.join(slot.types)}; change that argument first"
+                )
 
 
 def check_no_twin(
@@ -149,26 +194,27 @@ def check_no_twin(
 
 
 def check_no_duplicate_relation(
-    ctx: EditContext, type_: str, a1: m.Entity, a2: m.Entity, skip: int | None
+    ctx: EditContext, type_: str, a1: Annotation, a2: Annotation, skip: int | None
 ) -> None:
     duplicate = ctx.s.scalar(
         select(m.Relation.id).where(
             m.Relation.document_id == ctx.doc.id,
             m.Relation.type == type_,
-            m.Relation.arg1_id == a1.id,
-            m.Relation.arg2_id == a2.id,
+            m.Relation.arg1_ref == a1.ann_id,
+            m.Relation.arg2_ref == a2.ann_id,
             m.Relation.review != "rejected",
             m.Relation.id != (skip if skip is not None else -1),
         )
     )
     if duplicate is not None:
         raise EditError(
-            f"relation {type_} from entity {a1.id} to {a2.id} already exists (relation {duplicate})"
+            f"relation {type_} from {kind(a1)} {a1.id} to {kind(a2)} {a2.id} already exists "
+            f"(relation {duplicate})"
         )
 
 
 def check_attribute(
-    ctx: EditContext, target: m.Entity | m.Relation, name: str | None, value: str | None
+    ctx: EditContext, target: Annotation, name: str | None, value: str | None
 ) -> cs.AttributeType:
     """The attribute type ``name`` if the project lets it be set to ``value`` on ``target``."""
     known = {a.name: a for a in ctx.schema.attribute_types}
@@ -191,13 +237,13 @@ def check_attribute(
 # -- consequences ---------------------------------------------------------------------------
 
 
-def accept(ctx: EditContext, row: m.Entity | m.Relation) -> None:
+def accept(ctx: EditContext, row: Annotation) -> None:
     """Accept ``row`` if it is an open suggestion."""
-    if row.review == "suggested":
+    if review_of(row) == "suggested":
         ctx.changes.update(row, review="accepted", author=ctx.author, updated_at=m.utcnow())
 
 
-def accept_target(ctx: EditContext, row: m.Entity | m.Relation) -> None:
+def accept_target(ctx: EditContext, row: Annotation) -> None:
     """Accept a suggestion (a relation together with its arguments, none of them rejected)."""
     if isinstance(row, m.Relation) and row.review == "suggested":
         for arg_id in (row.arg1_id, row.arg2_id):
@@ -223,37 +269,56 @@ def reject_with_relations(ctx: EditContext, row: m.Entity | m.Relation) -> None:
 
 
 def delete_annotations(
-    ctx: EditContext, entities: Sequence[m.Entity] = (), relations: Sequence[m.Relation] = ()
+    ctx: EditContext,
+    entities: Sequence[m.Entity] = (),
+    relations: Sequence[m.Relation] = (),
+    events: Sequence[m.Event] = (),
 ) -> None:
-    """Delete annotations with everything that depends on them, children first."""
+    """Delete annotations with everything that depends on them, children first.
+
+    An event whose trigger goes goes too, and a deleted event's trigger goes unless another
+    event keeps it; events that keep living lose the arguments that point at what goes;
+    relations on anything that goes go; attributes, notes and normalizations on them go;
+    groups lose them as members.
+    """
     s, doc, changes = ctx.s, ctx.doc, ctx.changes
-    ent_refs = {e.ann_id for e in entities}
-    events = s.scalars(select(m.Event).where(m.Event.document_id == doc.id)).all()
-    for ev in events:
-        used = {ev.trigger_ref, *(a[1] for a in ev.arguments)}
-        if used & ent_refs:
-            raise EditError(
-                f"entity {sorted(used & ent_refs)[0]} is used by event {ev.ann_id}; "
-                "events are not edited here"
-            )
-    rels = {r.id: r for r in relations}
-    if ent_refs:
-        ent_ids = [e.id for e in entities]
-        for r in s.scalars(
-            select(m.Relation).where(
-                m.Relation.document_id == doc.id,
-                (m.Relation.arg1_id.in_(ent_ids)) | (m.Relation.arg2_id.in_(ent_ids)),
-            )
-        ):
-            rels[r.id] = r
-        for r in s.scalars(select(m.Relation).where(m.Relation.document_id == doc.id)):
-            if r.id not in rels and {a[1] for a in r.extra_args} & ent_refs:
-                changes.update(
-                    r,
-                    extra_args=[a for a in r.extra_args if a[1] not in ent_refs],
-                    updated_at=m.utcnow(),
+    gone_ents = {e.id: e for e in entities}
+    doc_events = list(
+        s.scalars(select(m.Event).where(m.Event.document_id == doc.id).order_by(m.Event.position))
+    )
+    gone_events = {ev.id: ev for ev in events}
+    ent_refs = {e.ann_id for e in gone_ents.values()}
+    for ev in doc_events:
+        if ev.trigger_ref in ent_refs:
+            gone_events[ev.id] = ev
+    kept_triggers = {ev.trigger_ref for ev in doc_events if ev.id not in gone_events}
+    for ev in list(gone_events.values()):
+        if ev.trigger_ref not in kept_triggers and ev.trigger_ref not in ent_refs:
+            trigger = s.scalar(
+                select(m.Entity).where(
+                    m.Entity.document_id == doc.id, m.Entity.ann_id == ev.trigger_ref
                 )
-    refs = ent_refs | {r.ann_id for r in rels.values()}
+            )
+            if trigger is not None:
+                gone_ents[trigger.id] = trigger
+                ent_refs.add(trigger.ann_id)
+    gone_refs = ent_refs | {ev.ann_id for ev in gone_events.values()}
+    for ev in doc_events:
+        if ev.id not in gone_events and any(ref in gone_refs for _, ref in ev.arguments):
+            changes.update(ev, arguments=[a for a in ev.arguments if a[1] not in gone_refs])
+    rels = {r.id: r for r in relations}
+    for r in s.scalars(select(m.Relation).where(m.Relation.document_id == doc.id)):
+        if r.id in rels:
+            continue
+        if r.arg1_ref in gone_refs or r.arg2_ref in gone_refs:
+            rels[r.id] = r
+        elif {a[1] for a in r.extra_args} & gone_refs:
+            changes.update(
+                r,
+                extra_args=[a for a in r.extra_args if a[1] not in gone_refs],
+                updated_at=m.utcnow(),
+            )
+    refs = gone_refs | {r.ann_id for r in rels.values()}
     for model in (m.Attribute, m.Normalization, m.Note):
         for row in s.scalars(
             select(model).where(model.document_id == doc.id, model.target_ref.in_(refs))
@@ -268,5 +333,7 @@ def delete_annotations(
                 changes.delete(g)
     for r in rels.values():
         changes.delete(r)
-    for e in entities:
+    for ev in gone_events.values():
+        changes.delete(ev)
+    for e in gone_ents.values():
         changes.delete(e)

@@ -8,6 +8,7 @@ the database (offsets within the text, types allowed by the schema, ids in this 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,12 @@ OPS = (
     "delete_attribute",
     "set_note",
     "delete_note",
+    "add_event",
+    "change_event",
+    "delete_event",
+    "add_argument",
+    "change_argument",
+    "delete_argument",
 )
 # The limits of an edit's shape, for every writer: the page's handler (app.editor.ops) checks
 # the same values and sends them to the page.
@@ -51,16 +58,23 @@ def breaks_line(value: str) -> bool:
     return any(ord(c) < 32 and c != "\t" for c in value)
 
 
-#: ops on an attribute or note of one annotation: they name exactly one entity or relation
+#: ops on an attribute or note of one annotation: they name exactly one entity, relation or
+#: event
 TARGETED = ("set_attribute", "delete_attribute", "set_note")
+#: an event argument or a relation argument may be an entity or an event: each side is named
+#: by exactly one of these fields
+ARGUMENT_SIDES = {
+    "add_argument": (("entity_id", "target_event"),),
+    "add_relation": (("arg1", "arg1_event"), ("arg2", "arg2_event")),
+}
 
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # op: (required, optional)
     "add_entity": ({"type", "fragments"}, {"head"}),
     "change_entity": ({"entity_id"}, {"type", "fragments", "head"}),
     "delete_entity": ({"entity_id"}, set()),
-    "add_relation": ({"type", "arg1", "arg2"}, set()),
-    "change_relation": ({"relation_id"}, {"type", "arg1", "arg2"}),
+    "add_relation": ({"type"}, {"arg1", "arg2", "arg1_event", "arg2_event"}),
+    "change_relation": ({"relation_id"}, {"type", "arg1", "arg2", "arg1_event", "arg2_event"}),
     "delete_relation": ({"relation_id"}, set()),
     "accept": (set(), {"entity_id", "relation_id"}),
     "reject": (set(), {"entity_id", "relation_id"}),
@@ -68,12 +82,42 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "set_assignee": ({"assignee"}, set()),
     "set_split": ({"split"}, set()),
     # attributes are named by ``type`` (the BRAT attribute name); ``value`` None = binary
-    "set_attribute": ({"type"}, {"entity_id", "relation_id", "value"}),
-    "delete_attribute": ({"type"}, {"entity_id", "relation_id"}),
+    "set_attribute": ({"type"}, {"entity_id", "relation_id", "event_id", "value"}),
+    "delete_attribute": ({"type"}, {"entity_id", "relation_id", "event_id"}),
     # ``note`` is the note's BRAT id (``#3``): given, that note is rewritten, else one is added
-    "set_note": ({"text"}, {"entity_id", "relation_id", "note"}),
+    "set_note": ({"text"}, {"entity_id", "relation_id", "event_id", "note"}),
     "delete_note": ({"note"}, set()),
+    # an event is its trigger (a text span typed with the event type) and its arguments;
+    # ``role`` names an argument as written (``Theme2``), ``new_role`` a role to give it
+    "add_event": ({"type", "fragments"}, set()),
+    "change_event": ({"event_id", "type"}, set()),
+    "delete_event": ({"event_id"}, set()),
+    "add_argument": ({"event_id", "role"}, {"entity_id", "target_event"}),
+    "change_argument": ({"event_id", "role", "new_role"}, set()),
+    "delete_argument": ({"event_id", "role"}, set()),
 }
+#: every optional field of ``Edit``, in declaration order (the shape checks walk them)
+_NAMES = (
+    "entity_id",
+    "relation_id",
+    "event_id",
+    "type",
+    "fragments",
+    "head",
+    "arg1",
+    "arg2",
+    "arg1_event",
+    "arg2_event",
+    "target_event",
+    "role",
+    "new_role",
+    "status",
+    "assignee",
+    "split",
+    "value",
+    "text",
+    "note",
+)
 
 
 def _int(name: str, value: Any) -> int:
@@ -89,6 +133,20 @@ def _range(name: str, value: Any) -> tuple[int, int]:
     if not 0 <= start < end:
         raise EditError(f"{name} {start}-{end} is empty or reversed")
     return start, end
+
+
+_INT_FIELDS = (
+    "entity_id",
+    "relation_id",
+    "event_id",
+    "arg1",
+    "arg2",
+    "arg1_event",
+    "arg2_event",
+    "target_event",
+)
+#: a role is one token of a BRAT ``.ann`` event line (``Theme2:T3``)
+_ROLE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 
 
 @dataclass(frozen=True)
@@ -108,6 +166,12 @@ class Edit:
     arg1: int | None = None
     arg2: int | None = None
     status: str | None = None
+    event_id: int | None = None
+    arg1_event: int | None = None
+    arg2_event: int | None = None
+    target_event: int | None = None
+    role: str | None = None
+    new_role: str | None = None
     assignee: str | None = None
     split: str | None = None
     value: str | None = None
@@ -118,25 +182,7 @@ class Edit:
         if self.op not in OPS:
             raise EditError(f"unknown operation {self.op!r}; expected one of {', '.join(OPS)}")
         required, optional = _FIELDS[self.op]
-        given = {
-            name
-            for name in (
-                "entity_id",
-                "relation_id",
-                "type",
-                "fragments",
-                "head",
-                "arg1",
-                "arg2",
-                "status",
-                "assignee",
-                "split",
-                "value",
-                "text",
-                "note",
-            )
-            if getattr(self, name) is not None
-        }
+        given = {name for name in _NAMES if getattr(self, name) is not None}
         if self.op == "set_assignee":
             given.add("assignee")  # None means "unassign"
         missing = required - given
@@ -145,11 +191,26 @@ class Edit:
         extra = given - required - optional
         if extra:
             raise EditError(f"{self.op} does not take {', '.join(sorted(extra))}")
-        if self.op in ("accept", "reject", *TARGETED) and (self.entity_id is None) == (
+        if self.op in ("accept", "reject") and (self.entity_id is None) == (
             self.relation_id is None
         ):
             raise EditError(f"{self.op} needs exactly one of entity_id or relation_id")
-        for name, limit in (("value", MAX_VALUE), ("text", MAX_NOTE), ("note", 100)):
+        if self.op in TARGETED and len(given & {"entity_id", "relation_id", "event_id"}) != 1:
+            raise EditError(f"{self.op} needs exactly one of entity_id, relation_id or event_id")
+        for sides in ARGUMENT_SIDES.get(self.op, ()):
+            if len(given & set(sides)) != 1:
+                raise EditError(f"{self.op} needs exactly one of {' or '.join(sides)}")
+        if self.op == "change_relation" and {"arg1", "arg1_event"} <= given:
+            raise EditError("change_relation takes one of arg1 or arg1_event")
+        if self.op == "change_relation" and {"arg2", "arg2_event"} <= given:
+            raise EditError("change_relation takes one of arg2 or arg2_event")
+        for name, limit in (
+            ("value", MAX_VALUE),
+            ("text", MAX_NOTE),
+            ("note", 100),
+            ("role", 100),
+            ("new_role", 100),
+        ):
             value = getattr(self, name)
             if value is None:
                 continue
@@ -159,7 +220,9 @@ class Edit:
                 raise EditError(f"{name} is longer than {limit} characters")
             if breaks_line(value):
                 raise EditError(f"{name} must not contain line breaks or control characters")
-        for name in ("entity_id", "relation_id", "arg1", "arg2"):
+            if name in ("role", "new_role") and not _ROLE.fullmatch(value):
+                raise EditError(f"{name} must be a role name (letters, digits, '_' or '-')")
+        for name in _INT_FIELDS:
             if getattr(self, name) is not None:
                 _int(name, getattr(self, name))
         if self.type is not None and (not isinstance(self.type, str) or not self.type.strip()):
@@ -211,8 +274,25 @@ class Edit:
         return cls("delete_entity", entity_id=entity_id)
 
     @classmethod
-    def add_relation(cls, type: str, arg1: int, arg2: int) -> Edit:
-        return cls("add_relation", type=type, arg1=arg1, arg2=arg2)
+    def add_relation(
+        cls,
+        type: str,
+        arg1: int | None = None,
+        arg2: int | None = None,
+        *,
+        arg1_event: int | None = None,
+        arg2_event: int | None = None,
+    ) -> Edit:
+        """A relation between two entities (``arg1``, ``arg2``) or with an event as either
+        argument (``arg1_event``, ``arg2_event``)."""
+        return cls(
+            "add_relation",
+            type=type,
+            arg1=arg1,
+            arg2=arg2,
+            arg1_event=arg1_event,
+            arg2_event=arg2_event,
+        )
 
     @classmethod
     def change_relation(
@@ -255,16 +335,32 @@ class Edit:
         value: str | None = None,
         entity_id: int | None = None,
         relation_id: int | None = None,
+        event_id: int | None = None,
     ) -> Edit:
         return cls(
-            "set_attribute", type=type, value=value, entity_id=entity_id, relation_id=relation_id
+            "set_attribute",
+            type=type,
+            value=value,
+            entity_id=entity_id,
+            relation_id=relation_id,
+            event_id=event_id,
         )
 
     @classmethod
     def delete_attribute(
-        cls, type: str, entity_id: int | None = None, relation_id: int | None = None
+        cls,
+        type: str,
+        entity_id: int | None = None,
+        relation_id: int | None = None,
+        event_id: int | None = None,
     ) -> Edit:
-        return cls("delete_attribute", type=type, entity_id=entity_id, relation_id=relation_id)
+        return cls(
+            "delete_attribute",
+            type=type,
+            entity_id=entity_id,
+            relation_id=relation_id,
+            event_id=event_id,
+        )
 
     @classmethod
     def set_note(
@@ -273,12 +369,56 @@ class Edit:
         entity_id: int | None = None,
         relation_id: int | None = None,
         note: str | None = None,
+        event_id: int | None = None,
     ) -> Edit:
-        return cls("set_note", text=text, entity_id=entity_id, relation_id=relation_id, note=note)
+        return cls(
+            "set_note",
+            text=text,
+            entity_id=entity_id,
+            relation_id=relation_id,
+            note=note,
+            event_id=event_id,
+        )
 
     @classmethod
     def delete_note(cls, note: str) -> Edit:
         return cls("delete_note", note=note)
+
+    @classmethod
+    def add_event(cls, type: str, fragments: list[tuple[int, int]]) -> Edit:
+        return cls("add_event", type=type, fragments=tuple(fragments))
+
+    @classmethod
+    def change_event(cls, event_id: int, type: str) -> Edit:
+        return cls("change_event", event_id=event_id, type=type)
+
+    @classmethod
+    def delete_event(cls, event_id: int) -> Edit:
+        return cls("delete_event", event_id=event_id)
+
+    @classmethod
+    def add_argument(
+        cls,
+        event_id: int,
+        role: str,
+        entity_id: int | None = None,
+        target_event: int | None = None,
+    ) -> Edit:
+        return cls(
+            "add_argument",
+            event_id=event_id,
+            role=role,
+            entity_id=entity_id,
+            target_event=target_event,
+        )
+
+    @classmethod
+    def change_argument(cls, event_id: int, role: str, new_role: str) -> Edit:
+        return cls("change_argument", event_id=event_id, role=role, new_role=new_role)
+
+    @classmethod
+    def delete_argument(cls, event_id: int, role: str) -> Edit:
+        return cls("delete_argument", event_id=event_id, role=role)
 
     @classmethod
     def from_dict(cls, payload: Any) -> Edit:

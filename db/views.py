@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from converters.document import (
+    AnnotationCounts,
     Attribute,
     Event,
     Fragment,
@@ -83,6 +84,8 @@ class ImportResult:
     added_relation_types: list[str] = field(default_factory=list)
     #: the import created the project (``import_documents(create=True)`` on a new name)
     created_project: bool = False
+    #: what came in, kind by kind (events, attributes, notes...), as the import report lists it
+    counts: AnnotationCounts = field(default_factory=AnnotationCounts)
 
 
 @dataclass
@@ -173,6 +176,8 @@ class DocumentView:
     normalizations: list[Normalization] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
+    #: the database id of each event (by its annotation id): edits name events by it
+    event_ids: dict[str, int] = field(default_factory=dict)
 
     def entity(self, entity_id: int) -> EntityView:
         for ent in self.entities:
@@ -200,6 +205,7 @@ class EditResult:
     history_id: int | None = None
     entity_id: int | None = None
     relation_id: int | None = None
+    event_id: int | None = None
     changed: int = 0
     repeated: bool = False
     dropped: int = 0
@@ -212,6 +218,7 @@ class EditResult:
             "history_id": self.history_id,
             "entity_id": self.entity_id,
             "relation_id": self.relation_id,
+            "event_id": self.event_id,
             "changed": self.changed,
         }
 

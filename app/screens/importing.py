@@ -23,7 +23,7 @@ from typing import Any
 
 from converters import spert
 from converters.archive import DEFAULT_LIMITS, ZipLimits
-from converters.document import Document
+from converters.document import ANNOTATION_KINDS, AnnotationCounts, Document
 from converters.errors import ConversionError
 from converters.schema import Schema
 from converters.upload import UPLOAD_FORMATS, UPLOAD_SUFFIXES, detect_format, read_upload
@@ -36,21 +36,21 @@ __all__ = ["DEFAULT_LIMITS", "FORMATS", "SUFFIXES", "detect_format", "import_upl
 
 @dataclass
 class FileReport:
+    """One uploaded file's row: what it held, kind by kind, or why it was refused."""
+
     file: str
     format: str = ""
-    documents: int = 0
-    entities: int = 0
-    relations: int = 0
+    counts: AnnotationCounts = field(default_factory=AnnotationCounts)
     error: str = ""
     docs: list[Document] = field(default_factory=list, repr=False)
     schema: Schema | None = field(default=None, repr=False)
 
     def row(self) -> list[Any]:
-        result = self.error or "ok"
-        return [self.file, self.format, self.documents, self.entities, self.relations, result]
+        kinds = [getattr(self.counts, k) for k in ANNOTATION_KINDS]
+        return [self.file, self.format, self.counts.documents, *kinds, self.error or "ok"]
 
 
-REPORT_HEADERS = ["file", "format", "documents", "entities", "relations", "result"]
+REPORT_HEADERS = ["file", "format", "documents", *ANNOTATION_KINDS, "result"]
 
 
 @dataclass
@@ -58,12 +58,27 @@ class ImportOutcome:
     ok: bool
     project: str
     files: list[FileReport]
-    documents: int = 0
-    entities: int = 0
-    relations: int = 0
+    counts: AnnotationCounts = field(default_factory=AnnotationCounts)  # what came in
     created_project: bool = False
     added_types: list[str] = field(default_factory=list)
     error: str = ""
+
+    @property
+    def documents(self) -> int:
+        return self.counts.documents
+
+    @property
+    def entities(self) -> int:
+        return self.counts.entities
+
+    @property
+    def relations(self) -> int:
+        return self.counts.relations
+
+    def total_row(self) -> list[Any]:
+        """The report's last row: every file together."""
+        kinds = [getattr(self.counts, k) for k in ANNOTATION_KINDS]
+        return ["total", "", self.counts.documents, *kinds, "imported" if self.ok else ""]
 
 
 def _relabel(exc: ConversionError, upload: Path) -> str:
@@ -77,8 +92,7 @@ def _read_file(path: Path, fmt: str, limits: ZipLimits) -> FileReport:
     report = FileReport(path.name)
     try:
         report.docs, report.schema, read = read_upload(path, fmt, limits)
-        report.format, report.documents = read.format, read.documents
-        report.entities, report.relations = read.entities, read.relations
+        report.format, report.counts = read.format, read.counts
     except ConversionError as exc:
         report.error = _relabel(exc, path)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
@@ -188,9 +202,7 @@ def import_uploads(
         True,
         project,
         reports,
-        result.documents,
-        result.entities,
-        result.relations,
+        result.counts,
         result.created_project,
         result.added_entity_types + result.added_relation_types,
     )

@@ -106,13 +106,17 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
             author=app.user(request),
             progress=lambda frac, desc: progress(frac, desc=desc),
         )
-        report = pd.DataFrame([r.row() for r in outcome.files], columns=importing.REPORT_HEADERS)
+        rows = [r.row() for r in outcome.files]
+        if outcome.ok and len(outcome.files) > 1:
+            rows.append(outcome.total_row())
+        report = pd.DataFrame(rows, columns=importing.REPORT_HEADERS)
         if not outcome.ok:
             msg = f"\u26a0 {esc(outcome.error)}"
             return msg, report, gr.update(), gr.update()
         msg = (
-            f"\u2713 Imported **{outcome.documents}** document(s) with {outcome.entities} "
-            f"entities and {outcome.relations} relations into **{esc(outcome.project)}**."
+            f"\u2713 Imported **{outcome.documents}** document(s) with "
+            f"{esc(outcome.counts.phrase())} into **{esc(outcome.project)}**. Nothing was left "
+            "out: every annotation read is stored and exported as it came."
         )
         if outcome.added_types:
             msg += " New types added to the project: " + esc(", ".join(outcome.added_types))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 from pybrat.parser import BratParser
@@ -62,6 +63,29 @@ def test_exported_conf_admits_every_exported_line(
 
     outcome = importing.import_uploads(store, "events", [upload])
     assert outcome.ok, outcome.error
+    # the import report lists every kind that came in (a trigger is part of its event)
+    triggers = sum(  # per document: ids repeat across documents
+        len({line.split()[1].split(":")[1] for line in text.splitlines() if line[:1] == "E"})
+        for text in anns.values()
+    )
+    expected = {
+        "documents": len(anns),
+        "entities": kinds["T"] - triggers,
+        "relations": kinds["R"],
+        "events": kinds["E"],
+        "attributes": kinds["A"] + kinds["M"],
+        "normalizations": kinds["N"],
+        "notes": kinds["#"],
+        "equivalences": kinds["*"],
+    }
+    assert asdict(outcome.counts) == expected
+    (row,) = [r.row() for r in outcome.files]
+    assert dict(zip(importing.REPORT_HEADERS, row, strict=True)) == {
+        "file": "confless.zip",
+        "format": "brat",
+        **expected,
+        "result": "ok",
+    }
     files, problems = exporting.export_project(store, "events", "brat", out_dir=tmp_path / "x")
     assert problems == []  # the project's inferred schema admitted its data: nothing widened
     out = tmp_path / "export"

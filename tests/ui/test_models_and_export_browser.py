@@ -359,5 +359,5 @@ def test_ace_and_spert_exports_import_back_through_the_page(
     # and the page's import message counts them
     report = ap.page.locator("#sr-import-msg").inner_text()
     n_docs, n_ents, n_rels = len(texts), len(originals[0]), len(originals[1])
-    assert f"{n_docs} document(s) with {n_ents} entities and {n_rels} relations" in report
+    assert f"{n_docs} document(s) with {n_ents} entities, {n_rels} relations" in report
     assert not ap.errors

@@ -41,6 +41,10 @@ def parse_doc_id(doc_id: Any) -> int:
     return int(doc_id)
 
 
+#: the page's id prefix of each kind of annotation
+PREFIXES = {"e": "entity", "r": "relation", "v": "event"}
+
+
 def ann_id(value: Any, prefix: str) -> int:
     if (
         not isinstance(value, str)
@@ -50,16 +54,23 @@ def ann_id(value: Any, prefix: str) -> int:
         or not value[1:].isascii()
         or not value[1:].isdigit()
     ):
-        what = "entity" if prefix == "e" else "relation"
-        raise StoreError(f"{value!r} is not a {what} of this document")
+        raise StoreError(f"{value!r} is not a {PREFIXES[prefix]} of this document")
     return int(value[1:])
 
 
 def target_of(ann: Any) -> dict[str, int]:
-    """``entity_id=`` or ``relation_id=`` for a page annotation id (``e12`` / ``r3``)."""
-    if isinstance(ann, str) and ann.startswith("r"):
-        return {"relation_id": ann_id(ann, "r")}
-    return {"entity_id": ann_id(ann, "e")}
+    """``entity_id=``, ``relation_id=`` or ``event_id=`` for a page annotation id (``e12`` /
+    ``r3`` / ``v2``)."""
+    prefix = ann[:1] if isinstance(ann, str) and ann[:1] in PREFIXES else "e"
+    return {f"{PREFIXES[prefix]}_id": ann_id(ann, prefix)}
+
+
+def argument_of(ann: Any, side: str) -> dict[str, int]:
+    """A relation argument (``side`` "arg1" / "arg2") or an event argument (``side``
+    "target"): an entity (``e12``) or an event (``v2``), as ``Edit`` fields."""
+    if isinstance(ann, str) and ann.startswith("v"):
+        return {"target_event" if side == "target" else f"{side}_event": ann_id(ann, "v")}
+    return {"entity_id" if side == "target" else side: ann_id(ann, "e")}
 
 
 def edit_from_op(op: dict[str, Any], before: dict[str, Any]) -> Edit:
@@ -80,7 +91,22 @@ def edit_from_op(op: dict[str, Any], before: dict[str, Any]) -> Edit:
     if kind == "delete_entity":
         return Edit.delete_entity(ann_id(op["entity_id"], "e"))
     if kind == "add_relation":
-        return Edit.add_relation(op["type"], ann_id(op["arg1"], "e"), ann_id(op["arg2"], "e"))
+        return Edit.add_relation(
+            op["type"], **argument_of(op["arg1"], "arg1"), **argument_of(op["arg2"], "arg2")
+        )
+    if kind == "add_event":
+        return Edit.add_event(op["type"], [tuple(f) for f in op["fragments"]])
+    if kind == "change_event":
+        return Edit.change_event(ann_id(op["event_id"], "v"), op["type"])
+    if kind == "delete_event":
+        return Edit.delete_event(ann_id(op["event_id"], "v"))
+    if kind == "add_argument":
+        event = ann_id(op["event_id"], "v")
+        return Edit.add_argument(event, op["role"], **argument_of(op["target"], "target"))
+    if kind == "change_argument":
+        return Edit.change_argument(ann_id(op["event_id"], "v"), op["role"], op["new_role"])
+    if kind == "delete_argument":
+        return Edit.delete_argument(ann_id(op["event_id"], "v"), op["role"])
     if kind == "change_relation":
         return Edit.change_relation(ann_id(op["relation_id"], "r"), type=op["type"])
     if kind == "delete_relation":
@@ -107,10 +133,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     new_e = {e["id"]: e for e in after["entities"]}
     old_r = {r["id"]: r for r in before["relations"]}
     new_r = {r["id"]: r for r in after["relations"]}
-    return {
+    changes = {
         "entities": [v for k, v in new_e.items() if old_e.get(k) != v],
         "deleted_entities": [k for k in old_e if k not in new_e],
         "relations": [v for k, v in new_r.items() if old_r.get(k) != v],
         "deleted_relations": [k for k in old_r if k not in new_r],
         "status": after["status"],
     }
+    if before.get("events") != after.get("events"):  # few per document: sent whole
+        changes["events"] = after.get("events", [])
+    return changes

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 CACHE_SIZE = 256
 #: rows an edit may change that the page does not draw (BRAT extras kept by the store)
-_UNSHOWN_TABLES = {"event", "coref_group"}
+_UNSHOWN_TABLES = {"coref_group"}
 # what the page shows of each annotation besides its type and extent (attributes and notes
 # are edited there, normalizations only shown)
 _EXTRA_KEYS = ("attributes", "norms", "notes")
@@ -128,20 +128,38 @@ class StoreBackend:
             }
             for e in view.entities
         ]
+        # page ids: entities "e<id>", relations "r<id>", events "v<id>" (database ids)
+        page_ids = {e.ann_id: f"e{e.id}" for e in view.entities}
+        page_ids.update({ref: f"v{db_id}" for ref, db_id in view.event_ids.items()})
         relations = [
             {
                 "id": f"r{r.id}",
                 "type": r.type,
-                "arg1": f"e{r.arg1}",
-                "arg2": f"e{r.arg2}",
+                "arg1": page_ids[r.arg1_ref],
+                "arg2": page_ids[r.arg2_ref],
                 "source": r.source,
                 "review": r.review,
                 "confidence": r.confidence,
                 **extras.get(r.ann_id, {}),
             }
-            # a BRAT relation may point at an event; the editor draws entity-to-entity arcs only
+            # an argument may be an entity or an event (a relation on a relation: not drawn)
             for r in view.relations
-            if r.arg1 is not None and r.arg2 is not None
+            if r.arg1_ref in page_ids and r.arg2_ref in page_ids
+        ]
+        events = [
+            {
+                "id": page_ids[ev.id],
+                "type": ev.type,
+                "trigger": page_ids[ev.trigger],
+                "args": [
+                    {"role": role, "target": page_ids[ref]}
+                    for role, ref in ev.arguments
+                    if ref in page_ids
+                ],
+                **extras.get(ev.id, {}),
+            }
+            for ev in view.events
+            if ev.id in page_ids and ev.trigger in page_ids
         ]
         prev_id, next_id = self._neighbours(view.project, view.id)
         return {
@@ -152,6 +170,7 @@ class StoreBackend:
             "status": view.status,
             "entities": entities,
             "relations": relations,
+            "events": events,
             "schema": self._schema(view),
             "prev_id": prev_id,
             "next_id": next_id,
@@ -304,7 +323,9 @@ class StoreBackend:
                     }
             elif table == "relation":
                 key = f"r{change['id']}"
-                if row is None or row["arg1_id"] is None or row["arg2_id"] is None:
+                if row is not None and (row["arg1_id"] is None or row["arg2_id"] is None):
+                    return None  # an event argument: its page id needs a reload
+                if row is None:
                     rels.pop(key, None)
                 else:
                     kept = {k: v for k, v in rels.get(key, {}).items() if k in _EXTRA_KEYS}
@@ -318,7 +339,7 @@ class StoreBackend:
                         "confidence": row["confidence"],
                         **kept,
                     }
-            elif table not in _UNSHOWN_TABLES:  # attributes, notes... too: reload
+            elif table not in _UNSHOWN_TABLES:  # events, attributes, notes...: reload
                 return None
         after = {
             **before,

@@ -41,6 +41,14 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "delete_note": (("note_id",), ()),
     # relation suggestions between the document's confirmed entities, by the active model
     "suggest_relations": ((), ()),
+    # events: a trigger span with an event type; arguments by role (as written: Theme2) on
+    # an entity or another event (``target``: "e12" / "v3")
+    "add_event": (("type", "fragments"), ()),
+    "change_event": (("event_id", "type"), ()),
+    "delete_event": (("event_id",), ()),
+    "add_argument": (("event_id", "role", "target"), ()),
+    "change_argument": (("event_id", "role", "new_role"), ()),
+    "delete_argument": (("event_id", "role"), ()),
 }
 COMMON_FIELDS = ("doc_id", "client_id", "seq", "base_version", "kind")
 
@@ -134,7 +142,10 @@ def validate_op(payload: Any) -> dict[str, Any]:
     if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
         raise OpError("client_id must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
     op["client_id"] = client_id
-    for key in ("entity_id", "relation_id", "ann_id", "arg1", "arg2", "note_id"):
+    for key in ("entity_id", "relation_id", "event_id", "ann_id", "arg1", "arg2", "note_id"):
+        if key in payload:
+            op[key] = _str(payload, key, MAX_ID)
+    for key in ("target", "role", "new_role"):
         if key in payload:
             op[key] = _str(payload, key, MAX_ID)
     if "type" in payload:

@@ -52,9 +52,24 @@ def entity_keys(names: list[str], shortcuts: list[str | None]) -> dict[str, str]
 
 
 def type_keys(schema: Schema) -> dict[str, str]:
-    """The key of each selectable entity type of ``schema`` as the page binds it."""
+    """The key of each selectable entity and event type of ``schema`` as the page binds it
+    (entity types first: their keys are the ones users set; event types take free letters)."""
     entities = [t for t in schema.entity_types if t.selectable]
-    return entity_keys([t.name for t in entities], [t.shortcut for t in entities])
+    events = [t.name for t in schema.event_types if t.selectable and t.name not in _names(entities)]
+    names = [t.name for t in entities] + events
+    return entity_keys(names, [t.shortcut for t in entities] + [None] * len(events))
+
+
+def _names(types: list[Any]) -> set[str]:
+    return {t.name for t in types}
+
+
+def event_roles(schema: Schema, event_type: str, arg_type: str) -> list[str]:
+    """The roles of ``event_type`` that admit an argument of ``arg_type`` (schema order)."""
+    declared = next((e for e in schema.event_types if e.name == event_type), None)
+    if declared is None:
+        return []
+    return [a.role for a in declared.arguments if not a.types or schema.admits(a.types, arg_type)]
 
 
 # Tables by schema: a schema with many types costs ~1 s to tabulate (60 entity types: 3,600
@@ -77,8 +92,12 @@ def schema_dict(schema: Schema, document_types: tuple[str, ...] = ()) -> dict[st
 
     - ``allowed_relations[head][tail]``: ``Schema.allowed_relations(head, tail)``, in schema
       order; pairs that allow nothing are left out;
-    - ``attributes["entity" | "relation"][type]``: names of ``Schema.attributes_for``;
-      ``attributes["other"][kind]`` for a type missing from the tables.
+    - ``attributes["entity" | "relation" | "event"][type]``: names of
+      ``Schema.attributes_for``; ``attributes["other"][kind]`` for a type missing from the
+      tables;
+    - ``event_types`` (with their roles) and ``roles[event type][argument type]``: the roles
+      that admit an argument of that type (``event_roles``); an event's trigger is drawn
+      as an entity of the event type, so event types also head ``allowed_relations``.
 
     The answer is shared between calls for an equal schema: do not change it.
     """
@@ -100,9 +119,12 @@ def schema_dict(schema: Schema, document_types: tuple[str, ...] = ()) -> dict[st
 
 def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]:
     entities = [t for t in schema.entity_types if t.selectable]
+    events = [t for t in schema.event_types if t.selectable and t.name not in _names(entities)]
     keys = type_keys(schema)
     relations = [t for t in schema.relation_types if t.selectable]
-    heads = list(dict.fromkeys([*(t.name for t in entities), *document_types]))
+    heads = list(
+        dict.fromkeys([*(t.name for t in entities), *(t.name for t in events), *document_types])
+    )
     allowed: dict[str, dict[str, list[str]]] = {}
     for head in heads:
         row = {tail: schema.allowed_relations(head, tail) for tail in heads}
@@ -117,6 +139,23 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
             {"name": t.name, "color": t.color, "key": keys.get(t.name), "parent": t.parent}
             for t in entities
         ],
+        "event_types": [
+            {
+                "name": t.name,
+                "key": keys.get(t.name),
+                "parent": t.parent,
+                "roles": [
+                    {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
+                    for a in t.arguments
+                ],
+            }
+            for t in events
+        ],
+        # roles[event type][argument type]: the roles that admit an argument of that type
+        "roles": {
+            ev.name: {arg: roles for arg in heads if (roles := event_roles(schema, ev.name, arg))}
+            for ev in events
+        },
         "relation_types": [
             {
                 "name": t.name,
@@ -136,8 +175,10 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
             "relation": {
                 name: _attribute_names(schema, "relation", name) for name in relation_names
             },
+            "event": {t.name: _attribute_names(schema, "event", t.name) for t in events},
             "other": {
-                kind: _attribute_names(schema, kind, unknown) for kind in ("entity", "relation")
+                kind: _attribute_names(schema, kind, unknown)
+                for kind in ("entity", "relation", "event")
             },
         },
     }

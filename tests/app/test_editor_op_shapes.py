@@ -71,7 +71,11 @@ def test_page_schema_tables_are_the_schema_answers():
         assert page["attributes"]["entity"][name] == want
     assert page["attributes"]["entity"]["Person"] == ["Negated", "Level"]
     assert page["attributes"]["relation"]["Any_link"] == ["Certain"]
-    assert page["attributes"]["other"] == {"entity": ["Negated"], "relation": ["Certain"]}
+    assert page["attributes"]["other"] == {
+        "entity": ["Negated"],
+        "relation": ["Certain"],
+        "event": [],
+    }
     # the same schema again: the same tables, computed once
     assert schema_dict(parse_conf(BRAT_CONF), ("Imported",)) is page
 
@@ -85,3 +89,43 @@ def test_entity_keys_keep_the_page_commands_free():
     many = [f"T{i}" for i in range(12)]
     got = entity_keys(many, [None] * 12)
     assert list(got.values()) == ["t", *"123456789"] and len(got) == 10
+
+
+EVENT_CONF = """[entities]
+Protein
+Entity
+[relations]
+Cause_of Arg1:Protein, Arg2:<EVENT>
+[events]
+Phosphorylation Theme:Protein, Site?:Entity
+Regulation Theme:<EVENT>|Protein, Cause?:Protein
+[attributes]
+Negation Arg:<EVENT>
+"""
+
+
+def test_page_schema_tables_for_events():
+    """Event types reach the page with keys and roles, the roles each argument type may fill,
+    relations that take an event, and attributes on events: the schema's answers."""
+    page = schema_dict(parse_conf(EVENT_CONF))
+    assert [t["name"] for t in page["event_types"]] == ["Phosphorylation", "Regulation"]
+    assert all(t["key"] for t in page["event_types"])  # free letters, after the entities'
+    assert page["event_types"][0]["roles"] == [
+        {"role": "Theme", "types": ["Protein"], "cardinality": ""},
+        {"role": "Site", "types": ["Entity"], "cardinality": "?"},
+    ]
+    assert page["roles"]["Phosphorylation"] == {"Protein": ["Theme"], "Entity": ["Site"]}
+    assert page["roles"]["Regulation"] == {
+        "Protein": ["Theme", "Cause"],
+        "Phosphorylation": ["Theme"],
+        "Regulation": ["Theme"],
+    }
+    assert page["allowed_relations"]["Protein"] == {
+        "Phosphorylation": ["Cause_of"],
+        "Regulation": ["Cause_of"],
+    }
+    assert page["attributes"]["event"] == {
+        "Phosphorylation": ["Negation"],
+        "Regulation": ["Negation"],
+    }
+    assert page["attributes"]["entity"]["Protein"] == []

@@ -2,7 +2,8 @@
 // the tables Python sends (app/editor/page_schema.py), whatever the types are called.
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { indexSchema, allowedRelations, attributeTypesFor, typeColor, safeColor } = require("../../app/editor/js/schema.js");
+const { indexSchema, allowedRelations, attributeTypesFor, typeColor, safeColor, eventRoles, isEventType } =
+  require("../../app/editor/js/schema.js");
 
 // the shape of ``schema_dict`` for a BRAT schema with an abstract parent (!Agent) and <ENTITY>
 const PAYLOAD = {
@@ -91,4 +92,23 @@ test("a missing or malformed schema gives empty lookups", () => {
     assert.deepEqual(allowedRelations(ix, "A", "B"), []);
     assert.deepEqual(attributeTypesFor(ix, "entity", "A"), []);
   }
+});
+
+test("event types join the types with their roles; roles are looked up, not decided", () => {
+  const ix = indexSchema({
+    entity_types: [{ name: "Protein", key: "p" }],
+    event_types: [{ name: "Binding", key: "b", roles: [{ role: "Theme", types: ["Protein"], cardinality: "+" }] }],
+    roles: { Binding: { Protein: ["Theme"] } },
+    attributes: { event: { Binding: ["Negation"] }, other: { event: [] } },
+    attribute_types: [{ name: "Negation", targets: ["<EVENT>"], values: [] }],
+  });
+  assert.equal(ix.types.get("Binding").event, true);
+  assert.equal(ix.types.get("Protein").event, undefined);
+  assert.equal(ix.keyToType.get("b"), "Binding");
+  assert.equal(isEventType(ix, "Binding"), true);
+  assert.equal(isEventType(ix, "Protein"), false);
+  assert.deepEqual(eventRoles(ix, "Binding", "Protein"), ["Theme"]);
+  assert.deepEqual(eventRoles(ix, "Binding", "Binding"), []);
+  assert.deepEqual(ix.eventTypes.get("Binding").roles, [{ role: "Theme", types: ["Protein"], cardinality: "+" }]);
+  assert.deepEqual(attributeTypesFor(ix, "event", "Binding").map((a) => a.name), ["Negation"]);
 });

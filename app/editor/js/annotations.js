@@ -1,6 +1,6 @@
 // What the page shows of one annotation: whether it is drawn, its label and tooltip text, the
 // lines of its attributes, normalizations and notes.
-/* global S */
+/* global S, roleArc */
 /* exported fmtConf, isLive, isSuggestion, selectedAnn, attrLine, normLine, marked,
    extraTip, entText */
 
@@ -14,7 +14,11 @@ function isLive(a) {
 }
 function isSuggestion(a) { return a.review === "suggested"; }
 // the selected entity or relation as the page has it now (undefined when gone)
-function selectedAnn() { return S.selected ? (S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id) : undefined; }
+function selectedAnn() {
+  if (!S.selected) return undefined;
+  if (S.selected.kind === "role") return roleArc(S.selected.id);
+  return (S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id);
+}
 // attributes, normalizations and notes of an annotation: titled groups of lines (label
 // marker, tooltip); the popup edits attributes and notes and shows normalizations
 function attrLine(at) { return at.value != null ? at.name + " = " + at.value : at.name; }

@@ -4,7 +4,7 @@
 // chooses the type for new entities (and makes one from a selection made with the keyboard).
 /* global S, toolbar, send, setStatus, closePop, cancelFragMode, startFragMode, resize,
    suggestRelations, openSuggestions, stepSuggestion, selectedKey, reviewAndAdvance, isSuggestion,
-   allowedRelations, refreshTypeButtons, selectionOffsets */
+   allowedRelations, refreshTypeButtons, selectionOffsets, roleArc, argType, isEventType */
 
 root.addEventListener("keydown", (ev) => {
   if (!S.doc) return;
@@ -24,18 +24,25 @@ root.addEventListener("keydown", (ev) => {
   else if (mod || ev.altKey) handled = false;
   else if (k === S.config.keys.suggest_relations) suggestRelations(false);
   else if (S.chooser && /^[1-9]$/.test(k)) {
-    const t = S.chooser.allowed[+k - 1];
-    if (t) { send("add_relation", { type: t, arg1: S.chooser.a, arg2: S.chooser.b }); closePop(); }
+    const option = S.chooser.options[+k - 1];
+    if (option) { option.run(); closePop(); }
+  } else if (S.selected && S.selected.kind === "role") {
+    const arc = roleArc(S.selected.id);
+    if (arc && (k === "Delete" || k === "Backspace")) send("delete_argument", { event_id: arc.event, role: arc.role });
+    else handled = false;
   } else if (S.selected && S.selected.kind === "entity" && !S.chooser) {
     const e = S.ents.get(S.selected.id);
+    const trig = e && S.eventOfTrigger.get(e.id);
     if (!e) handled = false;
+    else if (trig && (k === "Delete" || k === "Backspace")) send("delete_event", { event_id: trig.id });
     else if (k === "Delete" || k === "Backspace") isSuggestion(e) ? reviewAndAdvance("reject", e, "entity") : send("delete_entity", { entity_id: e.id });
     else if (k === "Enter" && isSuggestion(e)) reviewAndAdvance("accept", e, "entity");
     else if (k === "ArrowLeft" || k === "ArrowRight") resize(e, ev.shiftKey ? "start" : "end", k === "ArrowLeft" ? -1 : 1);
     else if (k === S.config.keys.add_fragment) (S.fragMode === e.id ? cancelFragMode() : startFragMode(e));
     else if (S.schema.keyToType.has(k.toLowerCase()) && k.length === 1) {
       const t = S.schema.keyToType.get(k.toLowerCase());
-      if (t !== e.type) send("change_entity", { entity_id: e.id, type: t });
+      // a trigger takes event types, another entity entity types (as the popup offers)
+      if (t !== e.type && isEventType(S.schema, t) === !!trig) send("change_entity", { entity_id: e.id, type: t });
     } else handled = false;
   } else if (S.selected && S.selected.kind === "relation") {
     const r = S.rels.get(S.selected.id);
@@ -43,16 +50,16 @@ root.addEventListener("keydown", (ev) => {
     else if (k === "Delete" || k === "Backspace") isSuggestion(r) ? reviewAndAdvance("reject", r, "relation") : send("delete_relation", { relation_id: r.id });
     else if (k === "Enter" && isSuggestion(r)) reviewAndAdvance("accept", r, "relation");
     else if (/^[1-9]$/.test(k)) {
-      const e1 = S.ents.get(r.arg1), e2 = S.ents.get(r.arg2);
-      const t = e1 && e2 ? allowedRelations(S.schema, e1.type, e2.type)[+k - 1] : null;
+      const t1 = argType(r.arg1), t2 = argType(r.arg2);
+      const t = t1 && t2 ? allowedRelations(S.schema, t1, t2)[+k - 1] : null;
       if (t && t !== r.type) send("change_relation", { relation_id: r.id, type: t });
     } else handled = false;
   } else if (k.length === 1 && S.schema.keyToType.has(k.toLowerCase())) {
     S.curType = S.schema.keyToType.get(k.toLowerCase());
     refreshTypeButtons();
     const off = selectionOffsets(false);
-    if (off) { window.getSelection().removeAllRanges(); send("add_entity", { type: S.curType, fragments: [off] }); }
-    else setStatus("new entities: " + S.curType);
+    if (off) { window.getSelection().removeAllRanges(); send(isEventType(S.schema, S.curType) ? "add_event" : "add_entity", { type: S.curType, fragments: [off] }); }
+    else setStatus((isEventType(S.schema, S.curType) ? "new events: " : "new entities: ") + S.curType);
   } else handled = false;
   if (handled) { ev.preventDefault(); ev.stopPropagation(); }
 });

@@ -3,7 +3,7 @@
 // one more fragment; a click selects an entity or relation, a click on a second entity opens
 // the relation chooser; hovering highlights an annotation and a relation's arguments.
 /* global S, docEl, send, setStatus, closePop, snapSelection, addFragment, selectEntity,
-   selectRelation, openChooser */
+   selectRelation, selectRole, openChooser, isEventType, roleArc, anchorId */
 /* exported selectionOffsets */
 
 function boundaryOffset(node, off) {
@@ -60,14 +60,19 @@ docEl.addEventListener("mouseup", (ev) => {
   if (target) { addFragment(target, off); return; }
   if (!S.curType) { setStatus("choose an entity type first", "err"); return; }
   closePop();
-  send("add_entity", { type: S.curType, fragments: [off] });
+  send(isEventType(S.schema, S.curType) ? "add_event" : "add_entity", { type: S.curType, fragments: [off] });
 });
 docEl.addEventListener("click", (ev) => {
   if (S.suppressClick || !S.doc) return;
   const sel = window.getSelection();
   if (sel && !sel.isCollapsed) return;
   const rEl = ev.target.closest("[data-rid]");
-  if (rEl) { selectRelation(rEl.getAttribute("data-rid")); root.focus({ preventScroll: true }); return; }
+  if (rEl) {
+    const rid = rEl.getAttribute("data-rid");
+    (rid.startsWith("a:") ? selectRole : selectRelation)(rid);
+    root.focus({ preventScroll: true });
+    return;
+  }
   const eEl = ev.target.closest("[data-eid]");
   if (eEl) {
     const id = eEl.getAttribute("data-eid");
@@ -87,9 +92,10 @@ docEl.addEventListener("mouseover", (ev) => {
   S.hoverKey = key;
   if (!el) return;
   if (el.hasAttribute("data-rid")) {
-    const r = S.rels.get(el.getAttribute("data-rid"));
-    for (const x of S.byRid.get(el.getAttribute("data-rid")) || []) x.classList.add("sr-hover");
-    if (r) for (const id of [r.arg1, r.arg2]) for (const x of S.byEid.get(id) || []) x.classList.add("sr-hover");
+    const rid = el.getAttribute("data-rid");
+    const r = S.rels.get(rid) || roleArc(rid);
+    for (const x of S.byRid.get(rid) || []) x.classList.add("sr-hover");
+    if (r) for (const id of [r.arg1, r.arg2]) for (const x of S.byEid.get(anchorId(id)) || []) x.classList.add("sr-hover");
   } else {
     for (const x of S.byEid.get(el.getAttribute("data-eid")) || []) x.classList.add("sr-hover");
   }

@@ -1,6 +1,6 @@
 // Loading a document through the ``editor_load`` server function and showing it; the answer
 // also carries the page's configuration (limits, command keys, statuses) from Python.
-/* global S, scroll, setStatus, indexSchema, loadThresholds, closePop, buildToolbar, render */
+/* global S, scroll, setStatus, indexSchema, loadThresholds, closePop, buildToolbar, render, setEvents */
 /* exported call, openDoc, setDoc */
 
 async function call(name, payload) {
@@ -30,6 +30,7 @@ function setDoc(doc) {
   S.doc = doc; S.docId = doc.doc_id; S.version = doc.version;
   S.ents = new Map(doc.entities.map((e) => [e.id, e]));
   S.rels = new Map(doc.relations.map((r) => [r.id, r]));
+  setEvents(doc.events);
   S.schema = indexSchema(doc.schema);
   if (!S.schema.types.has(S.curType)) S.curType = S.schema.types.size ? S.schema.types.keys().next().value : null;
   loadThresholds();

@@ -3,8 +3,10 @@
 // its arguments allow, attributes and notes, delete), and the chooser of a new relation's type
 // after a click on a second entity.
 /* global S, docEl, pop, scroll, h, button, send, setFragMode, entText, fmtConf, isSuggestion,
-   allowedRelations, resize, fragmentSection, extraSection */
-/* exported applySelection, closePop, placePop, selectEntity, selectRelation, openChooser */
+   allowedRelations, resize, fragmentSection, extraSection, eventSection, eventRoles, anchorId,
+   argType, argOf */
+/* exported applySelection, closePop, placePop, selectEntity, selectRelation, openChooser,
+   popTitle */
 
 function applySelection() {
   for (const el of docEl.querySelectorAll(".sr-selected")) el.classList.remove("sr-selected");
@@ -47,11 +49,12 @@ function popTitle(main, sub) {
   if (sub) t.appendChild(h("span", "sr-popsub", sub));
   return t;
 }
-function typeButtons(names, current, onPick, prefix) {
+function typeButtons(names, current, onPick, prefix, keyOffset) {
   const wrap = h("div", "sr-popbtns");
   names.forEach((name, i) => {
     const info = S.schema.types.get(name) || S.schema.relTypes.get(name);
-    const key = prefix === "sr-rel-type-" ? (i < 9 ? String(i + 1) : null) : info && info.key;
+    const k = i + (keyOffset || 0);
+    const key = prefix === "sr-rel-type-" ? (k < 9 ? String(k + 1) : null) : info && info.key;
     const b = button("", prefix + (info ? info.index : i), name + (key ? " (key " + key + ")" : ""), () => onPick(name),
       "sr-typebtn" + (name === current ? " sr-on" : ""));
     b.dataset.type = name;
@@ -79,8 +82,12 @@ function selectEntity(id) {
       button("\u2717 Reject", "sr-reject", "Reject this suggestion (Delete)", () => send("reject", { ann_id: e.id })));
     pop.appendChild(row);
   }
-  pop.appendChild(h("div", "sr-poplabel", "Type"));
-  pop.appendChild(typeButtons([...S.schema.types.keys()], e.type, (t) => t !== e.type && send("change_entity", { entity_id: e.id, type: t }), "sr-retype-"));
+  // a trigger takes event types (retyping it retypes its event), any other entity the rest
+  const ev = S.eventOfTrigger.get(e.id);
+  const kinds = [...S.schema.types.values()].filter((t) => !!t.event === !!ev).map((t) => t.name);
+  pop.appendChild(h("div", "sr-poplabel", ev ? "Event type" : "Type"));
+  pop.appendChild(typeButtons(kinds, e.type, (t) => t !== e.type && send("change_entity", { entity_id: e.id, type: t }), "sr-retype-"));
+  if (ev) pop.appendChild(eventSection(ev));
   pop.appendChild(h("div", "sr-poplabel", "Extent"));
   const rs = h("div", "sr-poprow");
   rs.append(
@@ -91,11 +98,13 @@ function selectEntity(id) {
   );
   pop.appendChild(rs);
   pop.appendChild(fragmentSection(e));
-  pop.appendChild(extraSection(e, "entity"));
-  const last = h("div", "sr-poprow");
-  last.append(button("Delete", "sr-delete", "Delete this entity and its relations (Delete)", () => send("delete_entity", { entity_id: e.id }), "sr-danger"));
-  last.appendChild(h("span", "sr-hint", "click another entity to link it"));
-  pop.appendChild(last);
+  if (!ev) {  // an event's attributes and notes are its own (eventSection), not its trigger's
+    pop.appendChild(extraSection(e, "entity"));
+    const last = h("div", "sr-poprow");
+    last.append(button("Delete", "sr-delete", "Delete this entity and its relations (Delete)", () => send("delete_entity", { entity_id: e.id }), "sr-danger"));
+    last.appendChild(h("span", "sr-hint", "click another entity to link it"));
+    pop.appendChild(last);
+  }
   pop.hidden = false;
   applySelection();
   placePop();
@@ -104,7 +113,7 @@ function selectRelation(id) {
   const r = S.rels.get(id);
   if (!r) return;
   S.selected = { kind: "relation", id: id }; S.chooser = null;
-  const e1 = S.ents.get(r.arg1), e2 = S.ents.get(r.arg2);
+  const e1 = S.ents.get(anchorId(r.arg1)), e2 = S.ents.get(anchorId(r.arg2));
   pop.replaceChildren();
   pop.dataset.kind = "relation";
   pop.setAttribute("aria-label", "Relation " + r.id);
@@ -116,7 +125,8 @@ function selectRelation(id) {
       button("\u2717 Reject", "sr-reject", "Reject this suggestion (Delete)", () => send("reject", { ann_id: r.id })));
     pop.appendChild(row);
   }
-  const allowed = e1 && e2 ? allowedRelations(S.schema, e1.type, e2.type) : [];
+  const t1 = argType(r.arg1), t2 = argType(r.arg2);
+  const allowed = t1 && t2 ? allowedRelations(S.schema, t1, t2) : [];
   pop.appendChild(h("div", "sr-poplabel", "Type"));
   pop.appendChild(typeButtons(allowed, r.type, (t) => t !== r.type && send("change_relation", { relation_id: r.id, type: t }), "sr-rel-type-"));
   pop.appendChild(extraSection(r, "relation"));
@@ -127,23 +137,48 @@ function selectRelation(id) {
   applySelection();
   placePop();
 }
+// after a click on a second entity: what the first can become with it. A first entity that is
+// an event's trigger offers the roles its event type gives the second (an argument), and
+// both offer the relation types the schema allows between them; a trigger stands for its
+// event as a relation argument too. Digits pick the options in order.
 function openChooser(aId, bId) {
   const a = S.ents.get(aId), b = S.ents.get(bId);
   setFragMode(null);
-  const allowed = allowedRelations(S.schema, a.type, b.type);
-  S.selected = { kind: "entity", id: aId }; S.chooser = { a: aId, b: bId, allowed: allowed };
+  const ev = S.eventOfTrigger.get(aId);
+  const A = argOf(aId), B = argOf(bId);
+  const roles = ev && B !== ev.id ? eventRoles(S.schema, ev.type, argType(B)) : [];
+  const allowed = allowedRelations(S.schema, argType(A), argType(B));
+  const options = roles.map((role) => ({ label: role, run: () => send("add_argument", { event_id: ev.id, role: role, target: B }) }))
+    .concat(allowed.map((t) => ({ label: t, run: () => send("add_relation", { type: t, arg1: A, arg2: B }) })));
+  S.selected = { kind: "entity", id: aId }; S.chooser = { a: aId, b: bId, options: options };
   pop.replaceChildren();
   pop.dataset.kind = "chooser";
-  pop.setAttribute("aria-label", "New relation");
-  pop.appendChild(popTitle("New relation", a.type + " \u201C" + entText(a) + "\u201D \u2192 " + b.type + " \u201C" + entText(b) + "\u201D"));
+  pop.setAttribute("aria-label", roles.length ? "New argument or relation" : "New relation");
+  pop.appendChild(popTitle(roles.length ? "New argument or relation" : "New relation",
+    a.type + " “" + entText(a) + "” → " + b.type + " “" + entText(b) + "”"));
+  if (roles.length) {
+    pop.appendChild(h("div", "sr-poplabel", "Argument of " + ev.type + " " + ev.id));
+    const wrap = h("div", "sr-popbtns");
+    roles.forEach((role, i) => {
+      const btn = button(role, "sr-add-role-" + role, "Add as the event's " + role + (i < 9 ? " (key " + (i + 1) + ")" : ""), () => { options[i].run(); closePop(); }, "sr-typebtn");
+      btn.dataset.role = role;
+      if (i < 9) btn.appendChild(h("kbd", null, String(i + 1)));
+      wrap.appendChild(btn);
+    });
+    pop.appendChild(wrap);
+  }
   if (allowed.length) {
-    pop.appendChild(typeButtons(allowed, null, (t) => { send("add_relation", { type: t, arg1: aId, arg2: bId }); closePop(); }, "sr-rel-type-"));
-  } else {
-    pop.appendChild(h("div", "sr-hint", "The schema allows no relation from " + a.type + " to " + b.type + "."));
+    if (roles.length) pop.appendChild(h("div", "sr-poplabel", "Relation"));
+    const offset = roles.length;
+    pop.appendChild(typeButtons(allowed, null, (t) => { send("add_relation", { type: t, arg1: A, arg2: B }); closePop(); }, "sr-rel-type-", offset));
+  } else if (!roles.length) {
+    pop.appendChild(h("div", "sr-hint", "The schema allows no relation" + (ev ? " or argument" : "") + " from " + a.type + " to " + b.type + "."));
   }
   const row = h("div", "sr-poprow");
-  const back = allowedRelations(S.schema, b.type, a.type);
-  if (back.length) row.appendChild(button("\u21C4 Reverse", "sr-reverse", "Swap the direction", () => openChooser(bId, aId)));
+  const backEv = S.eventOfTrigger.get(bId);
+  const back = allowedRelations(S.schema, argType(B), argType(A)).length ||
+    (backEv && A !== backEv.id && eventRoles(S.schema, backEv.type, argType(A)).length);
+  if (back) row.appendChild(button("\u21C4 Reverse", "sr-reverse", "Swap the direction", () => openChooser(bId, aId)));
   row.append(button("Select instead", "sr-select-b", "Select the second entity instead", () => selectEntity(bId)),
     button("Cancel", "sr-cancel", "Cancel (Escape)", () => closePop()));
   pop.appendChild(row);
@@ -151,4 +186,3 @@ function openChooser(aId, bId) {
   applySelection();
   placePop();
 }
-

@@ -4,7 +4,7 @@
 /* global S, docEl, scroll, LINE_H, LABEL_H, BAND_STEP, BAND_H, ARC_STEP, ROW_PAD, LABEL_FONT_PX,
    LABEL_PAD, ARC_LABEL_PAD, h, s, mix, measure, breakRows, assignLevels, spreadEnds, placeArcs,
    isLive, isSuggestion, marked, fmtConf, entText, extraTip, typeColor, relColor, applySelection,
-   placePop */
+   placePop, anchorId, roleArcs */
 /* exported render */
 
 function render() {
@@ -124,11 +124,13 @@ function render() {
     assignLevels(r.pieces.slice().sort((a, b) => a.len - b.len), (p) => [p.x0 + 0.5, p.x1 - 0.5], "level");
     assignLevels(r.labels.slice().sort((a, b) => a.piece.len - b.piece.len || a.x - b.x), (l) => [l.x - 1.5, l.x + l.w + 1.5], "lane");
   }
-  // relations: anchors spread over the label, then arc parts per row
-  const rels = [...S.rels.values()].filter((rel) => isLive(rel) && entAnchor.has(rel.arg1) && entAnchor.has(rel.arg2));
+  // relations and event arguments (role arcs): anchors spread over the label, then arc parts
+  // per row; an argument that is an event is drawn at its trigger
+  const drawn = (rel) => entAnchor.has(anchorId(rel.arg1)) && entAnchor.has(anchorId(rel.arg2));
+  const rels = [...S.rels.values()].filter((rel) => isLive(rel) && drawn(rel)).concat(roleArcs().filter(drawn));
   const ends = [];
   for (const rel of rels) {
-    const A = entAnchor.get(rel.arg1), B = entAnchor.get(rel.arg2);
+    const A = entAnchor.get(anchorId(rel.arg1)), B = entAnchor.get(anchorId(rel.arg2));
     const ea = { rel: rel, lab: A, other: B, arrow: false }, eb = { rel: rel, lab: B, other: A, arrow: true };
     A.ends.push(ea); B.ends.push(eb);
     ends.push([ea, eb]);
@@ -179,8 +181,10 @@ function render() {
     for (const arc of r.arcs) drawArc(svg, arc, laneTop, arcH, maxW, reg);
     for (const l of r.labels) {
       const e = l.ent, col = typeColor(S.schema, e.type), y = laneTop(l.lane) + 1;
-      const g = s("g", null, "sr-label" + (isSuggestion(e) ? " sr-sugg" : "") + (e.review === "rejected" ? " sr-rej" : ""));
+      const trig = S.eventOfTrigger.get(e.id);
+      const g = s("g", null, "sr-label" + (trig ? " sr-trigger" : "") + (isSuggestion(e) ? " sr-sugg" : "") + (e.review === "rejected" ? " sr-rej" : ""));
       g.setAttribute("data-eid", e.id);
+      if (trig) g.setAttribute("data-event", trig.id);
       g.setAttribute("data-lane", String(l.lane));
       const rect = s("rect", { x: l.x.toFixed(1), y: y.toFixed(1), width: l.w.toFixed(1), height: String(LABEL_H - 2), rx: "3" });
       rect.style.fill = isSuggestion(e) ? mix(col, 22, "#fff") : mix(col, 55, "#fff");
@@ -205,9 +209,12 @@ function render() {
 }
 
 function drawArc(svg, arc, laneTop, arcH, maxW, reg) {
-  const rel = arc.rel, col = relColor(S.schema, rel.type);
+  const rel = arc.rel;
+  const ev = rel.role ? S.events.get(rel.event) : null;
+  const col = ev ? mix(typeColor(S.schema, ev.type), 60, "#000") : relColor(S.schema, rel.type);
   const y = ROW_PAD + arcH - 4 - (arc.level - 1) * ARC_STEP - 2;
-  const g = s("g", null, "sr-arc" + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : ""));
+  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : ""));
+  if (ev) { g.setAttribute("data-event", ev.id); g.setAttribute("data-role", rel.role); }
   g.setAttribute("data-rid", rel.id);
   g.setAttribute("data-a1", rel.arg1);
   g.setAttribute("data-a2", rel.arg2);
@@ -248,8 +255,8 @@ function drawArc(svg, arc, laneTop, arcH, maxW, reg) {
   tx.style.fill = mix(col, 80, "#000");
   tx.textContent = arc.label;
   const tip = s("title");
-  const e1 = S.ents.get(rel.arg1), e2 = S.ents.get(rel.arg2);
-  tip.textContent = rel.id + " " + rel.type + ": " + (e1 ? entText(e1) : rel.arg1) + " \u2192 " + (e2 ? entText(e2) : rel.arg2) +
+  const e1 = S.ents.get(anchorId(rel.arg1)), e2 = S.ents.get(anchorId(rel.arg2));
+  tip.textContent = (ev ? ev.id + " " + ev.type + " " + rel.role : rel.id + " " + rel.type) + ": " + (e1 ? entText(e1) : rel.arg1) + " \u2192 " + (e2 ? entText(e2) : rel.arg2) +
     (rel.confidence != null ? " (" + fmtConf(rel.confidence) + ", " + (rel.review || rel.source) + ")" : "") + extraTip(rel);
   lg.append(bg, tx, tip);
   g.appendChild(lg);

@@ -3,7 +3,8 @@
 // converters.schema.Schema (app/editor/page_schema.py) and arrive as tables: nothing here
 // decides a schema rule, it only reads the tables. Pure, so tests/js runs it in node.
 /* global module */
-/* exported PALETTE, safeColor, indexSchema, allowedRelations, attributeTypesFor, typeColor, relColor */
+/* exported PALETTE, safeColor, indexSchema, allowedRelations, attributeTypesFor, typeColor, relColor,
+   eventRoles, isEventType */
 
 const PALETTE = ["#8fb4ff", "#ffb38a", "#7fd19b", "#e3a3f0", "#f5d76e", "#7fd3e0",
   "#f59a9a", "#b7b0ff", "#b5dd7d", "#e6bf8f", "#9ad0c2", "#d7a6b8"];
@@ -29,6 +30,24 @@ function indexSchema(schema) {
     if (key) keyToType.set(key, t.name);
     types.set(t.name, { name: t.name, color: safeColor(t.color, i), key: key, parent: t.parent || null, index: i });
   });
+  // event types: an event's trigger is drawn as a span of its event type, so they join
+  // ``types`` (colour, key, toolbar) with ``event: true`` and their roles
+  const eventTypes = new Map();
+  const nEnt = types.size;
+  (Array.isArray(sc.event_types) ? sc.event_types : []).forEach((t, j) => {
+    if (!t || typeof t.name !== "string" || types.has(t.name)) return;
+    const key = typeof t.key === "string" && t.key.length === 1 && !keyToType.has(t.key) ? t.key : null;
+    if (key) keyToType.set(key, t.name);
+    const roles = (Array.isArray(t.roles) ? t.roles : []).filter((r) => r && typeof r.role === "string")
+      .map((r) => ({ role: r.role, types: stringList(r.types), cardinality: typeof r.cardinality === "string" ? r.cardinality : "" }));
+    const info = { name: t.name, color: safeColor(t.color, nEnt + j), key: key, parent: t.parent || null, index: nEnt + j, event: true, roles: roles };
+    types.set(t.name, info);
+    eventTypes.set(t.name, info);
+  });
+  const roles = new Map();
+  for (const [ev, row] of jsonTable(sc.roles)) {
+    roles.set(ev, new Map([...jsonTable(row)].map(([arg, list]) => [arg, stringList(list)])));
+  }
   (Array.isArray(sc.relation_types) ? sc.relation_types : []).forEach((t, i) => {
     if (!t || typeof t.name !== "string" || relTypes.has(t.name)) return;
     const color = t.color && safeColor(t.color, i) === t.color ? t.color : "#4a4f5c";
@@ -47,11 +66,22 @@ function indexSchema(schema) {
   const byType = (kind) => new Map([...jsonTable(attrs.get(kind))].map(([type, list]) => [type, stringList(list)]));
   const other = jsonTable(attrs.get("other"));
   return {
-    types, relTypes, keyToType, attrTypes, allowed,
-    attrs: { entity: byType("entity"), relation: byType("relation") },
-    attrOther: { entity: stringList(other.get("entity")), relation: stringList(other.get("relation")) },
+    types, relTypes, keyToType, attrTypes, allowed, eventTypes, roles,
+    attrs: { entity: byType("entity"), relation: byType("relation"), event: byType("event") },
+    attrOther: {
+      entity: stringList(other.get("entity")), relation: stringList(other.get("relation")),
+      event: stringList(other.get("event")),
+    },
   };
 }
+
+// the roles of event type ``ev`` that take an argument of type ``t``, in schema order
+function eventRoles(index, ev, t) {
+  const row = index.roles.get(ev);
+  return (row && row.get(t)) || [];
+}
+
+function isEventType(index, name) { return index.eventTypes.has(name); }
 
 // relation types from an entity of type ``t1`` to one of type ``t2``, in schema order
 function allowedRelations(index, t1, t2) {
@@ -71,5 +101,8 @@ function relColor(index, name) { return (index.relTypes.get(name) || { color: "#
 
 // node (tests/js) loads this file as a CommonJS module; in the page there is a window
 if (typeof window === "undefined") {
-  module.exports = { PALETTE, safeColor, indexSchema, allowedRelations, attributeTypesFor, typeColor, relColor };
+  module.exports = {
+    PALETTE, safeColor, indexSchema, allowedRelations, attributeTypesFor, typeColor, relColor,
+    eventRoles, isEventType,
+  };
 }

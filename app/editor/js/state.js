@@ -19,6 +19,8 @@ const LABEL_FONT_PX = 10.5, LABEL_PAD = 4, ARC_LABEL_PAD = 3;
 const S = {
   doc: null, docId: null, revision: 0, version: 0,
   ents: new Map(), rels: new Map(),
+  // events by id, and the event of each trigger entity (events.js)
+  events: new Map(), eventOfTrigger: new Map(),
   // the schema as indexSchema (schema.js) reads it from the page document
   schema: null, curType: null, selected: null, chooser: null,
   // limits, command keys and statuses, from the server with each loaded document (editor_load)

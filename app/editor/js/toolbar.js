@@ -28,9 +28,11 @@ function buildToolbar() {
   types.setAttribute("role", "radiogroup");
   types.setAttribute("aria-label", "Entity type for new selections");
   for (const t of S.schema.types.values()) {
-    const b = button("", "sr-type-" + t.index, "New entities: " + t.name + (t.key ? " (key " + t.key + ")" : ""),
+    const what = t.event ? "New events: " : "New entities: ";
+    const b = button("", "sr-type-" + t.index, what + t.name + (t.key ? " (key " + t.key + ")" : ""),
       () => { S.curType = t.name; refreshTypeButtons(); });
     b.classList.add("sr-typebtn");
+    if (t.event) b.classList.add("sr-evtype");
     b.setAttribute("role", "radio");
     b.dataset.type = t.name;
     const sw = h("span", "sr-swatch");

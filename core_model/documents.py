@@ -14,7 +14,8 @@ each entity covers whole tokens.
 What a span-pair model cannot hold is skipped, counted (``Skipped``) and logged, never a
 failure: a relation from an entity to itself (valid data: the model scores pairs of two
 distinct spans), discontinuous entities and the relations touching them, relations whose
-arguments are not entities (events), and whitespace-only entities. Skipped gold annotations
+arguments are not entities (events), event triggers (a trigger is part of its event, which
+the model does not predict) and whitespace-only entities. Skipped gold annotations
 are left out of evaluation too: the model can never predict them.
 """
 
@@ -87,6 +88,7 @@ class Skipped:
     blank_entities: int = 0
     relations_to_skipped_entities: int = 0
     relations_to_non_entities: int = 0
+    event_triggers: int = 0
 
     def add(self, other: Skipped) -> None:
         for f in fields(self):
@@ -155,7 +157,12 @@ def to_doc(document: Document, skipped: Skipped | None = None, source: str = MEM
     text = document.text
     spans: dict[str, tuple[int, int]] = {}
     dropped: set[str] = set()
+    triggers = {ev.trigger for ev in document.events}
     for ent in document.entities:
+        if ent.id in triggers:  # part of its event: the model predicts no events
+            skipped.event_triggers += 1
+            dropped.add(ent.id)
+            continue
         if ent.is_discontinuous:
             skipped.discontinuous_entities += 1
             dropped.add(ent.id)

@@ -215,6 +215,11 @@ def build(app: SpanrelApp) -> DocumentsTab:
             assign = gr.Button("Assign", scale=0, elem_id="sr-assign-go")
         assign_msg = gr.Markdown("", elem_id="sr-assign-msg")
         with gr.Accordion("Pre-annotate with the active model", open=True):
+            gr.Markdown(
+                "The model suggests entities and relations. Events are not predicted: "
+                "pre-annotation leaves every event, its trigger and its arguments as they are.",
+                elem_id="sr-pre-note",
+            )
             with gr.Row():
                 pre_listed = gr.Button("Pre-annotate the listed documents", elem_id="sr-pre-listed")
                 pre_all = gr.Button("Pre-annotate every unfinished document", elem_id="sr-pre-all")

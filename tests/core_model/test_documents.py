@@ -132,3 +132,30 @@ def test_prediction_input_with_foreign_offsets_is_refused() -> None:
         input_doc(record, 0)
     doc = input_doc(Document("d", " Ann", metadata={"tokens": [[1, 4]]}), 0)
     assert (doc.tokens, doc.token_offsets) == (["Ann"], [(1, 4)])
+
+
+def test_event_triggers_are_skipped_and_counted() -> None:
+    """A trigger is part of its event, which the model does not predict: it is not trained on
+    as an entity of the event type (which the project's entity types lack), nor a relation
+    that points at it; the other entities and relations stay."""
+    from converters.document import Event
+    from core_model.documents import Skipped, to_doc
+
+    text = "TRAF2 phosphorylates IkB in cells."
+    doc = Document(
+        "d",
+        text,
+        entities=[
+            Entity("T1", "Protein", [(0, 5)]),
+            Entity("T2", "Phosphorylation", [(6, 20)]),
+            Entity("T3", "Protein", [(21, 24)]),
+            Entity("T4", "Cell", [(28, 33)]),
+        ],
+        relations=[Relation("R1", "In", "T3", "T4"), Relation("R2", "Via", "T1", "T2")],
+        events=[Event("E1", "Phosphorylation", "T2", [("Theme", "T3")])],
+    )
+    skipped = Skipped()
+    model_doc = to_doc(doc, skipped)
+    assert [e.type for e in model_doc.entities] == ["Protein", "Protein", "Cell"]
+    assert [(r.type, r.head, r.tail) for r in model_doc.relations] == [("In", 1, 2)]
+    assert skipped.as_dict() == {"event_triggers": 1, "relations_to_skipped_entities": 1}

@@ -182,3 +182,23 @@ def test_events_round_trip_the_export_exactly(store: Store, doc_id: int, tmp_pat
     assert "E1\tPhosphorylation:T6 Theme:T3 Site:T4\n" in ann
     assert "E2\tBinding:T7 Theme:T1 Theme2:T2\n" in ann
     assert brat.read_corpus(tmp_path / "out") == documents
+
+
+def test_preannotation_leaves_events_untouched(store: Store, doc_id: int) -> None:
+    """The model predicts no events: its suggestions (even one on a trigger's words) come and
+    go around the events, which stay exactly as they were."""
+    from converters.document import Entity
+
+    d = Doc(store, doc_id)
+    before = d.exported()
+    suggested = [
+        Entity("S1", "Protein", [_span("phosphorylates")]),  # on the trigger's words
+        Entity("S2", "Entity", [_span("which")]),
+    ]
+    store.replace_suggestions(doc_id, None, suggested)
+    (with_suggestions,), _ = store.export_documents("ev", include_suggestions=True)
+    # something to compare: both suggestions were stored
+    assert len(with_suggestions.entities) == len(before.entities) + 2
+    assert with_suggestions.events == before.events
+    store.replace_suggestions(doc_id, None, [])  # a later run that suggests nothing
+    assert d.exported() == before

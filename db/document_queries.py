@@ -37,7 +37,8 @@ class DocumentQueries(StoreBase):
         offset: int = 0,
     ) -> list[DocumentSummary]:
         """Documents of ``project`` with annotation counts (``entities``/``relations`` count
-        accepted ones, ``suggestions`` open model suggestions), filtered and paged.
+        accepted ones, an event's trigger with its event in ``events``; ``suggestions`` open
+        model suggestions), filtered and paged.
 
         ``order``: ``position`` (import order), ``name``, ``updated`` (newest first), ``status``.
         """
@@ -62,6 +63,27 @@ class DocumentQueries(StoreBase):
             p = project_named(s, project)
             ents, rels = counts(m.Entity, "accepted"), counts(m.Relation, "accepted")
             sugg = counts(m.Entity, "suggested")
+            events = (
+                select(m.Event.document_id, func.count().label("n"))
+                .group_by(m.Event.document_id)
+                .subquery()
+            )
+            # an event's trigger is counted with its event, not as an entity (as the page
+            # draws it and the import report counts it)
+            triggers = (
+                select(m.Entity.document_id, func.count().label("n"))
+                .where(
+                    m.Entity.review == "accepted",
+                    select(m.Event.id)
+                    .where(
+                        m.Event.document_id == m.Entity.document_id,
+                        m.Event.trigger_ref == m.Entity.ann_id,
+                    )
+                    .exists(),
+                )
+                .group_by(m.Entity.document_id)
+                .subquery()
+            )
             D = m.Document
             q = (
                 select(
@@ -73,14 +95,17 @@ class DocumentQueries(StoreBase):
                     D.version,
                     D.sha256,
                     func.length(D.text),
-                    func.coalesce(ents.c.n, 0),
+                    func.coalesce(ents.c.n, 0) - func.coalesce(triggers.c.n, 0),
                     func.coalesce(rels.c.n, 0),
                     func.coalesce(sugg.c.n, 0),
                     D.updated_at,
+                    func.coalesce(events.c.n, 0),
                 )
                 .outerjoin(ents, ents.c.document_id == D.id)
                 .outerjoin(rels, rels.c.document_id == D.id)
                 .outerjoin(sugg, sugg.c.document_id == D.id)
+                .outerjoin(events, events.c.document_id == D.id)
+                .outerjoin(triggers, triggers.c.document_id == D.id)
                 .where(D.project_id == p.id)
             )
             if status is not None:

@@ -71,6 +71,25 @@ def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
         for author, n in _count_by(s, p.id, model.author, model=model):
             if author is not None:
                 annotators[author][key] = n
+    events = _count_by(s, p.id, m.Event.type, model=m.Event)
+    triggers = s.scalar(
+        select(func.count())
+        .select_from(m.Entity)
+        .join(m.Document, m.Document.id == m.Entity.document_id)
+        .where(
+            m.Document.project_id == p.id,
+            m.Entity.review == "accepted",
+            select(m.Event.id)
+            .where(
+                m.Event.document_id == m.Entity.document_id,
+                m.Event.trigger_ref == m.Entity.ann_id,
+            )
+            .exists(),
+        )
+    )
+    # what the page shows: an event with its trigger; entities without the triggers
+    info["events"] = {"total": sum(n for _, n in events), "by_type": dict(events)}
+    info["entities"]["triggers"] = triggers or 0
     for author, n in s.execute(
         select(m.History.author, func.count())
         .join(m.Document, m.Document.id == m.History.document_id)

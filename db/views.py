@@ -103,6 +103,7 @@ class DocumentSummary:
     relations: int
     suggestions: int
     updated_at: datetime
+    events: int = 0
 
 
 @dataclass

@@ -134,6 +134,12 @@ def create_project(
     return info, schema
 
 
+def _accepted(stats: dict[str, Any], kind: str) -> int:
+    """Accepted annotations of ``kind`` (open suggestions and rejected ones are not counted,
+    as in the Documents table)."""
+    return int(stats.get(kind, {}).get("by_review", {}).get("accepted", 0))
+
+
 def project_rows(store: Store) -> list[list[Any]]:
     """One row per project: name, documents by status, annotations, models."""
     stats = store.stats()["projects"]
@@ -149,8 +155,9 @@ def project_rows(store: Store) -> list[list[Any]]:
                 status.get("pre-annotated", 0),
                 status.get("in-progress", 0),
                 status.get("done", 0),
-                s.get("entities", {}).get("total", 0),
-                s.get("relations", {}).get("total", 0),
+                _accepted(s, "entities") - s.get("entities", {}).get("triggers", 0),
+                _accepted(s, "relations"),
+                s.get("events", {}).get("total", 0),
                 p.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )
@@ -166,5 +173,6 @@ PROJECT_HEADERS = [
     "done",
     "entities",
     "relations",
+    "events",
     "created",
 ]

@@ -202,3 +202,17 @@ def test_preannotation_leaves_events_untouched(store: Store, doc_id: int) -> Non
     assert with_suggestions.events == before.events
     store.replace_suggestions(doc_id, None, [])  # a later run that suggests nothing
     assert d.exported() == before
+
+
+def test_tables_count_what_the_page_shows(store: Store, doc_id: int) -> None:
+    """An event is counted once, as an event: its trigger is not also an entity, in the
+    Documents table, the Projects table and the import report alike."""
+    from app.screens.projects import PROJECT_HEADERS, project_rows
+
+    d = Doc(store, doc_id)
+    d.apply(Edit.add_event("Binding", [_span("binds")]))
+    (summary,) = store.list_documents("ev")
+    assert (summary.entities, summary.relations, summary.events) == (5, 0, 2)
+    (row,) = project_rows(store)
+    counts = dict(zip(PROJECT_HEADERS, row, strict=True))
+    assert (counts["entities"], counts["relations"], counts["events"]) == (5, 0, 2)

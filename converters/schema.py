@@ -86,10 +86,14 @@ class EventArgument:
 
 @dataclass
 class EventType:
+    """An event type: its argument slots, its place in the ``[events]`` hierarchy and the
+    colour its triggers are drawn in (``visual.conf``'s ``bgColor``)."""
+
     name: str
     arguments: list[EventArgument] = field(default_factory=list)
     parent: str | None = None
     selectable: bool = True
+    color: str | None = None
 
 
 @dataclass

@@ -21,34 +21,65 @@ from db.lookups import project_named
 from db.transactions import StoreBase
 from db.views import StoreError
 
-# A qualitative palette (Okabe-Ito, then Tableau-like) assigned by type position.
+# 30 colours, each at least 25 CIELAB units (Delta E 1976) from every other: the Okabe-Ito
+# colours, then the candidate farthest from all chosen so far (tests/db: the distances). Text
+# spans (entity and event types) take them in one sequence, relation arcs in another.
 PALETTE = (
-    "#E69F00",
     "#56B4E9",
+    "#E69F00",
     "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
     "#CC79A7",
-    "#8C564B",
-    "#7F7F7F",
-    "#BCBD22",
-    "#17BECF",
-    "#9467BD",
+    "#D55E00",
+    "#0072B2",
+    "#F0E442",
+    "#1919E6",
+    "#19E619",
+    "#E619CA",
+    "#EDD3AB",
+    "#E61950",
+    "#9675F0",
+    "#A9E481",
+    "#A3F5EA",
+    "#F08675",
+    "#19E679",
+    "#D22D85",
+    "#A1E619",
+    "#902DD2",
+    "#B8ABED",
+    "#BF8440",
+    "#E61919",
+    "#F075DF",
+    "#1950E6",
+    "#E6B3BD",
+    "#75F0B7",
+    "#CCC566",
+    "#1979E6",
+    "#40B7BF",
 )
 
 
 def fill_defaults(schema: cs.Schema) -> cs.Schema:
-    """Give every entity and relation type a colour (by position in ``PALETTE``).
+    """Give every entity, event and relation type a colour: the palette's next colour that
+    no type of its sequence has yet (text spans, i.e. entity and event types, share one
+    sequence; relation arcs have their own), so types are told apart up to 30 of each.
 
     Shortcut keys are left as stored: the default key of a type is the page's to choose
     (``app.editor.page_schema.type_keys``, which also knows the keys the page reserves), so
     there is one rule and the key shown is the key that works.
     """
-    for kind in (schema.entity_types, schema.relation_types):
-        for i, t in enumerate(kind):
+    sequences: list[list[Any]] = [
+        [*schema.entity_types, *schema.event_types],
+        list(schema.relation_types),
+    ]
+    for types in sequences:
+        taken = {str(t.color).lower() for t in types if t.color}
+        free = [c for c in PALETTE if c.lower() not in taken] or list(PALETTE)
+        by_name: dict[str, str] = {t.name: t.color for t in types if t.color}
+        for t in types:  # brat repeats a relation name per argument combination: one colour
             if not t.color:
-                t.color = PALETTE[i % len(PALETTE)]
+                if t.name not in by_name:
+                    by_name[t.name] = free[len(by_name) % len(free)]
+                t.color = by_name[t.name]
     return schema
 
 
@@ -121,6 +152,7 @@ def _event_row(ev: cs.EventType) -> dict[str, Any]:
         "name": ev.name,
         "parent": ev.parent,
         "selectable": ev.selectable,
+        "color": ev.color,
         "arguments": [
             {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
             for a in ev.arguments
@@ -223,6 +255,7 @@ def load_schema(s: Session, project: m.Project) -> cs.Schema:
                 [cs.EventArgument(a["role"], a["types"], a["cardinality"]) for a in e["arguments"]],
                 e["parent"],
                 e["selectable"],
+                e.get("color"),
             )
             for e in extra.get("event_types", [])
         ],

@@ -142,6 +142,7 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
         "event_types": [
             {
                 "name": t.name,
+                "color": t.color,
                 "key": keys.get(t.name),
                 "parent": t.parent,
                 "roles": [

@@ -271,7 +271,7 @@ def _types_by_name(
 
 def apply_visual(schema: Schema, text: str, path: str = "visual.conf") -> None:
     """Set ``color`` from ``visual.conf``'s ``[drawing]`` section: ``bgColor`` for entity
-    types, ``color`` for relation types (keys matched case-insensitively; brat's own
+    and event types, ``color`` for relation types (keys matched case-insensitively; brat's own
     ``bgcolor`` typos are common in real projects)."""
     entities, relations = _types_by_name(schema)
     section = None
@@ -294,6 +294,9 @@ def apply_visual(schema: Schema, text: str, path: str = "visual.conf") -> None:
                 settings.setdefault(key.strip().lower(), value.strip())
         if name in entities and "bgcolor" in settings:
             entities[name].color = settings["bgcolor"]
+        for ev in schema.event_types:
+            if ev.name == name and "bgcolor" in settings:
+                ev.color = settings["bgcolor"]
         for rel in relations.get(name, []):
             if "color" in settings:
                 rel.color = settings["color"]

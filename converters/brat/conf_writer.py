@@ -111,7 +111,8 @@ def format_conf(schema: Schema) -> str:
 
 def format_visual(schema: Schema) -> str | None:
     """``visual.conf`` ``[drawing]`` lines for the colours in ``schema``; ``None`` if none."""
-    lines = [f"{storage_name(t.name)}\tbgColor:{t.color}" for t in schema.entity_types if t.color]
+    spans = [*schema.entity_types, *schema.event_types]
+    lines = [f"{storage_name(t.name)}\tbgColor:{t.color}" for t in spans if t.color]
     seen: set[str] = set()
     for rel in schema.relation_types:
         if rel.color and rel.name not in seen:

@@ -32,6 +32,59 @@ def extras_by_target(view: DocumentView) -> dict[str, dict[str, list[Any]]]:
     return out
 
 
+def page_annotations(view: DocumentView) -> dict[str, list[dict[str, Any]]]:
+    """The document's entities, relations and events as the page holds them. Page ids:
+    entities ``e<id>``, relations ``r<id>``, events ``v<id>`` (database ids); a relation or
+    event argument may be an entity or an event (a relation on a relation is not drawn)."""
+    extras = extras_by_target(view)
+    entities = [
+        {
+            "id": f"e{e.id}",
+            "type": e.type,
+            "fragments": [[s, t] for s, t in e.fragments],
+            "source": e.source,
+            "review": e.review,
+            "confidence": e.confidence,
+            **extras.get(e.ann_id, {}),
+        }
+        for e in view.entities
+    ]
+    # page ids: entities "e<id>", relations "r<id>", events "v<id>" (database ids)
+    page_ids = {e.ann_id: f"e{e.id}" for e in view.entities}
+    page_ids.update({ref: f"v{db_id}" for ref, db_id in view.event_ids.items()})
+    relations = [
+        {
+            "id": f"r{r.id}",
+            "type": r.type,
+            "arg1": page_ids[r.arg1_ref],
+            "arg2": page_ids[r.arg2_ref],
+            "source": r.source,
+            "review": r.review,
+            "confidence": r.confidence,
+            **extras.get(r.ann_id, {}),
+        }
+        # an argument may be an entity or an event (a relation on a relation: not drawn)
+        for r in view.relations
+        if r.arg1_ref in page_ids and r.arg2_ref in page_ids
+    ]
+    events = [
+        {
+            "id": page_ids[ev.id],
+            "type": ev.type,
+            "trigger": page_ids[ev.trigger],
+            "args": [
+                {"role": role, "target": page_ids[ref]}
+                for role, ref in ev.arguments
+                if ref in page_ids
+            ],
+            **extras.get(ev.id, {}),
+        }
+        for ev in view.events
+        if ev.id in page_ids and ev.trigger in page_ids
+    ]
+    return {"entities": entities, "relations": relations, "events": events}
+
+
 def parse_doc_id(doc_id: Any) -> int:
     """The database id in a page document id; ``KeyError`` (not found) for anything else."""
     if not isinstance(doc_id, str) or not doc_id.isascii() or not doc_id.isdigit():

@@ -34,11 +34,12 @@ from app.editor.page_schema import schema_dict
 from app.page_translation import (
     diff,
     edit_from_op,
-    extras_by_target,
+    page_annotations,
     parse_doc_id,
 )
+from converters.schema_changes import SchemaChange
 from db import ConflictError, NotFoundError, Store, StoreError
-from db.views import DocumentView, EditResult
+from db.views import DocumentView, EditResult, PairNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -115,52 +116,7 @@ class StoreBackend:
 
     def to_page(self, view: DocumentView) -> dict[str, Any]:
         """The editor's document dict (module docstring of ``app.editor.backend``)."""
-        extras = extras_by_target(view)
-        entities = [
-            {
-                "id": f"e{e.id}",
-                "type": e.type,
-                "fragments": [[s, t] for s, t in e.fragments],
-                "source": e.source,
-                "review": e.review,
-                "confidence": e.confidence,
-                **extras.get(e.ann_id, {}),
-            }
-            for e in view.entities
-        ]
-        # page ids: entities "e<id>", relations "r<id>", events "v<id>" (database ids)
-        page_ids = {e.ann_id: f"e{e.id}" for e in view.entities}
-        page_ids.update({ref: f"v{db_id}" for ref, db_id in view.event_ids.items()})
-        relations = [
-            {
-                "id": f"r{r.id}",
-                "type": r.type,
-                "arg1": page_ids[r.arg1_ref],
-                "arg2": page_ids[r.arg2_ref],
-                "source": r.source,
-                "review": r.review,
-                "confidence": r.confidence,
-                **extras.get(r.ann_id, {}),
-            }
-            # an argument may be an entity or an event (a relation on a relation: not drawn)
-            for r in view.relations
-            if r.arg1_ref in page_ids and r.arg2_ref in page_ids
-        ]
-        events = [
-            {
-                "id": page_ids[ev.id],
-                "type": ev.type,
-                "trigger": page_ids[ev.trigger],
-                "args": [
-                    {"role": role, "target": page_ids[ref]}
-                    for role, ref in ev.arguments
-                    if ref in page_ids
-                ],
-                **extras.get(ev.id, {}),
-            }
-            for ev in view.events
-            if ev.id in page_ids and ev.trigger in page_ids
-        ]
+        annotations = page_annotations(view)
         prev_id, next_id = self._neighbours(view.project, view.id)
         return {
             "doc_id": str(view.id),
@@ -168,9 +124,7 @@ class StoreBackend:
             "text": view.text,
             "version": view.version,
             "status": view.status,
-            "entities": entities,
-            "relations": relations,
-            "events": events,
+            **annotations,
             "schema": self._schema(view),
             "prev_id": prev_id,
             "next_id": next_id,
@@ -235,6 +189,8 @@ class StoreBackend:
                 before = self._fresh(doc_key)
             except KeyError:
                 return {"ok": False, "seq": seq, "error": "unknown document"}
+        if op["kind"] == "allow_pair":
+            return self._allow_pair(op, before, doc_key)
         stale = before["version"] != op["base_version"]
         # a stale edit still goes to the store: it answers a repeated (client_id, seq) from its
         # record (e.g. a retry after the app restarted) and refuses anything else as a conflict
@@ -244,6 +200,9 @@ class StoreBackend:
             return self._conflict(seq, op["base_version"], exc.current_version)
         except NotFoundError:
             return {"ok": False, "seq": seq, "error": "unknown document"}
+        except PairNotAllowed as exc:  # the page offers to allow the pair, then retries
+            allow = {"type": exc.relation, "arg1_type": exc.arg1_type, "arg2_type": exc.arg2_type}
+            return {"ok": False, "seq": seq, "error": str(exc), "allow": allow}
         except StoreError as exc:  # EditError included: the reason is meant for a person
             return {"ok": False, "seq": seq, "error": str(exc)}
         repeated = result.repeated
@@ -265,6 +224,32 @@ class StoreBackend:
         if message or before["status"] != after["status"]:
             ack["message"] = message or f"status: {after['status'].replace('-', ' ')}"
         return ack
+
+    def _allow_pair(
+        self, op: dict[str, Any], before: dict[str, Any], doc_key: str
+    ) -> dict[str, Any]:
+        """The page's "allow this pair": the project's relation type also admits the pair
+        (``Store.change_schema``); the answer carries the document with the new schema."""
+        change = SchemaChange(
+            "allow_pair",
+            "relation",
+            op["type"],
+            arg1=(op["arg1_type"],),
+            arg2=(op["arg2_type"],),
+        )
+        try:
+            self.store.change_schema(before["project"], change)
+        except StoreError as exc:
+            return {"ok": False, "seq": op.get("seq"), "error": str(exc)}
+        after = self._fresh(doc_key)
+        message = f"{op['type']} now allowed from {op['arg1_type']} to {op['arg2_type']}"
+        return {
+            "ok": True,
+            "seq": op.get("seq"),
+            "version": after["version"],
+            "doc": after,
+            "message": message,
+        }
 
     @staticmethod
     def _conflict(seq: Any, expected: int, current: int) -> dict[str, Any]:

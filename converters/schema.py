@@ -33,6 +33,8 @@ class EntityType:
     color: str | None = None
     shortcut: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    #: not offered for new annotations (a project setting; existing ones stay and are shown)
+    hidden: bool = False
 
 
 @dataclass
@@ -52,6 +54,7 @@ class RelationType:
     options: dict[str, str] = field(default_factory=dict)
     color: str | None = None
     shortcut: str | None = None
+    hidden: bool = False
 
     @property
     def symmetric(self) -> bool:
@@ -94,6 +97,7 @@ class EventType:
     parent: str | None = None
     selectable: bool = True
     color: str | None = None
+    hidden: bool = False
 
 
 @dataclass
@@ -103,6 +107,7 @@ class AttributeType:
     name: str
     targets: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
+    hidden: bool = False
 
 
 @dataclass

@@ -181,9 +181,15 @@ def write_export(
             schema,
             entity_types=[_brat_options(t) for t in schema.entity_types],
             relation_types=[_brat_options(t) for t in schema.relation_types],
+            event_types=[replace(t, hidden=False) for t in schema.event_types],
+            attribute_types=[replace(t, hidden=False) for t in schema.attribute_types],
         )
     return converters.write(fmt, documents, Path(dest), schema=schema)
 
 
 def _brat_options(t: _TypeT) -> _TypeT:
-    return replace(t, options={k: v for k, v in t.options.items() if k.startswith("<")})
+    """``t`` as ``annotation.conf`` can hold it: brat's own options; whether the project hides
+    the type is a project setting, not part of the conf."""
+    return replace(
+        t, options={k: v for k, v in t.options.items() if k.startswith("<")}, hidden=False
+    )

@@ -31,6 +31,7 @@ from db.edit_rules import (
     check_no_twin,
     check_range,
     check_relation,
+    check_relation_type_offered,
     check_retype,
     delete_annotations,
     kind,
@@ -121,6 +122,8 @@ def _put_relation(ctx: EditContext, edit: Edit, rel: m.Relation | None) -> None:
     a1 = _argument(ctx, edit.arg1, edit.arg1_event, rel.arg1_ref if rel else None)
     a2 = _argument(ctx, edit.arg2, edit.arg2_event, rel.arg2_ref if rel else None)
     type_ = edit.type or (rel.type if rel else "")
+    if rel is None or type_ != rel.type:
+        check_relation_type_offered(ctx, type_)
     check_relation(ctx, type_, a1, a2)
     check_no_duplicate_relation(ctx, type_, a1, a2, rel.id if rel else None)
     accept(ctx, a1)

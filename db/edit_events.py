@@ -28,6 +28,8 @@ def event_type(ctx: EditContext, name: str) -> cs.EventType:
         if ev.name == name:
             if not ev.selectable:
                 raise EditError(f"event type {name!r} only groups other types; pick a subtype")
+            if ev.hidden:
+                raise EditError(f"event type {name!r} is hidden in this project (Projects screen)")
             return ev
     raise EditError(f"unknown event type {name!r}")
 

@@ -35,7 +35,7 @@ from db import models as m
 from db.changes import ChangeLog
 from db.edits import Edit
 from db.project_schema import load_schema
-from db.views import EditError, EditResult
+from db.views import EditError, EditResult, PairNotAllowed
 
 Annotation = m.Entity | m.Relation | m.Event
 
@@ -122,11 +122,19 @@ def check_range(doc: m.Document, rng: tuple[int, int], what: str) -> None:
 
 
 def check_entity_type(ctx: EditContext, type_: str) -> None:
-    selectable = {t.name: t.selectable for t in ctx.schema.entity_types}
-    if type_ not in selectable:
+    known = {t.name: t for t in ctx.schema.entity_types}
+    if type_ not in known:
         raise EditError(f"unknown entity type {type_!r}")
-    if not selectable[type_]:
+    if not known[type_].selectable:
         raise EditError(f"entity type {type_!r} only groups other types; pick a subtype")
+    if known[type_].hidden:
+        raise EditError(f"entity type {type_!r} is hidden in this project (Projects screen)")
+
+
+def check_relation_type_offered(ctx: EditContext, type_: str) -> None:
+    """A new relation, or a relation given another type, needs a type the project offers."""
+    if any(t.name == type_ and t.hidden for t in ctx.schema.relation_types):
+        raise EditError(f"relation type {type_!r} is hidden in this project (Projects screen)")
 
 
 def check_relation(ctx: EditContext, type_: str, a1: Annotation, a2: Annotation) -> None:
@@ -157,9 +165,12 @@ def check_retype(ctx: EditContext, ent: Annotation, new_type: str) -> None:
             types.append(new_type if ref == ent.ann_id else other.type if other else "")
         a1, a2 = types
         if rel.type not in ctx.schema.allowed_relations(a1, a2):
-            raise EditError(
+            raise PairNotAllowed(
                 f"relation {rel.id} ({rel.type}) would not be allowed from {a1} to "
-                f"{a2}; change or delete it first"
+                f"{a2}; change or delete it first, or allow that pair",
+                rel.type,
+                a1,
+                a2,
             )
     for ev in ctx.s.scalars(select(m.Event).where(m.Event.document_id == ctx.doc.id)):
         for role, ref in ev.arguments:

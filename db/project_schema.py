@@ -88,7 +88,8 @@ def _type_values(t: cs.EntityType | cs.RelationType) -> dict[str, Any]:
     values: dict[str, Any] = {
         "parent": t.parent,
         "selectable": t.selectable,
-        "options": dict(t.options),
+        # "hidden" is a project setting kept beside the format's options (no column of its own)
+        "options": {**t.options, **({HIDDEN: "true"} if t.hidden else {})},
     }
     if isinstance(t, cs.RelationType):
         values.update(
@@ -147,12 +148,22 @@ def _merge_types(
     return added
 
 
+HIDDEN = "hidden"
+
+
+def _options(stored: dict[str, str] | None) -> tuple[dict[str, str], bool]:
+    """A type row's options without the hidden flag, and the flag."""
+    options = dict(stored or {})
+    return options, options.pop(HIDDEN, None) == "true"
+
+
 def _event_row(ev: cs.EventType) -> dict[str, Any]:
     return {
         "name": ev.name,
         "parent": ev.parent,
         "selectable": ev.selectable,
         "color": ev.color,
+        "hidden": ev.hidden,
         "arguments": [
             {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
             for a in ev.arguments
@@ -200,7 +211,12 @@ def merge_schema(
         events[ev.name] = _event_row(ev)
     attrs = {a["name"]: a for a in extra.get("attribute_types", [])}
     for at in schema.attribute_types:
-        attrs[at.name] = {"name": at.name, "targets": list(at.targets), "values": list(at.values)}
+        attrs[at.name] = {
+            "name": at.name,
+            "targets": list(at.targets),
+            "values": list(at.values),
+            "hidden": at.hidden,
+        }
     project.extra_schema = {
         "event_types": list(events.values()),
         "attribute_types": list(attrs.values()),
@@ -230,7 +246,8 @@ def load_schema(s: Session, project: m.Project) -> cs.Schema:
                 selectable=e.selectable,
                 color=e.color,
                 shortcut=e.shortcut,
-                options=dict(e.options or {}),
+                options=_options(e.options)[0],
+                hidden=_options(e.options)[1],
             )
             for e in ents
         ],
@@ -243,9 +260,10 @@ def load_schema(s: Session, project: m.Project) -> cs.Schema:
                 arg2_role=r.arg2_role,
                 parent=r.parent,
                 selectable=r.selectable,
-                options=dict(r.options or {}),
+                options=_options(r.options)[0],
                 color=r.color,
                 shortcut=r.shortcut,
+                hidden=_options(r.options)[1],
             )
             for r in rels
         ],
@@ -256,11 +274,12 @@ def load_schema(s: Session, project: m.Project) -> cs.Schema:
                 e["parent"],
                 e["selectable"],
                 e.get("color"),
+                bool(e.get("hidden")),
             )
             for e in extra.get("event_types", [])
         ],
         attribute_types=[
-            cs.AttributeType(a["name"], a["targets"], a["values"])
+            cs.AttributeType(a["name"], a["targets"], a["values"], bool(a.get("hidden")))
             for a in extra.get("attribute_types", [])
         ],
     )

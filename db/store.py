@@ -8,7 +8,8 @@ dataclasses (``db.views``), never ORM objects.
 owns written at its top:
 
 - ``db.transactions``: one transaction per call, busy retries, exactly-once page operations;
-- ``db.projects``, ``db.project_schema``: projects, their types and display defaults;
+- ``db.projects``, ``db.project_schema``, ``db.schema_edits``: projects, their types and
+  display defaults, changes to a schema;
 - ``db.document_import``: checking and writing documents, one transaction per import;
 - ``db.document_queries``, ``db.document_export``: reading documents, exports, training data;
 - ``db.edit_apply`` (one function per operation), ``db.edit_attributes_notes``,
@@ -40,15 +41,17 @@ from db.maintenance import Maintenance
 from db.model_versions import ModelVersions
 from db.project_schema import PALETTE, ProjectSchemas, fill_defaults
 from db.projects import Projects
+from db.schema_edits import SchemaChangeResult, SchemaEdits
 from db.session import create_db_engine
 from db.suggestions import Suggestions
 
-__all__ = ["PALETTE", "Store", "fill_defaults"]
+__all__ = ["PALETTE", "SchemaChangeResult", "Store", "fill_defaults"]
 
 
 class Store(
     Projects,
     ProjectSchemas,
+    SchemaEdits,
     DocumentImport,
     DocumentQueries,
     DocumentExport,

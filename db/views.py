@@ -64,6 +64,15 @@ class EditError(StoreError, ValueError):
         super().__init__(reason)
 
 
+class PairNotAllowed(EditError):
+    """A retype refused because a relation on the annotation would not be allowed between its
+    arguments' new types: the page offers to allow that pair (``Store.change_schema``)."""
+
+    def __init__(self, message: str, relation: str, arg1_type: str, arg2_type: str) -> None:
+        super().__init__(message)
+        self.relation, self.arg1_type, self.arg2_type = relation, arg1_type, arg2_type
+
+
 @dataclass
 class ProjectInfo:
     id: int

@@ -49,6 +49,8 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "add_argument": (("event_id", "role", "target"), ()),
     "change_argument": (("event_id", "role", "new_role"), ()),
     "delete_argument": (("event_id", "role"), ()),
+    # "allow this pair" after a refused retype: the relation type also admits the two types
+    "allow_pair": (("type", "arg1_type", "arg2_type"), ()),
 }
 COMMON_FIELDS = ("doc_id", "client_id", "seq", "base_version", "kind")
 
@@ -148,8 +150,9 @@ def validate_op(payload: Any) -> dict[str, Any]:
     for key in ("target", "role", "new_role"):
         if key in payload:
             op[key] = _str(payload, key, MAX_ID)
-    if "type" in payload:
-        op["type"] = _str(payload, "type", MAX_TYPE)
+    for key in ("type", "arg1_type", "arg2_type"):
+        if key in payload:
+            op[key] = _str(payload, key, MAX_TYPE)
     if "name" in payload:
         op["name"] = _str(payload, "name", MAX_TYPE)
     if payload.get("value") is not None:

@@ -54,8 +54,12 @@ def entity_keys(names: list[str], shortcuts: list[str | None]) -> dict[str, str]
 def type_keys(schema: Schema) -> dict[str, str]:
     """The key of each selectable entity and event type of ``schema`` as the page binds it
     (entity types first: their keys are the ones users set; event types take free letters)."""
-    entities = [t for t in schema.entity_types if t.selectable]
-    events = [t.name for t in schema.event_types if t.selectable and t.name not in _names(entities)]
+    entities = [t for t in schema.entity_types if t.selectable and not t.hidden]
+    events = [
+        t.name
+        for t in schema.event_types
+        if t.selectable and not t.hidden and t.name not in _names(entities)
+    ]
     names = [t.name for t in entities] + events
     return entity_keys(names, [t.shortcut for t in entities] + [None] * len(events))
 
@@ -126,8 +130,12 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
         dict.fromkeys([*(t.name for t in entities), *(t.name for t in events), *document_types])
     )
     allowed: dict[str, dict[str, list[str]]] = {}
+    hidden = {t.name for t in schema.relation_types if t.hidden}  # kept, not offered
     for head in heads:
-        row = {tail: schema.allowed_relations(head, tail) for tail in heads}
+        row = {
+            tail: [r for r in schema.allowed_relations(head, tail) if r not in hidden]
+            for tail in heads
+        }
         row = {tail: names for tail, names in row.items() if names}
         if row:
             allowed[head] = row
@@ -136,7 +144,13 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
     unknown = "\x00"
     return {
         "entity_types": [
-            {"name": t.name, "color": t.color, "key": keys.get(t.name), "parent": t.parent}
+            {
+                "name": t.name,
+                "color": t.color,
+                "key": keys.get(t.name),
+                "parent": t.parent,
+                "hidden": t.hidden,
+            }
             for t in entities
         ],
         "event_types": [
@@ -145,6 +159,7 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
                 "color": t.color,
                 "key": keys.get(t.name),
                 "parent": t.parent,
+                "hidden": t.hidden,
                 "roles": [
                     {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
                     for a in t.arguments

@@ -1,4 +1,5 @@
-"""Projects tab: the list of projects, the types of the selected one, and creating a project.
+"""Projects tab: the list of projects, the types of the selected one (and changing them:
+``schema_editing``), and creating a project.
 
 The types table is the page's one hand-built HTML fragment: every name is escaped and only
 ``#rrggbb`` / ``#rgb`` colours reach a ``style`` attribute (anything else shows grey).
@@ -16,6 +17,7 @@ from gradio.blocks import Block
 
 from app.editor.page_schema import type_keys
 from app.screens import esc, projects
+from app.screens.schema_editing import SchemaEditor, apply_schema_change, build_schema_editor
 from converters.errors import ConversionError
 from db import Store, StoreError
 
@@ -37,6 +39,7 @@ class ProjectsTab:
     relations: gr.Textbox
     create: gr.Button
     msg: gr.Markdown
+    schema: SchemaEditor
 
     def project_views(self) -> list[Block]:
         return [self.types]
@@ -63,23 +66,33 @@ def types_html(store: Store, project: str | None) -> str:
     rows = []
     for t in schema.entity_types:
         colour = _colour(t.color, ENTITY_GREY)
-        rows.append(
-            "<tr><td>entity</td>"
-            f'<td class="sr-swatch-cell"><span style="background:{colour}"></span></td>'
-            f"<td>{html.escape(t.name)}</td><td>{html.escape(keys.get(t.name, ''))}</td>"
-            "<td></td></tr>"
-        )
+        rows.append(_row("entity", colour, t.name, keys.get(t.name, ""), "", t.hidden))
     for r in schema.relation_types:
         colour = _colour(r.color, RELATION_GREY)
         args = f"{' | '.join(r.arg1_types) or 'any'} \u2192 {' | '.join(r.arg2_types) or 'any'}"
-        rows.append(
-            "<tr><td>relation</td>"
-            f'<td class="sr-swatch-cell"><span style="background:{colour}"></span></td>'
-            f"<td>{html.escape(r.name)}</td><td></td><td>{html.escape(args)}</td></tr>"
+        rows.append(_row("relation", colour, r.name, "", args, r.hidden))
+    for ev in schema.event_types:
+        colour = _colour(ev.color, ENTITY_GREY)
+        roles = ", ".join(
+            f"{a.role}{a.cardinality}: {' | '.join(a.types) or 'any'}" for a in ev.arguments
         )
+        rows.append(_row("event", colour, ev.name, keys.get(ev.name, ""), roles, ev.hidden))
+    for at in schema.attribute_types:
+        values = ", ".join(at.values) or "present / absent"
+        on = " | ".join(at.targets) or "any"
+        rows.append(_row("attribute", "", at.name, "", f"on {on}: {values}", at.hidden))
     return (
         '<table class="sr-types"><thead><tr><th>kind</th><th>colour</th><th>type</th>'
         "<th>key</th><th>arguments</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _row(kind: str, colour: str, name: str, key: str, args: str, hidden: bool) -> str:
+    swatch = f'<span style="background:{colour}"></span>' if colour else ""
+    shown = html.escape(name) + (" <i>(hidden)</i>" if hidden else "")
+    return (
+        f'<tr><td>{kind}</td><td class="sr-swatch-cell">{swatch}</td><td>{shown}</td>'
+        f"<td>{html.escape(key)}</td><td>{html.escape(args)}</td></tr>"
     )
 
 
@@ -96,6 +109,8 @@ def build(app: SpanrelApp) -> ProjectsTab:
             with gr.Column(scale=1):
                 gr.Markdown("### Types of the selected project")
                 types = gr.HTML("", elem_id="sr-types")
+                with gr.Group():
+                    schema = build_schema_editor()
             with gr.Column(scale=1), gr.Group():
                 gr.Markdown("### New project")
                 name = gr.Textbox(label="Name", elem_id="sr-new-name", max_length=200)
@@ -119,7 +134,7 @@ def build(app: SpanrelApp) -> ProjectsTab:
                 )
                 create = gr.Button("Create project", variant="primary", elem_id="sr-create")
                 msg = gr.Markdown("", elem_id="sr-create-msg")
-    return ProjectsTab(table, types, name, conf, entities, relations, create, msg)
+    return ProjectsTab(table, types, name, conf, entities, relations, create, msg, schema)
 
 
 def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> None:
@@ -144,4 +159,14 @@ def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> N
         create,
         [tab.name, tab.conf, tab.entities, tab.relations],
         [page.project, tab.table, tab.msg, imports.target],
+    )
+
+    def change(project, *fields):
+        message = apply_schema_change(app.store, project, *fields)
+        return message, types_html(app.store, project), projects_frame(app.store)
+
+    tab.schema.apply.click(
+        change,
+        [page.project, *tab.schema.inputs()],
+        [tab.schema.msg, tab.types, tab.table],
     )

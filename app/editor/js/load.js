@@ -32,7 +32,8 @@ function setDoc(doc) {
   S.rels = new Map(doc.relations.map((r) => [r.id, r]));
   setEvents(doc.events);
   S.schema = indexSchema(doc.schema);
-  if (!S.schema.types.has(S.curType)) S.curType = S.schema.types.size ? S.schema.types.keys().next().value : null;
+  const offered = [...S.schema.types.values()].filter((t) => !t.hidden);
+  if (!offered.some((t) => t.name === S.curType)) S.curType = offered.length ? offered[0].name : null;
   loadThresholds();
   if (changed) { closePop(); scroll.scrollTop = 0; S.autoFrom = null; }
   root.dataset.docId = doc.doc_id;

@@ -2,7 +2,7 @@
 // ``editor_apply`` server function (the next after the acknowledgement; a lost answer is
 // retried with the same number, which the server answers once), and the acknowledgements
 // applied to the page. Also the automatic relation pass after the last entity suggestion.
-/* global S, autoOps, call, openDoc, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
+/* global S, autoOps, statusEl, button, call, openDoc, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
    isLive, isSuggestion, selectEntity, selectRelation, selectRole, stepSuggestion, setEvents */
 /* exported send, suggestRelations */
 
@@ -82,6 +82,7 @@ function handleAck(op, ack) {
     }
     setStatus("#" + op.seq + " refused: " + (ack.error || "unknown error"), "err");
     root.dataset.lastError = String(ack.error || "");
+    if (ack.allow && typeof ack.allow === "object") offerPair(op, ack.allow);
     return;
   }
   const openBefore = openEntitySuggestions();
@@ -138,3 +139,13 @@ function resumeReview() {
   return stepSuggestion(1, from, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
 }
 
+// a retype refused because a relation on the entity would not be allowed between the new
+// types: offer to allow that pair in the project's schema, then send the retype again
+function offerPair(op, allow) {
+  const label = "Allow " + allow.type + " from " + allow.arg1_type + " to " + allow.arg2_type + " and retry";
+  const retry = Object.fromEntries(Object.entries(op).filter(([k]) => !["doc_id", "client_id", "seq", "kind", "base_version"].includes(k)));
+  statusEl.appendChild(button(label, "sr-allow-pair", label, () => {
+    send("allow_pair", { type: allow.type, arg1_type: allow.arg1_type, arg2_type: allow.arg2_type });
+    send(op.kind, retry);
+  }, "sr-primary"));
+}

@@ -84,7 +84,7 @@ function selectEntity(id) {
   }
   // a trigger takes event types (retyping it retypes its event), any other entity the rest
   const ev = S.eventOfTrigger.get(e.id);
-  const kinds = [...S.schema.types.values()].filter((t) => !!t.event === !!ev).map((t) => t.name);
+  const kinds = [...S.schema.types.values()].filter((t) => !!t.event === !!ev && (!t.hidden || t.name === e.type)).map((t) => t.name);
   pop.appendChild(h("div", "sr-poplabel", ev ? "Event type" : "Type"));
   pop.appendChild(typeButtons(kinds, e.type, (t) => t !== e.type && send("change_entity", { entity_id: e.id, type: t }), "sr-retype-"));
   if (ev) pop.appendChild(eventSection(ev));

@@ -28,7 +28,7 @@ function indexSchema(schema) {
     if (!t || typeof t.name !== "string" || types.has(t.name)) return;
     const key = typeof t.key === "string" && t.key.length === 1 && !keyToType.has(t.key) ? t.key : null;
     if (key) keyToType.set(key, t.name);
-    types.set(t.name, { name: t.name, color: safeColor(t.color, i), key: key, parent: t.parent || null, index: i });
+    types.set(t.name, { name: t.name, color: safeColor(t.color, i), key: key, parent: t.parent || null, index: i, hidden: t.hidden === true });
   });
   // event types: an event's trigger is drawn as a span of its event type, so they join
   // ``types`` (colour, key, toolbar) with ``event: true`` and their roles
@@ -40,7 +40,7 @@ function indexSchema(schema) {
     if (key) keyToType.set(key, t.name);
     const roles = (Array.isArray(t.roles) ? t.roles : []).filter((r) => r && typeof r.role === "string")
       .map((r) => ({ role: r.role, types: stringList(r.types), cardinality: typeof r.cardinality === "string" ? r.cardinality : "" }));
-    const info = { name: t.name, color: safeColor(t.color, nEnt + j), key: key, parent: t.parent || null, index: nEnt + j, event: true, roles: roles };
+    const info = { name: t.name, color: safeColor(t.color, nEnt + j), key: key, parent: t.parent || null, index: nEnt + j, event: true, roles: roles, hidden: t.hidden === true };
     types.set(t.name, info);
     eventTypes.set(t.name, info);
   });

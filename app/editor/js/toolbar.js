@@ -28,6 +28,7 @@ function buildToolbar() {
   types.setAttribute("role", "radiogroup");
   types.setAttribute("aria-label", "Entity type for new selections");
   for (const t of S.schema.types.values()) {
+    if (t.hidden) continue; // kept for drawing, not offered
     const what = t.event ? "New events: " : "New entities: ";
     const b = button("", "sr-type-" + t.index, what + t.name + (t.key ? " (key " + t.key + ")" : ""),
       () => { S.curType = t.name; refreshTypeButtons(); });

@@ -82,7 +82,17 @@ def page_annotations(view: DocumentView) -> dict[str, list[dict[str, Any]]]:
         for ev in view.events
         if ev.id in page_ids and ev.trigger in page_ids
     ]
-    return {"entities": entities, "relations": relations, "events": events}
+    # equivalences (brat ``*`` lines, no id of their own): "q<id>", members by page id
+    groups = [
+        {
+            "id": f"q{db_id}",
+            "type": g.type,
+            "members": [page_ids[x] for x in g.members if x in page_ids],
+        }
+        for g, db_id in zip(view.groups, view.group_ids, strict=True)
+        if g.id is None
+    ]
+    return {"entities": entities, "relations": relations, "events": events, "groups": groups}
 
 
 def parse_doc_id(doc_id: Any) -> int:
@@ -95,7 +105,7 @@ def parse_doc_id(doc_id: Any) -> int:
 
 
 #: the page's id prefix of each kind of annotation
-PREFIXES = {"e": "entity", "r": "relation", "v": "event"}
+PREFIXES = {"e": "entity", "r": "relation", "v": "event", "q": "group"}
 
 
 def ann_id(value: Any, prefix: str) -> int:
@@ -160,6 +170,14 @@ def edit_from_op(op: dict[str, Any], before: dict[str, Any]) -> Edit:
         return Edit.change_argument(ann_id(op["event_id"], "v"), op["role"], op["new_role"])
     if kind == "delete_argument":
         return Edit.delete_argument(ann_id(op["event_id"], "v"), op["role"])
+    if kind == "add_equivalence":
+        sides = {**argument_of(op["arg1"], "arg1"), **argument_of(op["arg2"], "arg2")}
+        return Edit("add_equivalence", type=op["type"], **sides)
+    if kind == "remove_member":
+        member = argument_of(op["member"], "target")
+        return Edit("remove_member", group_id=ann_id(op["group_id"], "q"), **member)
+    if kind == "delete_group":
+        return Edit("delete_group", group_id=ann_id(op["group_id"], "q"))
     if kind == "change_relation":
         return Edit.change_relation(ann_id(op["relation_id"], "r"), type=op["type"])
     if kind == "delete_relation":
@@ -193,6 +211,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         "deleted_relations": [k for k in old_r if k not in new_r],
         "status": after["status"],
     }
-    if before.get("events") != after.get("events"):  # few per document: sent whole
-        changes["events"] = after.get("events", [])
+    for kind in ("events", "groups"):  # few per document: sent whole
+        if before.get(kind) != after.get(kind):
+            changes[kind] = after.get(kind, [])
     return changes

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 CACHE_SIZE = 256
 #: rows an edit may change that the page does not draw (BRAT extras kept by the store)
-_UNSHOWN_TABLES = {"coref_group"}
 # what the page shows of each annotation besides its type and extent (attributes and notes
 # are edited there, normalizations only shown)
 _EXTRA_KEYS = ("attributes", "norms", "notes")
@@ -324,7 +323,7 @@ class StoreBackend:
                         "confidence": row["confidence"],
                         **kept,
                     }
-            elif table not in _UNSHOWN_TABLES:  # events, attributes, notes...: reload
+            else:  # events, groups, attributes, notes...: reload
                 return None
         after = {
             **before,

@@ -57,6 +57,13 @@ class RelationType:
     hidden: bool = False
 
     @property
+    def equivalence(self) -> bool:
+        """brat's ``<REL-TYPE>:symmetric-transitive``: its instances are groups (``*`` lines)
+        rather than pairs."""
+        value = str(self.options.get("<REL-TYPE>", ""))
+        return "symmetric" in value and "transitive" in value
+
+    @property
     def symmetric(self) -> bool:
         """Arguments in either order mean the same: a SpERT types file's ``"symmetric": true``
         (kept as ``options["symmetric"] == "true"``) or BRAT's ``<REL-TYPE>:symmetric...``."""

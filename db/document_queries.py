@@ -215,6 +215,13 @@ class DocumentQueries(StoreBase):
                         select(m.Event.ann_id, m.Event.id).where(m.Event.document_id == doc.id)
                     ).all()
                 ),
+                group_ids=list(  # the order ``annotations`` gives the groups
+                    s.scalars(
+                        select(m.Group.id)
+                        .where(m.Group.document_id == doc.id)
+                        .order_by(m.Group.position, m.Group.id)
+                    )
+                ),
             )
 
         return self._read(run)

@@ -17,15 +17,16 @@ from sqlalchemy.orm import Session
 from converters import document as cd
 from db import edit_attributes_notes as notes
 from db import edit_events as events
+from db import edit_groups as groups
 from db import models as m
 from db.changes import ChangeLog
 from db.edit_events import retype_event
 from db.edit_log import bump_version, record_edit
 from db.edit_rules import (
-    Annotation,
     EditContext,
     accept,
     accept_target,
+    argument,
     check_entity_type,
     check_no_duplicate_relation,
     check_no_twin,
@@ -102,28 +103,15 @@ def delete_entity(ctx: EditContext, edit: Edit) -> None:
     delete_annotations(ctx, entities=[ctx.entity(edit.entity_id)])
 
 
-def _argument(
-    ctx: EditContext, entity_id: int | None, event_id: int | None, ref: str | None
-) -> Annotation:
-    """A relation argument: the entity or event the edit names, else the one ``ref`` (the
-    relation's current argument) is."""
-    if entity_id is not None:
-        return ctx.entity(entity_id)
-    if event_id is not None:
-        return ctx.event(event_id)
-    found = ctx.by_ref(ref) if ref is not None else None
-    if found is None or isinstance(found, m.Relation):
-        raise EditError(f"relation argument {ref!r} is not an entity or event of this document")
-    return found
-
-
 def _put_relation(ctx: EditContext, edit: Edit, rel: m.Relation | None) -> None:
     """Add a relation (``rel`` None) or change ``rel``; its suggested arguments are accepted."""
-    a1 = _argument(ctx, edit.arg1, edit.arg1_event, rel.arg1_ref if rel else None)
-    a2 = _argument(ctx, edit.arg2, edit.arg2_event, rel.arg2_ref if rel else None)
+    a1 = argument(ctx, edit.arg1, edit.arg1_event, rel.arg1_ref if rel else None)
+    a2 = argument(ctx, edit.arg2, edit.arg2_event, rel.arg2_ref if rel else None)
     type_ = edit.type or (rel.type if rel else "")
     if rel is None or type_ != rel.type:
         check_relation_type_offered(ctx, type_)
+        if any(r.equivalence for r in ctx.schema.relation_types if r.name == type_):
+            raise EditError(f"{type_} is an equivalence: link the two (add_equivalence)")
     check_relation(ctx, type_, a1, a2)
     check_no_duplicate_relation(ctx, type_, a1, a2, rel.id if rel else None)
     accept(ctx, a1)
@@ -214,6 +202,9 @@ OPERATIONS: dict[str, Callable[[EditContext, Edit], None]] = {
     "add_argument": events.add_argument,
     "change_argument": events.change_argument,
     "delete_argument": events.delete_argument,
+    "add_equivalence": groups.add_equivalence,
+    "remove_member": groups.remove_member,
+    "delete_group": groups.delete_group,
 }
 
 

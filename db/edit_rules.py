@@ -112,6 +112,21 @@ class EditContext:
         return row
 
 
+def argument(
+    ctx: EditContext, entity_id: int | None, event_id: int | None, ref: str | None
+) -> Annotation:
+    """A relation argument: the entity or event the edit names, else the one ``ref`` (the
+    relation's current argument) is."""
+    if entity_id is not None:
+        return ctx.entity(entity_id)
+    if event_id is not None:
+        return ctx.event(event_id)
+    found = ctx.by_ref(ref) if ref is not None else None
+    if found is None or isinstance(found, m.Relation):
+        raise EditError(f"relation argument {ref!r} is not an entity or event of this document")
+    return found
+
+
 # -- checks ---------------------------------------------------------------------------------
 
 

@@ -38,6 +38,9 @@ OPS = (
     "add_argument",
     "change_argument",
     "delete_argument",
+    "add_equivalence",
+    "remove_member",
+    "delete_group",
 )
 # The limits of an edit's shape, for every writer: the page's handler (app.editor.ops) checks
 # the same values and sends them to the page.
@@ -66,6 +69,8 @@ TARGETED = ("set_attribute", "delete_attribute", "set_note")
 ARGUMENT_SIDES = {
     "add_argument": (("entity_id", "target_event"),),
     "add_relation": (("arg1", "arg1_event"), ("arg2", "arg2_event")),
+    "add_equivalence": (("arg1", "arg1_event"), ("arg2", "arg2_event")),
+    "remove_member": (("entity_id", "target_event"),),
 }
 
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {
@@ -95,12 +100,18 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "add_argument": ({"event_id", "role"}, {"entity_id", "target_event"}),
     "change_argument": ({"event_id", "role", "new_role"}, set()),
     "delete_argument": ({"event_id", "role"}, set()),
+    # equivalences (brat ``*`` lines): a group of annotations of a symmetric-transitive
+    # relation type; adding one links two annotations, merging their groups
+    "add_equivalence": ({"type"}, {"arg1", "arg2", "arg1_event", "arg2_event"}),
+    "remove_member": ({"group_id"}, {"entity_id", "target_event"}),
+    "delete_group": ({"group_id"}, set()),
 }
 #: every optional field of ``Edit``, in declaration order (the shape checks walk them)
 _NAMES = (
     "entity_id",
     "relation_id",
     "event_id",
+    "group_id",
     "type",
     "fragments",
     "head",
@@ -139,6 +150,7 @@ _INT_FIELDS = (
     "entity_id",
     "relation_id",
     "event_id",
+    "group_id",
     "arg1",
     "arg2",
     "arg1_event",
@@ -167,6 +179,7 @@ class Edit:
     arg2: int | None = None
     status: str | None = None
     event_id: int | None = None
+    group_id: int | None = None
     arg1_event: int | None = None
     arg2_event: int | None = None
     target_event: int | None = None

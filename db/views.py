@@ -188,6 +188,8 @@ class DocumentView:
     groups: list[Group] = field(default_factory=list)
     #: the database id of each event (by its annotation id): edits name events by it
     event_ids: dict[str, int] = field(default_factory=dict)
+    #: the database id of each group, in the order of ``groups``
+    group_ids: list[int] = field(default_factory=list)
 
     def entity(self, entity_id: int) -> EntityView:
         for ent in self.entities:

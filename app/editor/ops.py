@@ -51,6 +51,10 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "delete_argument": (("event_id", "role"), ()),
     # "allow this pair" after a refused retype: the relation type also admits the two types
     "allow_pair": (("type", "arg1_type", "arg2_type"), ()),
+    # equivalences (brat ``*``): link two annotations; a group's member out; a group gone
+    "add_equivalence": (("type", "arg1", "arg2"), ()),
+    "remove_member": (("group_id", "member"), ()),
+    "delete_group": (("group_id",), ()),
 }
 COMMON_FIELDS = ("doc_id", "client_id", "seq", "base_version", "kind")
 
@@ -144,7 +148,17 @@ def validate_op(payload: Any) -> dict[str, Any]:
     if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
         raise OpError("client_id must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
     op["client_id"] = client_id
-    for key in ("entity_id", "relation_id", "event_id", "ann_id", "arg1", "arg2", "note_id"):
+    for key in (
+        "entity_id",
+        "relation_id",
+        "event_id",
+        "group_id",
+        "member",
+        "ann_id",
+        "arg1",
+        "arg2",
+        "note_id",
+    ):
         if key in payload:
             op[key] = _str(payload, key, MAX_ID)
     for key in ("target", "role", "new_role"):

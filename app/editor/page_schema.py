@@ -178,6 +178,8 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
                 "arg1_types": list(t.arg1_types),
                 "arg2_types": list(t.arg2_types),
                 "color": t.color,
+                # brat's symmetric-transitive types: linking makes a group (``*`` line)
+                "equivalence": t.equivalence,
             }
             for t in relations
         ],

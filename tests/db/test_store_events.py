@@ -216,3 +216,45 @@ def test_tables_count_what_the_page_shows(store: Store, doc_id: int) -> None:
     (row,) = project_rows(store)
     counts = dict(zip(PROJECT_HEADERS, row, strict=True))
     assert (counts["entities"], counts["relations"], counts["events"]) == (5, 0, 2)
+
+
+def test_equivalences_link_merge_and_split(store: Store, tmp_path: Path) -> None:
+    """brat's ``*`` lines: linking two annotations with a symmetric-transitive type puts them
+    in one group (merging groups), a member can leave, a group can go; all undoable."""
+    folder = tmp_path / "eq"
+    folder.mkdir()
+    (folder / "annotation.conf").write_text(
+        CONF.replace(
+            "[relations]\n",
+            "[relations]\nEquiv Arg1:Protein, Arg2:Protein, <REL-TYPE>:symmetric-transitive\n",
+        )
+    )
+    (folder / "d.txt").write_text(TEXT)
+    (folder / "d.ann").write_text(ANN + "*\tEquiv T1 T2\n")
+    docs, schema = brat.read_corpus(folder), brat.read_schema(folder)
+    doc_id = store.import_documents("eq", docs, schema=schema, create=True).document_ids[0]
+    d = Doc(store, doc_id)
+
+    def groups() -> list[list[str]]:
+        (doc,), _ = store.export_documents("eq")
+        return [list(g.members) for g in doc.groups]
+
+    assert groups() == [["T1", "T2"]]
+    d.apply(Edit("add_equivalence", type="Equiv", arg1=d.ent("T3"), arg2=d.ent("T5")))
+    assert groups() == [["T1", "T2"], ["T3", "T5"]]
+    d.apply(Edit("add_equivalence", type="Equiv", arg1=d.ent("T2"), arg2=d.ent("T3")))
+    assert groups() == [["T1", "T2", "T3", "T5"]]  # the two groups merged
+    with pytest.raises(EditError, match="equivalent already"):
+        d.apply(Edit("add_equivalence", type="Equiv", arg1=d.ent("T1"), arg2=d.ent("T5")))
+    with pytest.raises(EditError, match="is an equivalence"):
+        d.apply(Edit.add_relation("Equiv", d.ent("T1"), d.ent("T5")))
+    with pytest.raises(EditError, match="does not admit"):
+        d.apply(Edit("add_equivalence", type="Equiv", arg1=d.ent("T1"), arg2=d.ent("T4")))
+    group = d.view.group_ids[0]
+    d.apply(Edit("remove_member", group_id=group, entity_id=d.ent("T2")))
+    assert groups() == [["T1", "T3", "T5"]]
+    d.apply(Edit("delete_group", group_id=group))
+    assert groups() == []
+    for _ in range(4):
+        d.undo()
+    assert groups() == [["T1", "T2"]]

@@ -28,6 +28,7 @@ Protein
 Entity
 [relations]
 Cause_of Arg1:Protein, Arg2:<EVENT>
+Equiv Arg1:Protein, Arg2:Protein, <REL-TYPE>:symmetric-transitive
 [events]
 Phosphorylation Theme:Protein, Site?:Entity
 Binding Theme+:Protein
@@ -56,6 +57,8 @@ def _drawn(ap: StorePage) -> dict[str, Any]:
           // an arc over two rows is drawn in two parts: count arcs by id
           roles: new Set([...document.querySelectorAll('.sr-arc.sr-role')]
             .map(a => a.dataset.rid)).size,
+          equiv: new Set([...document.querySelectorAll('.sr-arc.sr-equiv')]
+            .map(a => a.dataset.rid)).size,
           triggers: new Set([...document.querySelectorAll('.sr-label.sr-trigger')]
             .map(l => l.dataset.eid)).size,
           arcs: [...document.querySelectorAll('.sr-arc')].map(a =>
@@ -80,6 +83,12 @@ def test_an_event_corpus_is_drawn_whole(browser, served, shared_data: Path) -> N
         ap.open_doc(name)
         drawn = _drawn(ap)
         assert drawn["roles"] == arguments
+        # equivalences, in the document that has most: an arc between each two neighbours
+        views = [store.load_document(d.id) for d in store.list_documents("GE events")]
+        grouped = max(views, key=lambda v: len(v.groups))
+        assert len(grouped.groups) >= 2
+        ap.open_doc(grouped.name)
+        assert _drawn(ap)["equiv"] == sum(len(g.members) - 1 for g in grouped.groups)
         assert drawn["triggers"] == len({ev.trigger for ev in view.events})
         assert not ap.errors
     finally:
@@ -144,6 +153,19 @@ def test_create_link_and_delete_events_in_the_page(browser, served, tmp_path: Pa
         rels = store.load_document(doc_id).relations
         assert [(r.type, r.arg1_ref, r.arg2_ref) for r in rels] == [("Cause_of", "T1", "E1")]
         assert "Cause_of" in _drawn(ap)["arcs"]
+
+        # an equivalence (brat's Equiv): linking two proteins makes a group, drawn unarrowed
+        ap.label(eid("T2")).click()
+        ap.label(eid("T3")).click()
+        page.locator(".sr-pop[data-kind=chooser] .sr-typebtn[data-type='Equiv']").click()
+        ap.settle()
+        (doc,), _ = store.export_documents("Edit events")
+        assert [(g.type, g.members) for g in doc.groups] == [("Equiv", ["T2", "T3"])]
+        assert _drawn(ap)["equiv"] == 1
+        page.locator(".sr-arc.sr-equiv .sr-arclabel").click()
+        page.locator(".sr-pop[data-kind=group] [data-testid=sr-delete]").click()
+        ap.settle()
+        assert store.export_documents("Edit events")[0][0].groups == []
 
         # remove an argument from its arc
         page.locator(".sr-arc.sr-role[data-role='Theme2'] .sr-arclabel").click()

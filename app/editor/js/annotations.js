@@ -1,6 +1,6 @@
 // What the page shows of one annotation: whether it is drawn, its label and tooltip text, the
 // lines of its attributes, normalizations and notes.
-/* global S, roleArc */
+/* global S, roleArc, groupArc */
 /* exported fmtConf, isLive, isSuggestion, selectedAnn, attrLine, normLine, marked,
    extraTip, entText */
 
@@ -17,6 +17,7 @@ function isSuggestion(a) { return a.review === "suggested"; }
 function selectedAnn() {
   if (!S.selected) return undefined;
   if (S.selected.kind === "role") return roleArc(S.selected.id);
+  if (S.selected.kind === "group") return groupArc(S.selected.id);
   return (S.selected.kind === "entity" ? S.ents : S.rels).get(S.selected.id);
 }
 // attributes, normalizations and notes of an annotation: titled groups of lines (label

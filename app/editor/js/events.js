@@ -6,8 +6,8 @@
 // Python (schema.js ``eventRoles``): nothing here decides a schema rule.
 /* global S, pop, h, button, send, entText, eventRoles, extraSection, popTitle, applySelection,
    placePop */
-/* exported setEvents, anchorId, argType, argOf, roleArcs, roleArc, selectRole, eventSection,
-   eventDependents */
+/* exported setEvents, anchorId, argType, argOf, argText, roleArcs, roleArc, selectRole,
+   eventSection, eventDependents */
 
 function setEvents(list) {
   S.events = new Map((Array.isArray(list) ? list : []).map((ev) => [ev.id, ev]));

@@ -4,7 +4,7 @@
 // chooses the type for new entities (and makes one from a selection made with the keyboard).
 /* global S, toolbar, send, setStatus, closePop, cancelFragMode, startFragMode, resize,
    suggestRelations, openSuggestions, stepSuggestion, selectedKey, reviewAndAdvance, isSuggestion,
-   allowedRelations, refreshTypeButtons, selectionOffsets, roleArc, argType, isEventType */
+   allowedRelations, refreshTypeButtons, selectionOffsets, roleArc, groupArc, argType, isEventType */
 
 root.addEventListener("keydown", (ev) => {
   if (!S.doc) return;
@@ -26,6 +26,10 @@ root.addEventListener("keydown", (ev) => {
   else if (S.chooser && /^[1-9]$/.test(k)) {
     const option = S.chooser.options[+k - 1];
     if (option) { option.run(); closePop(); }
+  } else if (S.selected && S.selected.kind === "group") {
+    const arc = groupArc(S.selected.id);
+    if (arc && (k === "Delete" || k === "Backspace")) send("delete_group", { group_id: arc.equiv });
+    else handled = false;
   } else if (S.selected && S.selected.kind === "role") {
     const arc = roleArc(S.selected.id);
     if (arc && (k === "Delete" || k === "Backspace")) send("delete_argument", { event_id: arc.event, role: arc.role });

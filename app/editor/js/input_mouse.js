@@ -3,7 +3,8 @@
 // one more fragment; a click selects an entity or relation, a click on a second entity opens
 // the relation chooser; hovering highlights an annotation and a relation's arguments.
 /* global S, docEl, send, setStatus, closePop, snapSelection, addFragment, selectEntity,
-   selectRelation, selectRole, openChooser, isEventType, roleArc, anchorId */
+   selectRelation, selectRole, selectGroup, openChooser, isEventType, roleArc, groupArc,
+   anchorId */
 /* exported selectionOffsets */
 
 function boundaryOffset(node, off) {
@@ -69,7 +70,7 @@ docEl.addEventListener("click", (ev) => {
   const rEl = ev.target.closest("[data-rid]");
   if (rEl) {
     const rid = rEl.getAttribute("data-rid");
-    (rid.startsWith("a:") ? selectRole : selectRelation)(rid);
+    (rid.startsWith("a:") ? selectRole : rid.startsWith("q:") ? selectGroup : selectRelation)(rid);
     root.focus({ preventScroll: true });
     return;
   }
@@ -93,7 +94,7 @@ docEl.addEventListener("mouseover", (ev) => {
   if (!el) return;
   if (el.hasAttribute("data-rid")) {
     const rid = el.getAttribute("data-rid");
-    const r = S.rels.get(rid) || roleArc(rid);
+    const r = S.rels.get(rid) || roleArc(rid) || groupArc(rid);
     for (const x of S.byRid.get(rid) || []) x.classList.add("sr-hover");
     if (r) for (const id of [r.arg1, r.arg2]) for (const x of S.byEid.get(anchorId(id)) || []) x.classList.add("sr-hover");
   } else {

@@ -1,6 +1,7 @@
 // Loading a document through the ``editor_load`` server function and showing it; the answer
 // also carries the page's configuration (limits, command keys, statuses) from Python.
-/* global S, scroll, setStatus, indexSchema, loadThresholds, closePop, buildToolbar, render, setEvents */
+/* global S, scroll, setStatus, indexSchema, loadThresholds, closePop, buildToolbar, render, setEvents,
+   setGroups */
 /* exported call, openDoc, setDoc */
 
 async function call(name, payload) {
@@ -31,6 +32,7 @@ function setDoc(doc) {
   S.ents = new Map(doc.entities.map((e) => [e.id, e]));
   S.rels = new Map(doc.relations.map((r) => [r.id, r]));
   setEvents(doc.events);
+  setGroups(doc.groups);
   S.schema = indexSchema(doc.schema);
   const offered = [...S.schema.types.values()].filter((t) => !t.hidden);
   if (!offered.some((t) => t.name === S.curType)) S.curType = offered.length ? offered[0].name : null;

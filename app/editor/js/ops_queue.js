@@ -3,7 +3,7 @@
 // retried with the same number, which the server answers once), and the acknowledgements
 // applied to the page. Also the automatic relation pass after the last entity suggestion.
 /* global S, autoOps, statusEl, button, call, openDoc, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
-   isLive, isSuggestion, selectEntity, selectRelation, selectRole, stepSuggestion, setEvents */
+   isLive, isSuggestion, selectEntity, selectRelation, selectRole, selectGroup, stepSuggestion, setEvents, setGroups */
 /* exported send, suggestRelations */
 
 function send(kind, fields) {
@@ -14,7 +14,7 @@ function send(kind, fields) {
   S.queue.push(op);
   setStatus(kind.replace("_", " ") + " #" + seq + "\u2026");
   // the item is dealt with: free the next click (a second entity click would link them)
-  if (/^(accept|reject|delete_entity|delete_relation|accept_all|add_relation|add_argument|delete_event)$/.test(kind)) closePop();
+  if (/^(accept|reject|delete_entity|delete_relation|accept_all|add_relation|add_argument|delete_event|add_equivalence|delete_group)$/.test(kind)) closePop();
   pump();
   return op;
 }
@@ -95,6 +95,7 @@ function handleAck(op, ack) {
     for (const e of c.entities || []) S.ents.set(e.id, e);
     for (const r of c.relations || []) S.rels.set(r.id, r);
     if (c.events) setEvents(c.events);
+    if (c.groups) setGroups(c.groups);
     const oldStatus = S.doc.status;
     if (c.status) S.doc.status = c.status;
     S.doc.entities = [...S.ents.values()];
@@ -106,7 +107,7 @@ function handleAck(op, ack) {
     render();
     // rebuild the popup so its buttons act on the entity as it is now
     const hadFocus = root.contains(document.activeElement) || document.activeElement === document.body;
-    if (S.selected && !S.chooser) ({ entity: selectEntity, relation: selectRelation, role: selectRole })[S.selected.kind](S.selected.id);
+    if (S.selected && !S.chooser) ({ entity: selectEntity, relation: selectRelation, role: selectRole, group: selectGroup })[S.selected.kind](S.selected.id);
     if (hadFocus && !root.contains(document.activeElement)) root.focus({ preventScroll: true });
     if (c.status && c.status !== oldStatus) trigger("doc_status", { doc_id: S.docId, status: c.status });
   }

@@ -148,8 +148,10 @@ function openChooser(aId, bId) {
   const A = argOf(aId), B = argOf(bId);
   const roles = ev && B !== ev.id ? eventRoles(S.schema, ev.type, argType(B)) : [];
   const allowed = allowedRelations(S.schema, argType(A), argType(B));
+  // an equivalence type (brat's Equiv) links the two into one group instead of a pair
+  const link = (t) => send((S.schema.relTypes.get(t) || {}).equivalence ? "add_equivalence" : "add_relation", { type: t, arg1: A, arg2: B });
   const options = roles.map((role) => ({ label: role, run: () => send("add_argument", { event_id: ev.id, role: role, target: B }) }))
-    .concat(allowed.map((t) => ({ label: t, run: () => send("add_relation", { type: t, arg1: A, arg2: B }) })));
+    .concat(allowed.map((t) => ({ label: t, run: () => link(t) })));
   S.selected = { kind: "entity", id: aId }; S.chooser = { a: aId, b: bId, options: options };
   pop.replaceChildren();
   pop.dataset.kind = "chooser";
@@ -170,7 +172,7 @@ function openChooser(aId, bId) {
   if (allowed.length) {
     if (roles.length) pop.appendChild(h("div", "sr-poplabel", "Relation"));
     const offset = roles.length;
-    pop.appendChild(typeButtons(allowed, null, (t) => { send("add_relation", { type: t, arg1: A, arg2: B }); closePop(); }, "sr-rel-type-", offset));
+    pop.appendChild(typeButtons(allowed, null, (t) => { link(t); closePop(); }, "sr-rel-type-", offset));
   } else if (!roles.length) {
     pop.appendChild(h("div", "sr-hint", "The schema allows no relation" + (ev ? " or argument" : "") + " from " + a.type + " to " + b.type + "."));
   }

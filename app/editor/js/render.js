@@ -4,7 +4,7 @@
 /* global S, docEl, scroll, LINE_H, LABEL_H, BAND_STEP, BAND_H, ARC_STEP, ROW_PAD, LABEL_FONT_PX,
    LABEL_PAD, ARC_LABEL_PAD, h, s, mix, measure, breakRows, assignLevels, spreadEnds, placeArcs,
    isLive, isSuggestion, marked, fmtConf, entText, extraTip, typeColor, relColor, applySelection,
-   placePop, anchorId, roleArcs */
+   placePop, anchorId, roleArcs, groupArcs */
 /* exported render */
 
 function render() {
@@ -127,11 +127,12 @@ function render() {
   // relations and event arguments (role arcs): anchors spread over the label, then arc parts
   // per row; an argument that is an event is drawn at its trigger
   const drawn = (rel) => entAnchor.has(anchorId(rel.arg1)) && entAnchor.has(anchorId(rel.arg2));
-  const rels = [...S.rels.values()].filter((rel) => isLive(rel) && drawn(rel)).concat(roleArcs().filter(drawn));
+  const rels = [...S.rels.values()].filter((rel) => isLive(rel) && drawn(rel))
+    .concat(roleArcs().filter(drawn), groupArcs().filter(drawn));
   const ends = [];
   for (const rel of rels) {
     const A = entAnchor.get(anchorId(rel.arg1)), B = entAnchor.get(anchorId(rel.arg2));
-    const ea = { rel: rel, lab: A, other: B, arrow: false }, eb = { rel: rel, lab: B, other: A, arrow: true };
+    const ea = { rel: rel, lab: A, other: B, arrow: false }, eb = { rel: rel, lab: B, other: A, arrow: !rel.equiv };
     A.ends.push(ea); B.ends.push(eb);
     ends.push([ea, eb]);
   }
@@ -213,7 +214,7 @@ function drawArc(svg, arc, laneTop, arcH, maxW, reg) {
   const ev = rel.role ? S.events.get(rel.event) : null;
   const col = ev ? mix(typeColor(S.schema, ev.type), 60, "#000") : relColor(S.schema, rel.type);
   const y = ROW_PAD + arcH - 4 - (arc.level - 1) * ARC_STEP - 2;
-  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : ""));
+  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (rel.equiv ? " sr-equiv" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : ""));
   if (ev) { g.setAttribute("data-event", ev.id); g.setAttribute("data-role", rel.role); }
   g.setAttribute("data-rid", rel.id);
   g.setAttribute("data-a1", rel.arg1);

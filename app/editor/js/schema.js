@@ -51,7 +51,7 @@ function indexSchema(schema) {
   (Array.isArray(sc.relation_types) ? sc.relation_types : []).forEach((t, i) => {
     if (!t || typeof t.name !== "string" || relTypes.has(t.name)) return;
     const color = t.color && safeColor(t.color, i) === t.color ? t.color : "#4a4f5c";
-    relTypes.set(t.name, { name: t.name, color: color, index: i });
+    relTypes.set(t.name, { name: t.name, color: color, index: i, equivalence: t.equivalence === true });
   });
   for (const t of Array.isArray(sc.attribute_types) ? sc.attribute_types : []) {
     if (t && typeof t.name === "string" && !attrTypes.has(t.name)) {

@@ -21,6 +21,7 @@ const S = {
   ents: new Map(), rels: new Map(),
   // events by id, and the event of each trigger entity (events.js)
   events: new Map(), eventOfTrigger: new Map(),
+  groups: new Map(), // equivalences by id (groups.js)
   // the schema as indexSchema (schema.js) reads it from the page document
   schema: null, curType: null, selected: null, chooser: null,
   // limits, command keys and statuses, from the server with each loaded document (editor_load)

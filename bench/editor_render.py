@@ -2,6 +2,9 @@
 relations, and edit round-trip latency (page -> server function -> backend -> ack).
 
 Run: HF_HUB_OFFLINE=1 .venv/bin/python bench/editor_render.py [--edits 50] [--runs 3]
+     ... bench/editor_render.py --brat DIR [--doc NAME] [--runs 5]: a real BRAT corpus (with its
+     annotation.conf) instead, its document with most events (or NAME): page loads and renders
+     only, with the role and equivalence arcs drawn.
 Needs /usr/bin/chromium (Debian). The editor runs over the app's StoreBackend on a SQLite file
 in a temporary folder, so the round trip is page -> server function -> database commit ->
 acknowledgement (the document is imported with all its annotations accepted: the store keeps
@@ -25,6 +28,7 @@ from playwright.sync_api import sync_playwright
 from app.demo_project import demo_schema
 from app.editor.demo import build_app, synthetic_document
 from app.store_backend import StoreBackend
+from converters import brat
 from converters.document import Document, Entity, Relation
 from db import Store
 
@@ -56,6 +60,16 @@ def store_backend_with(doc: dict, folder: Path) -> tuple[StoreBackend, str]:
     return StoreBackend(store), str(store.find_document("bench", doc["doc_id"]))
 
 
+def store_backend_with_corpus(folder: Path, doc: str | None, tmp: Path) -> tuple[StoreBackend, str]:
+    """The BRAT corpus at ``folder`` in a fresh SQLite store; its document ``doc`` or the one
+    with most events."""
+    store = Store.open(f"sqlite:///{tmp / 'bench.sqlite'}")
+    documents = brat.read_corpus(folder)
+    store.import_documents("bench", documents, schema=brat.read_schema(folder), create=True)
+    name = doc or max(documents, key=lambda d: (len(d.events), len(d.entities))).id
+    return StoreBackend(store), str(store.find_document("bench", name))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -70,11 +84,28 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     # the database is the only backend now; the flag stays so recorded command lines still run
     ap.add_argument("--store", action="store_true", help="no effect: always StoreBackend on SQLite")
+    ap.add_argument("--brat", type=Path, help="a BRAT corpus folder (with annotation.conf)")
+    ap.add_argument("--doc", help="with --brat: the document (default: the one with most events)")
     args = ap.parse_args()
 
-    doc = synthetic_document(args.words, args.entities, args.relations)
     tmp = tempfile.TemporaryDirectory(prefix="spanrel-bench-")
-    backend, doc_id = store_backend_with(doc, Path(tmp.name))
+    if args.brat is not None:
+        backend, doc_id = store_backend_with_corpus(args.brat, args.doc, Path(tmp.name))
+        view = backend.store.load_document(int(doc_id))
+        args.edits = 0  # loads and renders only: retyping real data would meet its constraints
+        doc = {
+            "text": view.text,
+            "entities": view.entities,
+            "relations": view.relations,
+        }
+        print(
+            f"{view.name}: {len(view.events)} events, "
+            f"{sum(len(e.arguments) for e in view.events)} event arguments, "
+            f"{len(view.groups)} equivalences"
+        )
+    else:
+        doc = synthetic_document(args.words, args.entities, args.relations)
+        backend, doc_id = store_backend_with(doc, Path(tmp.name))
     demo = build_app(backend, doc_id)
     port = free_port()
     demo.launch(
@@ -115,9 +146,14 @@ def main() -> None:
             )
             n_labels = page.evaluate(count % "eid", ".sr-label")
             n_arcs = page.evaluate(count % "rid", ".sr-arc")
+            n_roles = page.evaluate(count % "rid", ".sr-arc.sr-role")
+            n_equiv = page.evaluate(count % "rid", ".sr-arc.sr-equiv")
             # edits: alternately retype an entity without relations (timed in the page)
-            rtts = page.evaluate(
-                """async (n) => {
+            rtts = (
+                []
+                if not args.edits
+                else page.evaluate(
+                    """async (n) => {
                   const ed = document.querySelector('.sr-editor').srEditor, S = ed.state;
                   const used = new Set([...S.rels.values()].flatMap(r => [r.arg1, r.arg2]));
                   const id = [...S.ents.keys()].find(k => !used.has(k));
@@ -133,7 +169,8 @@ def main() -> None:
                   }
                   return out;
                 }""",
-                args.edits,
+                    args.edits,
+                )
             )
             browser.close()
     finally:
@@ -144,7 +181,10 @@ def main() -> None:
     rt = [r[0] for r in rtts]
     total = [r[1] for r in rtts]
     rerenders = [r[2] for r in rtts]
-    print(f"rendered: {n_labels} entity labels, {n_arcs} relation arcs")
+    print(
+        f"rendered: {n_labels} entity labels, {n_arcs} arcs "
+        f"({n_roles} event role arcs, {n_equiv} equivalence arcs)"
+    )
     print(
         f"page load -> editor rendered+painted (ms): {[round(x) for x in loads]} "
         f"median {statistics.median(loads):.0f}"
@@ -153,6 +193,8 @@ def main() -> None:
         f"JS render of the whole document (ms): {[round(x, 1) for x in renders]} "
         f"median {statistics.median(renders):.1f}"
     )
+    if not rt:
+        return
     print(
         f"edit round-trip page->backend->ack over {len(rt)} edits (ms): "
         f"p50 {pct(rt, 0.5):.1f}  p95 {pct(rt, 0.95):.1f}  max {max(rt):.1f}"

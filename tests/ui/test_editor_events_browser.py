@@ -12,13 +12,16 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from converters import brat
+from tests.brat_conf_semantics import check_export
 from tests.ui.editor_pages import StorePage, span
+from tests.ui.pages import ScreenPage
 
 pytestmark = pytest.mark.slow
 
@@ -188,6 +191,18 @@ def test_create_link_and_delete_events_in_the_page(browser, served, tmp_path: Pa
         ap.settle()
         assert store.export_documents("Edit events")[0] == before
         assert _drawn(ap)["roles"] == 3
+
+        # the Export screen's BRAT zip: its conf admits every line (the independent judge)
+        screens = ScreenPage(page, served.url)
+        files, _ = screens.export_files("BRAT (.zip)", False, tmp_path / "download")
+        with zipfile.ZipFile(files[0]) as zf:
+            zf.extractall(tmp_path / "export")
+        (root,) = [p for p in (tmp_path / "export").iterdir() if p.is_dir()]
+        ann = (root / "d.ann").read_text()
+        assert "E1\tPhosphorylation:T6 Theme:T3 Site:T4" in ann and "\tBinding:" in ann
+        assert "R1\tCause_of Arg1:T1 Arg2:E1" in ann
+        checked, refused = check_export(root)
+        assert checked == len(ann.splitlines()) and refused == []
         assert not ap.errors
     finally:
         page.close()

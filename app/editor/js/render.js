@@ -109,7 +109,9 @@ function render() {
       const piece = { f: f, ent: f.ent, x0: x0, x1: Math.max(x1, x0 + 2), len: pe - ps, level: 0 };
       r.pieces.push(piece);
       if (f.first && !entAnchor.has(f.ent.id)) {
-        const label = marked(f.ent, isSuggestion(f.ent) && f.ent.confidence != null ? f.ent.type + " " + fmtConf(f.ent.confidence) : f.ent.type);
+        // a trigger's marker says whether its event has attributes or notes
+        const owner = S.eventOfTrigger.get(f.ent.id) || f.ent;
+        const label = marked(owner, isSuggestion(f.ent) && f.ent.confidence != null ? f.ent.type + " " + fmtConf(f.ent.confidence) : f.ent.type);
         const w = measure(labelFont, label) + 2 * LABEL_PAD;
         const c = (piece.x0 + piece.x1) / 2;
         let lx = Math.max(0, Math.min(c - w / 2, maxW + 12 - w));

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 # two test processes (pytest-xdist), one module each at a time: CI has 2 cores, and much of a
 # browser or retraining test is waiting; PYTEST_ARGS= runs the suite in one process
-PYTEST_ARGS ?= -n 2 --dist loadscope
+PYTEST_ARGS ?= -n 2 --dist loadscope --durations=30
 
 # No model hub is reachable: every model loads from a local directory.
 export HF_HUB_OFFLINE := 1

@@ -188,8 +188,8 @@ class StoreBackend:
                 before = self._fresh(doc_key)
             except KeyError:
                 return {"ok": False, "seq": seq, "error": "unknown document"}
-        if op["kind"] == "allow_pair":
-            return self._allow_pair(op, before, doc_key)
+        if op["kind"] in ("allow_pair", "allow_role"):
+            return self._allow(op, before, doc_key)
         stale = before["version"] != op["base_version"]
         # a stale edit still goes to the store: it answers a repeated (client_id, seq) from its
         # record (e.g. a retry after the app restarted) and refuses anything else as a conflict
@@ -199,9 +199,8 @@ class StoreBackend:
             return self._conflict(seq, op["base_version"], exc.current_version)
         except NotFoundError:
             return {"ok": False, "seq": seq, "error": "unknown document"}
-        except PairNotAllowed as exc:  # the page offers to allow the pair, then retries
-            allow = {"type": exc.relation, "arg1_type": exc.arg1_type, "arg2_type": exc.arg2_type}
-            return {"ok": False, "seq": seq, "error": str(exc), "allow": allow}
+        except PairNotAllowed as exc:  # the page offers to allow it, then retries
+            return {"ok": False, "seq": seq, "error": str(exc), "allow": exc.offer()}
         except StoreError as exc:  # EditError included: the reason is meant for a person
             return {"ok": False, "seq": seq, "error": str(exc)}
         repeated = result.repeated
@@ -224,31 +223,40 @@ class StoreBackend:
             ack["message"] = message or f"status: {after['status'].replace('-', ' ')}"
         return ack
 
-    def _allow_pair(
-        self, op: dict[str, Any], before: dict[str, Any], doc_key: str
-    ) -> dict[str, Any]:
-        """The page's "allow this pair": the project's relation type also admits the pair
-        (``Store.change_schema``); the answer carries the document with the new schema."""
-        change = SchemaChange(
-            "allow_pair",
-            "relation",
-            op["type"],
-            arg1=(op["arg1_type"],),
-            arg2=(op["arg2_type"],),
-        )
+    def _allow(self, op: dict[str, Any], before: dict[str, Any], doc_key: str) -> dict[str, Any]:
+        """The page's "allow this": a relation type also admits a pair of types, or an event
+        role also takes a type (``Store.change_schema``); the answer carries the document
+        with the new schema."""
+        project = before["project"]
+        if op["kind"] == "allow_pair":
+            change = SchemaChange(
+                "allow_pair",
+                "relation",
+                op["type"],
+                arg1=(op["arg1_type"],),
+                arg2=(op["arg2_type"],),
+            )
+            message = f"{op['type']} now allowed from {op['arg1_type']} to {op['arg2_type']}"
+        else:
+            slot = self.store.project_schema(project).event_slot(op["type"], op["role"])
+            if slot is None:
+                return {"ok": False, "seq": op.get("seq"), "error": f"no role {op['role']}"}
+            change = SchemaChange(
+                "role",
+                "event",
+                op["type"],
+                role=slot.role,
+                types=(*slot.types, op["arg_type"]),
+                cardinality=slot.cardinality,
+            )
+            message = f"the {slot.role} of {op['type']} now takes {op['arg_type']}"
         try:
-            self.store.change_schema(before["project"], change)
+            self.store.change_schema(project, change)
         except StoreError as exc:
             return {"ok": False, "seq": op.get("seq"), "error": str(exc)}
         after = self._fresh(doc_key)
-        message = f"{op['type']} now allowed from {op['arg1_type']} to {op['arg2_type']}"
-        return {
-            "ok": True,
-            "seq": op.get("seq"),
-            "version": after["version"],
-            "doc": after,
-            "message": message,
-        }
+        ack = {"ok": True, "seq": op.get("seq"), "version": after["version"], "doc": after}
+        return {**ack, "message": message}
 
     @staticmethod
     def _conflict(seq: Any, expected: int, current: int) -> dict[str, Any]:

@@ -96,8 +96,8 @@ class EventArgument:
 
 @dataclass
 class EventType:
-    """An event type: its argument slots, its place in the ``[events]`` hierarchy and the
-    colour its triggers are drawn in (``visual.conf``'s ``bgColor``)."""
+    """An event type: its argument slots, its place in the ``[events]`` hierarchy, the colour
+    its triggers are drawn in (``visual.conf``'s ``bgColor``) and its key."""
 
     name: str
     arguments: list[EventArgument] = field(default_factory=list)
@@ -105,6 +105,7 @@ class EventType:
     selectable: bool = True
     color: str | None = None
     hidden: bool = False
+    shortcut: str | None = None  # ``kb_shortcuts.conf``
 
 
 @dataclass

@@ -16,7 +16,7 @@ Actions (``SchemaChange.action``):
 - ``hide`` / ``show``: whether the type is offered for new annotations;
 - ``arguments``: a relation's argument types (``arg1``, ``arg2``; empty admits any);
 - ``allow_pair``: a relation also admits ``arg1`` -> ``arg2`` (the types given);
-- ``allow_any``: a relation admits any two entities (brat's ``<ENTITY>``);
+- ``allow_any``: a relation admits any two entities or events (brat's ``<ENTITY>|<EVENT>``);
 - ``role``: an event role's argument types and cardinality (``role``, ``types``,
   ``cardinality``); ``remove_role`` removes a role.
 """
@@ -57,7 +57,8 @@ CARDINALITIES = ("", "?", "*", "+")
 #: what a type name may be: one token of an ``.ann`` line and of ``annotation.conf``
 _NAME = re.compile(r"[^\s|,:=<>!#*]+")
 _COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?|[a-zA-Z]{3,24}")
-ANY_ENTITY = "<ENTITY>"
+#: what "allow any two" sets each argument to: brat's macros for any entity and any event
+ANY_ARGUMENT = ("<ENTITY>", "<EVENT>")
 
 
 class SchemaChangeError(ValueError):
@@ -181,11 +182,12 @@ def apply_change(schema: Schema, change: SchemaChange) -> Schema:
             t.color = value
     elif action == "key":
         value = (change.value or "").strip() or None
-        if kind not in ("entity", "relation"):
-            raise SchemaChangeError(f"only entity and relation types take a key, not {kind} types")
+        if kind == "attribute":
+            raise SchemaChangeError("attributes take no key")
         if value is not None and len(value) != 1:
             raise SchemaChangeError(f"a key is one character, not {value!r}")
-        taken = [t.name for t in [*out.entity_types, *out.relation_types] if t.shortcut == value]
+        keyed = [*out.entity_types, *out.event_types, *out.relation_types]
+        taken = [t.name for t in keyed if t.shortcut == value]
         if value is not None and any(n != name for n in taken):
             raise SchemaChangeError(f"key {value!r} is {taken[0]}'s already")
         for t in found:
@@ -202,7 +204,8 @@ def apply_change(schema: Schema, change: SchemaChange) -> Schema:
             first.arg2_types = _known_types(out, change.arg2)
             out.relation_types = [r for r in out.relation_types if r not in rest]
         elif action == "allow_any":
-            first.arg1_types, first.arg2_types = [ANY_ENTITY], [ANY_ENTITY]
+            # any entity and any event: what the type admitted before stays admitted
+            first.arg1_types, first.arg2_types = list(ANY_ARGUMENT), list(ANY_ARGUMENT)
             out.relation_types = [r for r in out.relation_types if r not in rest]
         else:
             a1, a2 = _known_types(out, change.arg1), _known_types(out, change.arg2)
@@ -238,7 +241,7 @@ def not_admitted(schema: Schema, documents: Iterable[Document], change: SchemaCh
     for doc in documents:
         types = {e.id: e.type for e in doc.entities}
         types.update({ev.id: ev.type for ev in doc.events})
-        if change.kind == "relation" and change.action == "arguments":
+        if change.kind == "relation":  # a relation's constraints changed in any way
             for rel in doc.relations:
                 a1, a2 = types.get(rel.arg1), types.get(rel.arg2)
                 admitted = a1 and a2 and rel.type in schema.allowed_relations(a1, a2)

@@ -35,7 +35,7 @@ from db import models as m
 from db.changes import ChangeLog
 from db.edits import Edit
 from db.project_schema import load_schema
-from db.views import EditError, EditResult, PairNotAllowed
+from db.views import EditError, EditResult, PairNotAllowed, RoleNotAllowed
 
 Annotation = m.Entity | m.Relation | m.Event
 
@@ -191,9 +191,12 @@ def check_retype(ctx: EditContext, ent: Annotation, new_type: str) -> None:
         for role, ref in ev.arguments:
             slot = ctx.schema.event_slot(ev.type, role) if ref == ent.ann_id else None
             if slot is not None and slot.types and not ctx.schema.admits(slot.types, new_type):
-                raise EditError(
+                raise RoleNotAllowed(
                     f"it is the {role} of event {ev.id} ({ev.type}), which takes "
-                    f"{', '.join(slot.types)}; change that argument first"
+                    f"{', '.join(slot.types)}; change that argument first, or allow it",
+                    ev.type,
+                    slot.role,
+                    new_type,
                 )
 
 
@@ -247,6 +250,8 @@ def check_attribute(
     att = known.get(name or "")
     if att is None:
         raise EditError(f"unknown attribute {name!r} (the project defines none such)")
+    if att.hidden:
+        raise EditError(f"attribute {att.name!r} is hidden in this project (Projects screen)")
     if att not in ctx.schema.attributes_for(kind(target), target.type):
         raise EditError(
             f"attribute {att.name!r} does not apply to {kind(target)} type {target.type}"

@@ -164,6 +164,7 @@ def _event_row(ev: cs.EventType) -> dict[str, Any]:
         "selectable": ev.selectable,
         "color": ev.color,
         "hidden": ev.hidden,
+        "shortcut": ev.shortcut,
         "arguments": [
             {"role": a.role, "types": list(a.types), "cardinality": a.cardinality}
             for a in ev.arguments
@@ -275,6 +276,7 @@ def load_schema(s: Session, project: m.Project) -> cs.Schema:
                 e["selectable"],
                 e.get("color"),
                 bool(e.get("hidden")),
+                e.get("shortcut"),
             )
             for e in extra.get("event_types", [])
         ],

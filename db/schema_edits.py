@@ -73,7 +73,7 @@ def _rename_annotations(
     queries: dict[str, list[tuple[type[m.Base], Select[Any]]]] = {
         "entity": [(m.Entity, of(m.Entity))],
         "event": [(m.Event, of(m.Event)), (m.Entity, triggers)],
-        "relation": [(m.Relation, of(m.Relation))],
+        "relation": [(m.Relation, of(m.Relation)), (m.Group, of(m.Group))],
         "attribute": [(m.Attribute, of(m.Attribute))],
     }
     docs: set[int] = set()
@@ -111,7 +111,9 @@ class SchemaEdits(StoreBase):
                 schema = apply_change(load_schema(s, p), change)
             except SchemaChangeError as exc:
                 raise StoreError(str(exc)) from None
-            if change.action in ("arguments", "role", "remove_role"):
+            # every change of constraints is checked against the data, widening ones too (a
+            # bug in one must not drop an annotation's admission silently)
+            if change.action in ("arguments", "allow_pair", "allow_any", "role", "remove_role"):
                 documents = _export(s, project, {"accepted", "suggested"}, None)[0]
                 refused = not_admitted(schema, documents, change)
                 if refused:

@@ -72,6 +72,34 @@ class PairNotAllowed(EditError):
         super().__init__(message)
         self.relation, self.arg1_type, self.arg2_type = relation, arg1_type, arg2_type
 
+    def offer(self) -> dict[str, str]:
+        """The page operation that allows what was refused."""
+        return {
+            "kind": "allow_pair",
+            "type": self.relation,
+            "arg1_type": self.arg1_type,
+            "arg2_type": self.arg2_type,
+            "label": f"Allow {self.relation} from {self.arg1_type} to {self.arg2_type}",
+        }
+
+
+class RoleNotAllowed(PairNotAllowed):
+    """A retype refused because the annotation is an event's argument in a role that does not
+    take its new type: the page offers to let that role take it."""
+
+    def __init__(self, message: str, event_type: str, role: str, arg_type: str) -> None:
+        EditError.__init__(self, message)
+        self.event_type, self.role, self.arg_type = event_type, role, arg_type
+
+    def offer(self) -> dict[str, str]:
+        return {
+            "kind": "allow_role",
+            "type": self.event_type,
+            "role": self.role,
+            "arg_type": self.arg_type,
+            "label": f"Allow {self.arg_type} as the {self.role} of {self.event_type}",
+        }
+
 
 @dataclass
 class ProjectInfo:

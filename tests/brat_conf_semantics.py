@@ -124,6 +124,8 @@ def check_ann(conf: Conf, text: str, where: str) -> list[str]:
             kinds[ident] = ("event", body[0].split(":")[0])
         elif ident[0] == "R":
             kinds[ident] = ("relation", body[0])
+        elif ident[0] in "AM":
+            kinds[ident] = ("attribute", body[0])
 
     def bad(row: list[str], why: str) -> None:
         problems.append(f"{where}: {chr(9).join(row)}: {why}")
@@ -181,6 +183,10 @@ def check_ann(conf: Conf, text: str, where: str) -> list[str]:
                 bad(r, f"attribute {name} does not apply to {kinds[target][1]}")
             if (values is None) != (not value) or (value and value[0] not in (values or [])):
                 bad(r, f"attribute {name} value {value} is not among {values}")
+        elif ident[0] in "N#":  # normalizations and notes: on an annotation of the file
+            target = body[1]
+            if target not in kinds:
+                bad(r, f"{ident} refers to {target}, no annotation of this file")
         elif ident == "*":
             lines = conf.relations.get(body[0])
             if not lines or not any(

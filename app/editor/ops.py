@@ -51,6 +51,8 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "delete_argument": (("event_id", "role"), ()),
     # "allow this pair" after a refused retype: the relation type also admits the two types
     "allow_pair": (("type", "arg1_type", "arg2_type"), ()),
+    # the same after a retype an event role refused: the role also takes the type
+    "allow_role": (("type", "role", "arg_type"), ()),
     # equivalences (brat ``*``): link two annotations; a group's member out; a group gone
     "add_equivalence": (("type", "arg1", "arg2"), ()),
     "remove_member": (("group_id", "member"), ()),
@@ -164,7 +166,7 @@ def validate_op(payload: Any) -> dict[str, Any]:
     for key in ("target", "role", "new_role"):
         if key in payload:
             op[key] = _str(payload, key, MAX_ID)
-    for key in ("type", "arg1_type", "arg2_type"):
+    for key in ("type", "arg1_type", "arg2_type", "arg_type"):
         if key in payload:
             op[key] = _str(payload, key, MAX_TYPE)
     if "name" in payload:

@@ -37,31 +37,37 @@ def entity_keys(names: list[str], shortcuts: list[str | None]) -> dict[str, str]
     """The page's key of each entity type, in schema order; a type may get none (all taken)."""
     used = set(RESERVED_KEYS)
     keys: dict[str, str] = {}
+    # the keys a user or a conf set come first (a default never takes one away), then a
+    # free letter of the name, then a digit
     for name, shortcut in zip(names, shortcuts, strict=True):
         key = shortcut.lower() if isinstance(shortcut, str) and len(shortcut) == 1 else None
-        if key in used:
-            key = None
-        if key is None:
-            key = next((c for c in name.lower() if "a" <= c <= "z" and c not in used), None)
+        if key is not None and key not in used:
+            used.add(key)
+            keys[name] = key
+    for name in names:
+        if name in keys:
+            continue
+        key = next((c for c in name.lower() if "a" <= c <= "z" and c not in used), None)
         if key is None:
             key = next((d for d in "123456789" if d not in used), None)
         if key is not None:
             used.add(key)
             keys[name] = key
-    return keys
+    return {name: keys[name] for name in names if name in keys}
 
 
 def type_keys(schema: Schema) -> dict[str, str]:
     """The key of each selectable entity and event type of ``schema`` as the page binds it
-    (entity types first: their keys are the ones users set; event types take free letters)."""
+    (the key a user or a conf set where the page can use it, else a free letter; entity types
+    choose first)."""
     entities = [t for t in schema.entity_types if t.selectable and not t.hidden]
     events = [
-        t.name
+        t
         for t in schema.event_types
         if t.selectable and not t.hidden and t.name not in _names(entities)
     ]
-    names = [t.name for t in entities] + events
-    return entity_keys(names, [t.shortcut for t in entities] + [None] * len(events))
+    spans = [*entities, *events]
+    return entity_keys([t.name for t in spans], [t.shortcut for t in spans])
 
 
 def _names(types: list[Any]) -> set[str]:
@@ -84,7 +90,9 @@ _LOCK = threading.Lock()
 
 
 def _attribute_names(schema: Schema, kind: str, type_name: str) -> list[str]:
-    return [a.name for a in schema.attributes_for(kind, type_name)]
+    """The attributes offered on an annotation (a hidden one is not offered: an annotation
+    that has it lists it among its others, with a remove button)."""
+    return [a.name for a in schema.attributes_for(kind, type_name) if not a.hidden]
 
 
 def schema_dict(schema: Schema, document_types: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -45,6 +45,10 @@ class FileReport:
     docs: list[Document] = field(default_factory=list, repr=False)
     schema: Schema | None = field(default=None, repr=False)
 
+    @property
+    def documents(self) -> int:
+        return self.counts.documents
+
     def row(self) -> list[Any]:
         kinds = [getattr(self.counts, k) for k in ANNOTATION_KINDS]
         return [self.file, self.format, self.counts.documents, *kinds, self.error or "ok"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from app.editor.page_schema import RESERVED_KEYS
 from app.screens import esc
 from converters.schema_changes import CARDINALITIES, KINDS, SchemaChange, SchemaChangeError
 from db import Store, StoreError
@@ -89,6 +90,10 @@ def apply_schema_change(
     if action is None:
         return "\u26a0 Choose what to change."
     name = (name or "").strip()
+    if action == "key" and (value or "").strip().lower() in RESERVED_KEYS:
+        return (
+            f"\u26a0 Key {esc(value)} is the editor's own (undo, redo, fragments, relation pass)."
+        )
     try:
         change = SchemaChange(
             action,

@@ -320,6 +320,9 @@ def apply_kb_shortcuts(schema: Schema, text: str, path: str = "kb_shortcuts.conf
         for rel in relations.get(name, []):
             if rel.shortcut is None:
                 rel.shortcut = key
+        for ev in schema.event_types:
+            if ev.name == name and ev.shortcut is None:
+                ev.shortcut = key
 
 
 def apply_display_confs(schema: Schema, texts: Mapping[str, str]) -> None:

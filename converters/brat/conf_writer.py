@@ -127,7 +127,7 @@ def format_kb_shortcuts(schema: Schema) -> str | None:
     """``kb_shortcuts.conf`` lines for the shortcuts in ``schema``; ``None`` if none."""
     lines: list[str] = []
     used: set[str] = set()
-    for item in [*schema.entity_types, *schema.relation_types]:
+    for item in [*schema.entity_types, *schema.event_types, *schema.relation_types]:
         if item.shortcut and item.shortcut not in used:
             used.add(item.shortcut)
             lines.append(f"{item.shortcut}\t{storage_name(item.name)}")

@@ -116,3 +116,67 @@ def test_narrowing_is_refused_while_annotations_violate_it(store: Store, doc_id:
     change(store, "add", "relation", "Helps")
     change(store, "arguments", "relation", "Helps", arg1=("Person",), arg2=("Reagent",))
     assert store.project_schema("p").allowed_relations("Person", "Reagent") == ["Using", "Helps"]
+
+
+def test_widening_keeps_events_and_hiding_attributes(store: Store, doc_id: int) -> None:
+    """ "Allow any two" admits events as before (never narrows), an event type takes a key,
+    a relation's rename carries its equivalence groups, a hidden attribute is not offered
+    nor set."""
+    from converters.schema import AttributeType
+
+    t1 = next(e.id for e in store.load_document(doc_id).entities if e.ann_id == "T1")
+    e1 = store.load_document(doc_id).event_ids["E1"]
+    change(store, "add", "relation", "Causes")
+    version = store.load_document(doc_id).version
+    store.apply_edit(doc_id, Edit.add_relation("Causes", t1, arg2_event=e1), version, "ann")
+    change(store, "allow_any", "relation", "Causes")  # the event argument stays admitted
+    assert store.project_schema("p").allowed_relations("Method", "Mix") == ["Causes"]
+    change(store, "arguments", "relation", "Causes", arg1=("<ENTITY>",), arg2=("<EVENT>",))
+    with pytest.raises(StoreError, match=r"d: R2 \(Method -> Mix\)"):
+        change(store, "arguments", "relation", "Causes", arg1=("<ENTITY>",), arg2=("<ENTITY>",))
+
+    change(store, "key", "event", "Mix", value="m")
+    mix = store.project_schema("p").event_types[0]
+    assert mix.shortcut == "m"
+    assert schema_dict(store.project_schema("p"))["event_types"][0]["key"] == "m"
+
+    store.update_schema("p", Schema(attribute_types=[AttributeType("Doubt", ["<EVENT>"])]))
+    change(store, "hide", "attribute", "Doubt")
+    assert schema_dict(store.project_schema("p"))["attributes"]["event"]["Mix"] == []
+    version = store.load_document(doc_id).version
+    with pytest.raises(EditError, match="hidden"):
+        store.apply_edit(doc_id, Edit.set_attribute("Doubt", event_id=e1), version, "ann")
+
+
+def test_a_retype_an_event_role_refuses_offers_to_allow_it(store: Store, doc_id: int) -> None:
+    """PCR amplicon (Method) is in a Using relation and the Acts-on of a Mix: making it a
+    Person is refused twice, each time with the offer the page shows (allow the pair, let the
+    role take a Person), and goes through once both are allowed."""
+    from app.store_backend import StoreBackend
+
+    backend = StoreBackend(store)
+    page = backend.load(str(doc_id))
+    t1 = next(
+        e["id"] for e in page["entities"] if e["fragments"] == [list(_span("PCR amplicon")[0])]
+    )
+    base = {"doc_id": str(doc_id), "client_id": "c1", "base_version": page["version"]}
+    retype = {"kind": "change_entity", "entity_id": t1, "type": "Person"}
+    # first the relation it is in (Using: Method -> Reagent), then the event role refuse it
+    offers = []
+    for seq in (1, 3, 5):
+        ack = backend.apply({**base, "seq": seq, **retype})
+        if ack["ok"]:
+            break
+        offers.append(ack["allow"]["label"])
+        fields = {k: v for k, v in ack["allow"].items() if k != "label"}
+        allowed = backend.apply({**base, "seq": seq + 1, **fields})
+        assert allowed["ok"], allowed
+        base["base_version"] = allowed["version"]
+    assert ack["ok"], ack
+    assert offers == [
+        "Allow Using from Person to Reagent",
+        "Allow Person as the Acts-on of Mix",
+    ]
+    slot = store.project_schema("p").event_slot("Mix", "Acts-on")
+    assert slot is not None and slot.types == ["Reagent", "Method", "Person"]
+    assert slot.cardinality == "+"  # kept

@@ -140,13 +140,15 @@ function resumeReview() {
   return stepSuggestion(1, from, true) ? " \u00B7 next suggestion" : " \u00B7 no open suggestions left";
 }
 
-// a retype refused because a relation on the entity would not be allowed between the new
-// types: offer to allow that pair in the project's schema, then send the retype again
+// a retype refused because a relation or an event role would not allow the new type: offer
+// the schema change that allows it (``allow``: the operation, from the server), then send the
+// retype again
 function offerPair(op, allow) {
-  const label = "Allow " + allow.type + " from " + allow.arg1_type + " to " + allow.arg2_type + " and retry";
+  const label = String(allow.label || "Allow it") + " and retry";
+  const fields = Object.fromEntries(Object.entries(allow).filter(([k]) => k !== "kind" && k !== "label"));
   const retry = Object.fromEntries(Object.entries(op).filter(([k]) => !["doc_id", "client_id", "seq", "kind", "base_version"].includes(k)));
   statusEl.appendChild(button(label, "sr-allow-pair", label, () => {
-    send("allow_pair", { type: allow.type, arg1_type: allow.arg1_type, arg2_type: allow.arg2_type });
+    send(allow.kind, fields);
     send(op.kind, retry);
   }, "sr-primary"));
 }

@@ -112,12 +112,34 @@ def predicting_model(tmp_path_factory: pytest.TempPathFactory, shared_data: Path
     """
     import json
 
-    from core_model import ModelConfig, Predictor, TrainConfig, default_encoder_dir, train
+    from filelock import FileLock
+
+    from core_model import Predictor, default_encoder_dir
 
     assert (default_encoder_dir() / "config.json").is_file()
-    out = tmp_path_factory.mktemp("predicting_model") / "model"
     conll = shared_data / "conll04"
     docs = json.loads((conll / "conll04_train.json").read_text(encoding="utf-8"))[:16]
+    # one training for all pytest-xdist workers: the first trains, the others wait for it and
+    # load the same files (two trainings at once on two cores took 6 minutes each instead of 2)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out = shared / "predicting_model"
+    with FileLock(str(shared / "predicting_model.lock")):
+        if not (out / "done").is_file():
+            _train_predicting_model(docs, conll, out)
+            (out / "done").write_text("ok", encoding="utf-8")
+    predictions = Predictor.load(out, device="cpu").predict(docs)
+    n_entities = sum(len(p.entities) for p in predictions)
+    n_relations = sum(len(p.relations) for p in predictions)
+    assert n_entities >= 5, f"the overfit model predicts only {n_entities} entities"
+    assert n_relations >= 3, f"the overfit model predicts only {n_relations} relations"
+    return out
+
+
+def _train_predicting_model(docs: list[Any], conll: Path, out: Path) -> None:
+    from core_model import ModelConfig, TrainConfig, train
+
     train(
         docs,
         None,
@@ -130,9 +152,3 @@ def predicting_model(tmp_path_factory: pytest.TempPathFactory, shared_data: Path
         ),
         show_progress=False,
     )
-    predictions = Predictor.load(out, device="cpu").predict(docs)
-    n_entities = sum(len(p.entities) for p in predictions)
-    n_relations = sum(len(p.relations) for p in predictions)
-    assert n_entities >= 5, f"the overfit model predicts only {n_entities} entities"
-    assert n_relations >= 3, f"the overfit model predicts only {n_relations} relations"
-    return out

@@ -55,6 +55,7 @@ class FileReport:
 
 
 REPORT_HEADERS = ["file", "format", "documents", *ANNOTATION_KINDS, "result"]
+DOCUMENT_HEADERS = ["document", "file", *ANNOTATION_KINDS]
 
 
 @dataclass
@@ -78,6 +79,17 @@ class ImportOutcome:
     @property
     def relations(self) -> int:
         return self.counts.relations
+
+    def document_rows(self, limit: int = 5000) -> list[list[Any]]:
+        """One row per document read (its file, then what it holds), at most ``limit``."""
+        rows: list[list[Any]] = []
+        for rep in self.files:
+            for doc in rep.docs:
+                if len(rows) >= limit:
+                    return rows
+                counts = AnnotationCounts.of([doc])
+                rows.append([doc.id, rep.file, *(getattr(counts, k) for k in ANNOTATION_KINDS)])
+        return rows
 
     def total_row(self) -> list[Any]:
         """The report's last row: every file together."""

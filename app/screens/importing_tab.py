@@ -31,6 +31,7 @@ class ImportTab:
     go: gr.Button
     msg: gr.Markdown
     report: gr.Dataframe
+    documents: gr.Dataframe
 
     def project_views(self) -> list[Block]:
         return [self.target]
@@ -80,7 +81,14 @@ def build(app: SpanrelApp) -> ImportTab:
             wrap=True,
             elem_id="sr-import-report",
         )
-    return ImportTab(files, fmt, target, done, go, msg, report)
+        with gr.Accordion("Documents read, one by one", open=False):
+            documents = gr.Dataframe(
+                pd.DataFrame([], columns=importing.DOCUMENT_HEADERS),
+                interactive=False,
+                datatype="str",
+                elem_id="sr-import-documents",
+            )
+    return ImportTab(files, fmt, target, done, go, msg, report, documents)
 
 
 def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> None:
@@ -110,9 +118,10 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
         if outcome.ok and len(outcome.files) > 1:
             rows.append(outcome.total_row())
         report = pd.DataFrame(rows, columns=importing.REPORT_HEADERS)
+        documents = pd.DataFrame(outcome.document_rows(), columns=importing.DOCUMENT_HEADERS)
         if not outcome.ok:
             msg = f"\u26a0 {esc(outcome.error)}"
-            return msg, report, gr.update(), gr.update()
+            return msg, report, documents, gr.update(), gr.update()
         msg = (
             f"\u2713 Imported **{outcome.documents}** document(s) with "
             f"{esc(outcome.counts.phrase())} into **{esc(outcome.project)}**. Nothing was left "
@@ -125,6 +134,7 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
         return (
             msg,
             report,
+            documents,
             gr.update(choices=names, value=outcome.project),
             projects_frame(app.store),
         )
@@ -132,5 +142,5 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
     tab.go.click(
         do_import,
         [tab.files, tab.format, tab.target, tab.done, page.project],
-        [tab.msg, tab.report, page.project, projects.table],
+        [tab.msg, tab.report, tab.documents, page.project, projects.table],
     )

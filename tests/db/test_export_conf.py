@@ -79,6 +79,13 @@ def test_exported_conf_admits_every_exported_line(
         "equivalences": kinds["*"],
     }
     assert asdict(outcome.counts) == expected
+    # and one row per document read, which add up to the file's row
+    per_document = outcome.document_rows()
+    assert len(per_document) == len(anns) and {r[1] for r in per_document} == {"confless.zip"}
+    doc_kinds = importing.DOCUMENT_HEADERS[2:]
+    assert [sum(r[2 + i] for r in per_document) for i in range(len(doc_kinds))] == [
+        expected[k] for k in doc_kinds
+    ]
     (row,) = [r.row() for r in outcome.files]
     assert dict(zip(importing.REPORT_HEADERS, row, strict=True)) == {
         "file": "confless.zip",

@@ -84,6 +84,9 @@ def _check(browser: Any, url: str, store: Store) -> None:
         page.locator("#sr-retrain-from").get_by_label(FROM_ACTIVE).check()
         set_epochs(page, 100)  # the most the page allows; cancelled below
         page.locator("#sr-retrain").click()
+        # the second job runs (the status may still show the first job's epochs meanwhile: a
+        # click before the start is known would race it)
+        _wait_until(lambda: len(store.list_jobs(project=PROJECT, state="running")) == 1)
         status.get_by_text("epoch").first.wait_for(timeout=180_000)  # worker start-up on a busy CPU
         page.locator("#sr-retrain").click()
         status.get_by_text("already running").first.wait_for(timeout=60_000)
@@ -99,3 +102,13 @@ def _check(browser: Any, url: str, store: Store) -> None:
         assert not errors, errors
     finally:
         page.close()
+
+
+def _wait_until(condition: Any, seconds: float = 180.0) -> None:
+    """Poll ``condition`` until it holds (a job starting on a busy CPU may take a while)."""
+    import time
+
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.2)

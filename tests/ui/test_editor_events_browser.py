@@ -206,3 +206,73 @@ def test_create_link_and_delete_events_in_the_page(browser, served, tmp_path: Pa
         assert not ap.errors
     finally:
         page.close()
+
+
+REGULATION_CONF = CONF.replace(
+    "[attributes]",
+    "Positive_regulation Theme:<EVENT>|Protein, Cause?:Protein\n"
+    "Negative_regulation Theme:<EVENT>|Protein, Cause?:Protein\n[attributes]",
+)
+REGULATION_ANN = (
+    ANN
+    + "T5\tProtein 69 74\tNF-kB\n"
+    + "T7\tPositive_regulation 56 68\tup-regulates\nE2\tPositive_regulation:T7 Theme:T5\n"
+)
+
+
+def test_re_role_retype_and_annotate_an_event_in_the_page(browser, served, tmp_path: Path) -> None:
+    """A role arc's popup gives the argument another role the schema allows for its type; the
+    trigger's popup retypes the event (its trigger with it) and sets the event's own
+    attributes and notes. Each is one saved edit, read back from the database."""
+    store = served.store
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "annotation.conf").write_text(REGULATION_CONF)
+    (folder / "d.txt").write_text(TEXT)
+    (folder / "d.ann").write_text(REGULATION_ANN)
+    assert TEXT[56:68] == "up-regulates" and TEXT[69:74] == "NF-kB"
+    _import(store, "Regulation", folder)
+    doc_id = store.find_document("Regulation", "d")
+
+    def event(ann_id: str) -> Any:
+        return next(e for e in store.load_document(doc_id).events if e.id == ann_id)
+
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    ap = StorePage(page, served.url)
+    try:
+        ap.goto()
+        ap.choose_project("Regulation")
+        ap.open_doc("d")
+        # re-role: the Theme of the regulation (a Protein) may also be its Cause
+        e2 = store.load_document(doc_id).event_ids["E2"]
+        page.locator(f".sr-arc.sr-role[data-event='v{e2}'] .sr-arclabel").first.click()
+        roles = page.locator(".sr-pop[data-kind=role] [data-role]")
+        assert [r.get_attribute("data-role") for r in roles.all()] == ["Theme", "Cause"]
+        roles.filter(has_text="Cause").first.click()
+        ap.settle()
+        assert list(event("E2").arguments) == [("Cause", "T5")]
+
+        # retype the event from its trigger's popup: the trigger follows
+        trigger = next(e for e in store.load_document(doc_id).entities if e.ann_id == "T7")
+        ap.label(f"e{trigger.id}").click()
+        pop = page.locator(".sr-pop")
+        pop.locator(".sr-typebtn[data-type='Negative_regulation']").click()
+        ap.settle()
+        assert event("E2").type == "Negative_regulation"
+        view = store.load_document(doc_id)
+        assert next(e.type for e in view.entities if e.ann_id == "T7") == "Negative_regulation"
+
+        # the event's own attribute and note (not its trigger's)
+        events = page.locator(".sr-pop [data-testid=sr-event]")
+        events.get_by_label("Negation").check()
+        ap.settle()
+        note = events.locator("[data-testid=sr-note-add]")
+        note.fill("seen in figure 3")
+        note.press("Enter")
+        ap.settle()
+        view = store.load_document(doc_id)
+        assert [(a.type, a.target) for a in view.attributes] == [("Negation", "E2")]
+        assert [(n.target, n.text) for n in view.notes] == [("E2", "seen in figure 3")]
+        assert not ap.errors
+    finally:
+        page.close()

@@ -10,6 +10,7 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from converters.document import Document
 
@@ -205,20 +206,23 @@ class Schema:
 
 
 def undeclared_types(
-    uses: Iterable[tuple[str, str]], entity_names: Iterable[str], relation_names: Iterable[str]
+    documents: Iterable[Any], entity_names: Iterable[str], relation_names: Iterable[str]
 ) -> dict[tuple[str, str], int]:
     """``(kind, type) -> uses`` for each type used but not declared, in order of first use.
 
-    ``uses`` yields ``("entity", type)`` / ``("relation", type)`` per annotation. The one home
-    of the rule "data may use only the types its types file declares", asked by the SpERT
-    validator (data file against its sibling types file) and by the trainer (training data
-    against the project's types).
+    ``documents``: anything with ``entities`` and ``relations`` that have a ``type`` (the
+    shared ``Document`` and the model's ``Doc`` alike). The one home of the rule "data may use
+    only the types its types file declares", asked by the SpERT validator (data file against
+    its sibling types file) and by the trainer (training data against the project's types).
     """
     known = {"entity": set(entity_names), "relation": set(relation_names)}
     unknown: dict[tuple[str, str], int] = {}
-    for kind, name in uses:
-        if name not in known[kind]:
-            unknown[(kind, name)] = unknown.get((kind, name), 0) + 1
+    for doc in documents:
+        for kind, items in (("entity", doc.entities), ("relation", doc.relations)):
+            for item in items:
+                if item.type not in known[kind]:
+                    key = (kind, item.type)
+                    unknown[key] = unknown.get(key, 0) + 1
     return unknown
 
 

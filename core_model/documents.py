@@ -296,13 +296,7 @@ def load_types(
 
 def check_types(docs: list[Doc], types: TypeInventory, source: str) -> None:
     """Fail when the data uses a type the types do not define (``converters.schema``'s rule)."""
-    uses = (
-        (kind, item.type)
-        for doc in docs
-        for kind, items in (("entity", doc.entities), ("relation", doc.relations))
-        for item in items
-    )
-    unknown = undeclared_types(uses, types.entity_types, types.relation_types)
+    unknown = undeclared_types(docs, types.entity_types, types.relation_types)
     if unknown:
         raise ConversionError.from_problems(
             [

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db import models as m
-from db.lookups import document_by_id, project_named
+from db.lookups import document_by_id, is_trigger, project_named
 from db.rows import annotations, entity_view, relation_view
 from db.transactions import StoreBase
 from db.views import DocumentSummary, DocumentView, NotFoundError, StoreError
@@ -74,12 +74,7 @@ class DocumentQueries(StoreBase):
                 select(m.Entity.document_id, func.count().label("n"))
                 .where(
                     m.Entity.review == "accepted",
-                    select(m.Event.id)
-                    .where(
-                        m.Event.document_id == m.Entity.document_id,
-                        m.Event.trigger_ref == m.Entity.ann_id,
-                    )
-                    .exists(),
+                    is_trigger(),
                 )
                 .group_by(m.Entity.document_id)
                 .subquery()

@@ -7,6 +7,8 @@ that the schema, import and query modules can use them without importing each ot
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,3 +28,16 @@ def document_by_id(s: Session, doc_id: int) -> m.Document:
     if doc is None:
         raise NotFoundError(f"no document with id {doc_id}")
     return doc
+
+
+def is_trigger() -> Any:
+    """SQL: the ``m.Entity`` row in the query is an event's trigger (the event on it exists).
+    The page, the tables and the import report count a trigger with its event."""
+    return (
+        select(m.Event.id)
+        .where(
+            m.Event.document_id == m.Entity.document_id,
+            m.Event.trigger_ref == m.Entity.ann_id,
+        )
+        .exists()
+    )

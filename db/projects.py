@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from converters import schema as cs
 from db import models as m
-from db.lookups import project_named
+from db.lookups import is_trigger, project_named
 from db.project_schema import merge_schema
 from db.transactions import StoreBase
 from db.views import ProjectInfo, StoreError
@@ -79,12 +79,7 @@ def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
         .where(
             m.Document.project_id == p.id,
             m.Entity.review == "accepted",
-            select(m.Event.id)
-            .where(
-                m.Event.document_id == m.Entity.document_id,
-                m.Event.trigger_ref == m.Entity.ann_id,
-            )
-            .exists(),
+            is_trigger(),
         )
     )
     # what the page shows: an event with its trigger; entities without the triggers

@@ -45,13 +45,7 @@ def read_corpus(path: str | Path) -> list[Document]:
 
 def _unknown_types(path: Path, documents: list[Document], schema: Schema) -> list[Problem]:
     """One problem per entity / relation type used in ``documents`` but not in ``schema``."""
-    uses = (
-        (kind, item.type)
-        for doc in documents
-        for kind, items in (("entity", doc.entities), ("relation", doc.relations))
-        for item in items
-    )
-    unknown = undeclared_types(uses, schema.entity_names(), schema.relation_names())
+    unknown = undeclared_types(documents, schema.entity_names(), schema.relation_names())
     found = types_file_for(path)
     where = found.name if found is not None else "the types file"
     return [

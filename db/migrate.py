@@ -9,6 +9,7 @@ DDL, so a failed migration leaves the previous schema intact.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -44,6 +45,16 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database at ``engine`` up to ``revision`` (default: the newest)."""
+    _migrate(engine, revision, command.upgrade)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database at ``engine`` back to ``revision`` (a release rolled back; tests that
+    write data with today's code and check that an upgrade from an older schema keeps it)."""
+    _migrate(engine, revision, command.downgrade)
+
+
+def _migrate(engine: Engine, revision: str, step: Callable[[Config, str], None]) -> None:
     cfg = alembic_config()
     target = head_revision() if revision == "head" else revision
     if current_revision(engine) == target:
@@ -68,7 +79,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                     return
                 log.info("migrating database from %s to %s", current or "empty", target)
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, revision)
+                step(cfg, revision)
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -52,6 +53,7 @@ SOURCES = ("human", "model", "import")
 REVIEW_STATES = ("suggested", "accepted", "rejected")
 MODEL_STATES = ("training", "ready", "failed")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+ROLES = ("manager", "annotator")
 
 
 # Migration 0005: on SQLite a deleted row's id is never handed out again (history replays rows
@@ -134,6 +136,9 @@ class Document(Base):
     # migration 0003: how unsure the model that last pre-annotated it was (``Prediction.
     # uncertainty``, 0..1, higher = less confident); NULL until a model has seen it
     uncertainty: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # migration 0006: who moved the status last (a person, or "import"), and when
+    status_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ModelVersion(Base):
@@ -300,6 +305,8 @@ class History(Base):
     version_after: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), default="done")
     target_id: Mapped[int | None] = mapped_column(Integer)
+    # migration 0006: the page the edit came from; undo and redo act on that page's edits only
+    client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class ClientOp(Base):
@@ -336,3 +343,28 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # migration 0006
+    role: Mapped[str] = mapped_column(String(20), default="annotator", server_default="manager")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+# --- migration 0006 --------------------------------------------------------------------------
+
+
+class Trash(Base):
+    """A deleted document or project, kept whole until restored or purged (``db.trash``).
+
+    ``payload`` holds every row that went, table by table, with its id (ids are never reused,
+    migration 0005), so a restore puts back exactly what was there, history included.
+    ``summary`` is what the confirmation said would go (counts), shown in the trash list.
+    """
+
+    __tablename__ = "trash"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    project: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deleted_by: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from converters.document import Attribute, Document, Entity, Group, Note, Relation
 from converters.schema import EntityType, RelationType, Schema
-from db import Edit, Store
+from db import Edit, Store, migrate
 from db.session import create_db_engine
 
 SCHEMA = Schema(
@@ -101,7 +101,7 @@ def test_types_missing_from_the_schema_are_inferred(store: Store) -> None:
 def test_upgrade_from_0004_keeps_relations_and_skips_used_ids(backend_url: str) -> None:
     """The rebuild in 0005 must not cascade-delete relations, and on SQLite the id counter
     starts past ids that only the history still mentions (a deleted newest entity)."""
-    with Store.open(backend_url, migrate_to="0004") as old:
+    with Store.open(backend_url) as old:  # today's code writes; the schema then goes back
         old.create_project("p", SCHEMA)
         doc = Document(
             "d",
@@ -112,6 +112,8 @@ def test_upgrade_from_0004_keeps_relations_and_skips_used_ids(backend_url: str) 
         doc_id = old.import_documents("p", [doc]).document_ids[0]
         added = old.apply_edit(doc_id, Edit.add_entity("Effect", [(8, 14)]), 0, "a")
         deleted = old.apply_edit(doc_id, Edit.delete_entity(added.entity_id), 1, "a")
+        migrate.downgrade(old.engine, "0004")
+        assert migrate.current_revision(old.engine) == "0004"
     with Store.open(backend_url) as store:
         assert store.integrity_check() == "ok"
         view = store.load_document(doc_id)

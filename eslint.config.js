@@ -35,6 +35,11 @@ module.exports = [
     },
   },
   {
+    // the page's own scripts outside the editor (app/place.js: the address keeps the place)
+    files: ["app/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: browser },
+  },
+  {
     files: ["tests/js/**/*.js", "eslint.config.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: globals.node },
   },

@@ -6,13 +6,15 @@
 A fresh database gets the "CoNLL04 demo" project (231 annotated sentences and 60 new ones) so
 there is real work to look at at once.
 
-Sign-in is required as soon as there is an account: in the database (``python -m db users
-add NAME``, stored as scrypt hashes) or given with ``--auth`` (hashed in memory, never written;
-but visible in process lists, so prefer the database). Accounts added to the database while the
-app runs can sign in at once, but an app started without any account stays open until restarted.
-Serving on anything but a loopback address needs at least one account (or ``--insecure`` to say
-that an open annotation server is intended). Cross-origin requests are refused
-(``app.access``).
+Sign-in is required as soon as there is an account: in the database (made by a manager on the
+Projects screen, or ``python -m db users add NAME``; scrypt hashes) or given with ``--auth``
+(hashed in memory, never written; visible in process lists, so prefer the database). Accounts
+added while the app runs can sign in at once, but an app started open stays open until
+restarted. On a loopback address with no account the app is open, one click, and edits are
+recorded under the OS user (a manager). Anywhere else (or with ``--sign-in``) a server with no
+account prints a one-time token to its log, and whoever started it creates the first manager
+at ``/setup`` with it (``app.first_manager``); ``--insecure`` serves it open instead.
+Cross-origin requests are refused (``app.access``).
 """
 
 from __future__ import annotations
@@ -108,6 +110,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host without any account (anyone who reaches it can edit)",
     )
+    p.add_argument(
+        "--sign-in",
+        action="store_true",
+        help="require sign-in even on a loopback address with no account yet (a first manager "
+        "is then created at /setup with the token the log shows)",
+    )
     p.add_argument("--no-demo", action="store_true", help="do not create the demo project")
     p.add_argument(
         "--no-auto-retrain",
@@ -147,15 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.open(url)
     accounts = Accounts(store, args.auth)
     names = accounts.names()
-    if not is_loopback(args.host) and not names and not args.insecure:
-        log.error(
-            "refusing to serve on %s without accounts: anyone who can reach it could read and "
-            "change the annotations. Add one with `python -m db users add NAME` (or --auth "
-            "USER:PASSWORD), or add --insecure if an open server is intended",
-            args.host,
-        )
-        store.close()
-        return 2
+    setup = None
+    if not names and (args.sign_in or (not is_loopback(args.host) and not args.insecure)):
+        from app.first_manager import FirstManager
+
+        setup = FirstManager(store, accounts.throttle)
     from app.demo_project import ensure_demo_project
     from app.ui import AppConfig, create_app
 
@@ -168,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         for name in accounts.shadowed():
             log.warning("--auth %s replaces the database account of that name", name)
+    elif setup is not None:
+        log.info("sign-in required; no account yet: the first manager is created at /setup")
     elif not is_loopback(args.host):
         log.warning("no login (--insecure): anyone who reaches %s can edit", args.host)
+    else:
+        log.info("no accounts: open to this computer, edits recorded as the OS user")
     if not args.no_demo and ensure_demo_project(store):
         log.info("a fresh database: the demo project was created")
     models_dir = args.models_dir or data_dir() / "models"
@@ -183,14 +191,21 @@ def main(argv: list[str] | None = None) -> int:
         job_workers=args.workers,
         max_file_size=f"{args.max_upload_mb}mb",
         auto_retrain=not args.no_auto_retrain,
+        sign_in=bool(names) or setup is not None,
+        cli_managers=[name for name, _ in args.auth],
     )
     app, demo = create_app(store, config)
     log.info("models directory: %s", models_dir.resolve())
     shown = f"[{args.host}]" if ":" in args.host else args.host
     log.info("serving spanrel at http://%s:%d/", shown, args.port)
+    if setup is not None:
+        setup.announce(f"http://{shown}:{args.port}")
     try:
         demo.launch(
-            server_name=args.host, server_port=args.port, quiet=True, **launch_kwargs(app, accounts)
+            server_name=args.host,
+            server_port=args.port,
+            quiet=True,
+            **launch_kwargs(app, accounts, setup),
         )
     finally:
         app.close()

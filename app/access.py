@@ -171,6 +171,7 @@ class Accounts:
         ok = await asyncio.to_thread(self.verify, username, password)
         if ok:
             self.throttle.succeeded(username)
+            log.info("signed in: %r", username[: passwords.MAX_NAME])
             if self.sessions is not None:  # a new password: end the sessions of the old one
                 await asyncio.to_thread(self.sessions.signed_in, username)
         else:
@@ -314,11 +315,14 @@ async def guard_lifespan(app: Any) -> AsyncIterator[None]:
     yield
 
 
-def _lifespan(accounts: Accounts | None) -> Callable[[Any], Any]:
-    """The guard, and with accounts the session sweeper, for the life of the server."""
+def _lifespan(accounts: Accounts | None, setup: Any = None) -> Callable[[Any], Any]:
+    """The guard, and with accounts the session sweeper, for the life of the server; with
+    ``setup`` (``app.first_manager.FirstManager``) its ``/setup`` page."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
+        if setup is not None:
+            setup.mount(app)
         async with guard_lifespan(app):
             if accounts is None:
                 yield
@@ -334,13 +338,20 @@ def _lifespan(accounts: Accounts | None) -> Callable[[Any], Any]:
     return lifespan
 
 
-def launch_kwargs(app: Any, accounts: Accounts | None = None) -> dict[str, Any]:
+SETUP_MESSAGE = (
+    "spanrel: no account exists yet. Whoever started the server creates the first manager at "
+    "/setup with the one-time token printed in the server's log."
+)
+
+
+def launch_kwargs(app: Any, accounts: Accounts | None = None, setup: Any = None) -> dict[str, Any]:
     """``demo.launch(**launch_kwargs(app, accounts))``: the app's own launch arguments, sign-in
-    against ``accounts`` when there are any, and the same-origin guard."""
+    against ``accounts`` when there are any (or a first manager is awaited: ``setup``), and the
+    same-origin guard."""
     kwargs = dict(app.launch_kwargs())
-    signing_in = accounts is not None and bool(accounts.names())
+    signing_in = accounts is not None and (bool(accounts.names()) or setup is not None)
     if signing_in:
         kwargs["auth"] = accounts.check
-        kwargs["auth_message"] = AUTH_MESSAGE
-    kwargs["app_kwargs"] = {"lifespan": _lifespan(accounts if signing_in else None)}
+        kwargs["auth_message"] = SETUP_MESSAGE if setup is not None else AUTH_MESSAGE
+    kwargs["app_kwargs"] = {"lifespan": _lifespan(accounts if signing_in else None, setup)}
     return kwargs

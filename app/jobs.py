@@ -88,6 +88,7 @@ class JobQueue:
         self, kind: str, fn: JobFn, *, project: str | None = None, params: dict | None = None
     ) -> JobInfo:
         job = self.store.create_job(kind, project=project, params=params)
+        log.info("job %d queued: %s of project %r", job.id, kind, project)
         ctx = JobContext(self.store, job.id)
         with self._lock:
             self._contexts[job.id] = ctx
@@ -99,12 +100,15 @@ class JobQueue:
             if ctx.should_stop():
                 return
             self.store.start_job(ctx.job_id)
+            log.info("job %d started", ctx.job_id)
             result = fn(ctx)
             if ctx.should_stop():
                 self.store.update_job(ctx.job_id, log_line="stopped on request")
                 self.store.cancel_job(ctx.job_id)
+                log.info("job %d stopped on request", ctx.job_id)
             else:
                 self.store.finish_job(ctx.job_id, result)
+                log.info("job %d done", ctx.job_id)
         except Exception as exc:
             log.exception("job %d failed", ctx.job_id)
             try:
@@ -122,6 +126,7 @@ class JobQueue:
             ctx = self._contexts.get(job_id)
         if ctx is not None:
             ctx._cancel.set()
+        log.info("job %d: cancel asked", job_id)
         return self.store.cancel_job(job_id)
 
     def wait(self, job_id: int, timeout: float | None = None) -> JobInfo:

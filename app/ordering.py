@@ -63,3 +63,17 @@ def neighbours_in(ids: list[int], doc_id: int, *, wrap_in: bool) -> tuple[int | 
     prev_id = ids[pos - 1] if pos > 0 else None
     next_id = ids[pos + 1] if pos + 1 < len(ids) else None
     return prev_id, next_id
+
+
+def next_to_do(store: Store, project: str, person: str | None) -> int | None:
+    """The document ``person`` should open next: an unfinished one assigned to them, else an
+    unfinished one open to all (no assignee), each in the project's order; None when nothing
+    is left for them."""
+    docs = [d for d in store.list_documents(project) if d.status != "done"]
+    mine = [d.id for d in docs if person and d.assignee == person]
+    open_to_all = [d.id for d in docs if not d.assignee]
+    if get_order(store, project) == UNCERTAINTY:
+        rank = {doc_id: i for i, doc_id in enumerate(uncertain_first(store, project))}
+        mine.sort(key=lambda i: rank.get(i, len(rank)))
+        open_to_all.sort(key=lambda i: rank.get(i, len(rank)))
+    return (mine or open_to_all or [None])[0]

@@ -37,6 +37,7 @@ from app.page_translation import (
     page_annotations,
     parse_doc_id,
 )
+from app.permissions import MANAGE, Gate, Refused
 from converters.schema_changes import SchemaChange
 from db import ConflictError, NotFoundError, Store, StoreError
 from db.views import DocumentView, EditResult, PairNotAllowed
@@ -70,11 +71,15 @@ class StoreBackend:
         self,
         store: Store,
         *,
+        gate: Gate | None = None,
         default_user: str = "anonymous",
         on_done: Callable[[str], None] | None = None,
         suggest_relations: RelationPass | None = None,
     ) -> None:
         self.store = store
+        # who may edit which document (app.permissions); None: everybody everything (tests
+        # of the editor's own logic)
+        self.gate = gate
         self.default_user = default_user
         # called with the project after a document was marked done (automatic retraining)
         self.on_done = on_done
@@ -128,6 +133,7 @@ class StoreBackend:
             "prev_id": prev_id,
             "next_id": next_id,
             "project": view.project,
+            "assignee": view.assignee,
             "thresholds": self.thresholds(view.project),
         }
 
@@ -188,6 +194,16 @@ class StoreBackend:
                 before = self._fresh(doc_key)
             except KeyError:
                 return {"ok": False, "seq": seq, "error": "unknown document"}
+        if self.gate is not None:
+            try:
+                if op["kind"] in ("allow_pair", "allow_role"):
+                    self.gate.check(user, MANAGE, "change the schema")
+                refusal = self.gate.may_edit(user, before.get("assignee"))
+            except Refused as exc:
+                refusal = str(exc)
+            if refusal:
+                log.info("refused %s's %s on document %s: %s", author, op["kind"], doc_key, refusal)
+                return {"ok": False, "seq": seq, "error": f"not saved: {refusal}"}
         if op["kind"] in ("allow_pair", "allow_role"):
             return self._allow(op, before, doc_key)
         stale = before["version"] != op["base_version"]
@@ -196,12 +212,21 @@ class StoreBackend:
         try:
             message, result = self._run(db_id, op, before, author)
         except ConflictError as exc:
+            log.info(
+                "conflict: %s's %s on document %s at version %s (now %s)",
+                author,
+                op["kind"],
+                doc_key,
+                op["base_version"],
+                exc.current_version,
+            )
             return self._conflict(seq, op["base_version"], exc.current_version)
         except NotFoundError:
             return {"ok": False, "seq": seq, "error": "unknown document"}
         except PairNotAllowed as exc:  # the page offers to allow it, then retries
             return {"ok": False, "seq": seq, "error": str(exc), "allow": exc.offer()}
         except StoreError as exc:  # EditError included: the reason is meant for a person
+            log.info("refused %s's %s on document %s: %s", author, op["kind"], doc_key, exc)
             return {"ok": False, "seq": seq, "error": str(exc)}
         repeated = result.repeated
         after = None if repeated or stale else self._patched(doc_key, before, result)
@@ -368,9 +393,11 @@ class StoreBackend:
             if self.suggest_relations is None:
                 raise StoreError("relation suggestions are not available in this editor")
             return self.suggest_relations(db_id, version, author, **once)
-        if kind == "undo":
-            return "", store.undo(db_id, author, version, **once)
-        if kind == "redo":
-            return "", store.redo(db_id, author, version, **once)
+        if kind in ("undo", "redo"):
+            # this page's own edit, over whatever others saved since: the store refuses, naming
+            # what changed, when their work is in the way, so the page need not be current
+            # (``before`` is the document as it is now; the page then gets all of it)
+            step = store.undo if kind == "undo" else store.redo
+            return "", step(db_id, author, before["version"], **once)
         edit = edit_from_op(op, before)
         return "", store.apply_edit(db_id, edit, version, author, **once)

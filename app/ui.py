@@ -21,6 +21,7 @@ is ``default_user``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -34,6 +35,7 @@ from gradio.blocks import Block
 
 from app.editor.editor import request_user
 from app.jobs import JobContext, JobQueue
+from app.permissions import Gate, guard
 from app.preannotate import NoActiveModel, PredictorCache, preannotate, suggest_relations
 from app.retraining.auto import AutoRetrainer
 from app.retraining.options import RetrainOptions
@@ -48,12 +50,14 @@ from app.screens import (
     exporting_tab,
     importing_tab,
     models_tab,
+    people,
     projects_tab,
 )
 from app.screens.models_tab import NO_MODEL
 from app.screens.retrain_tab import FROM_ACTIVE, FROM_AUTO, FROM_ENCODER
 from app.store_backend import StoreBackend
 from db import Store, StoreError
+from db.document_status import UNTOUCHED
 
 # names other modules import from here (the tab modules hold them now)
 __all__ = [
@@ -71,6 +75,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: how often the Projects table and the project chooser are checked for changes (seconds)
+LIVE_S = 10.0
+#: the tabs' ids (each ``gr.Tab``'s id is its label in lower case: app/place.js relies on it)
+TAB_IDS = ("projects", "import", "documents", "annotate", "export", "model", "people")
+PLACE_JS = (Path(__file__).resolve().parent / "place.js").read_text(encoding="utf-8")
+
 CSS = """
 .sr-header { align-items: center; }
 .sr-header h1 { margin: 0; font-size: 1.45rem; }
@@ -84,6 +94,8 @@ CSS = """
   overflow: hidden; margin: 4px 0 2px; }
 .sr-progress > div { height: 100%; background: var(--color-accent); transition: width .3s; }
 footer { display: none !important; }
+/* the learning curve's Vega chart is as wide as its box ("width": "container") */
+#sr-learning-curve .vega-embed { width: 100%; }
 """
 
 
@@ -99,6 +111,15 @@ class AppConfig:
     # automatic retraining (each project also has its own setting, on by default); off: only
     # the Retrain button trains. When on, every project is checked as the app starts.
     auto_retrain: bool = True
+    # people sign in (launch.py: accounts exist, or a first manager is awaited); None: when
+    # ``auth`` is given. Without sign-in everybody is ``default_user``, a manager.
+    sign_in: bool | None = None
+    # accounts given on the command line (launch.py --auth): managers
+    cli_managers: list[str] = field(default_factory=list)
+
+    @property
+    def signing_in(self) -> bool:
+        return bool(self.auth) if self.sign_in is None else self.sign_in
 
 
 @dataclass
@@ -137,8 +158,14 @@ class SpanrelApp:
         self.auto = AutoRetrainer(
             store, self.retrainer, lambda: self.config.retrain, enabled=config.auto_retrain
         )
+        self.gate = Gate(
+            store,
+            open_user=None if config.signing_in else config.default_user,
+            cli_managers=[*config.cli_managers, *(name for name, _ in config.auth)],
+        )
         self.backend = StoreBackend(
             store,
+            gate=self.gate,
             default_user=config.default_user,
             on_done=self.auto.check_later,
             suggest_relations=self.suggest_relations,
@@ -167,9 +194,7 @@ class SpanrelApp:
     def after_activation(self, project: str, version: Any) -> None:
         """A retraining made ``version`` active: refresh the suggestions of the documents
         nobody has worked on yet (new or pre-annotated), in the background job queue."""
-        ids = [
-            d.id for d in self.store.list_documents(project) if d.status in ("new", "pre-annotated")
-        ]
+        ids = [d.id for d in self.store.list_documents(project) if d.status in UNTOUCHED]
         if ids:
             self.submit_preannotation(project, ids, f"refresh after version {version.id}")
 
@@ -178,6 +203,13 @@ class SpanrelApp:
     def user(self, request: gr.Request | None) -> str:
         name = getattr(request, "username", None) if request is not None else None
         return name or self.config.default_user
+
+    def who_line(self, request: gr.Request | None) -> str:
+        """The header's "signed in as NAME (role)"."""
+        actor = self.gate.actor(getattr(request, "username", None))
+        if actor is None:
+            return "account disabled"
+        return f"signed in as **{esc(actor.name)}** ({actor.role})"
 
     def editor_user(self, request: Any) -> str | None:
         return request_user(request) or self.config.default_user
@@ -327,19 +359,30 @@ class SpanrelApp:
                 annotate = annotate_tab.build(self)
                 export = exporting_tab.build(self)
                 model = models_tab.build(self)
+                people_screen = people.build(self)
             page = Page(project, who, tabs)
-            self._wire_page(demo, page, [projects, imports, documents, annotate, model])
+            self._wire_page(demo, page, [projects, imports, documents, annotate, model], annotate)
             projects_tab.wire(self, page, projects, imports)
             importing_tab.wire(self, page, imports, projects)
             documents_tab.wire(self, page, documents, annotate)
             annotate_tab.wire(self, page, annotate, documents)
             exporting_tab.wire(self, page, export)
             models_tab.wire(self, page, model, documents)
+            people.wire(self, page, people_screen)
+            self._wire_live(page, projects)
+        guard(demo, self.gate)
         return demo
 
-    def _wire_page(self, demo: gr.Blocks, page: Page, screens: list[ShowsProject]) -> None:
+    def _wire_page(
+        self,
+        demo: gr.Blocks,
+        page: Page,
+        screens: list[ShowsProject],
+        annotate: annotate_tab.AnnotateTab,
+    ) -> None:
         """Loading the page and choosing a project: every screen shows the chosen project
-        (each screen's ``project_views`` / ``show_project``), in one event."""
+        (each screen's ``project_views`` / ``show_project``), in one event. The page opens at
+        the place its address names (``?project=&tab=&doc=``, kept by ``app/place.js``)."""
         shown = [view for screen in screens for view in screen.project_views()]
 
         def refresh_project(proj: str | None) -> dict[Block, Any]:
@@ -350,16 +393,61 @@ class SpanrelApp:
 
         def on_load(proj, request: gr.Request):
             names = self.project_names()
+            place = dict(getattr(request, "query_params", None) or {})
+            if place.get("project") in names:
+                proj = place["project"]
             if proj not in names:
                 proj = names[0] if names else None
-            return {
+            updates: dict[Block, Any] = {
                 page.project: gr.update(choices=names, value=proj),
-                page.who: f"signed in as **{esc(self.user(request))}**",
+                page.who: self.who_line(request),
                 **refresh_project(proj),
             }
+            if place.get("tab") in TAB_IDS:
+                updates[page.tabs] = gr.update(selected=place["tab"])
+            doc = self._placed_document(proj, place.get("doc"))
+            if doc is not None:
+                updates.update(
+                    {
+                        page.tabs: gr.update(selected="annotate"),
+                        annotate.editor: self.editor_value(doc),
+                        annotate.doc_id: doc,
+                    }
+                )
+            return updates
 
-        demo.load(on_load, [page.project], [page.project, page.who, *shown])
+        outputs = [page.project, page.who, page.tabs, annotate.editor, annotate.doc_id, *shown]
+        demo.load(on_load, [page.project], outputs).then(
+            None, js="() => { document.body.dataset.srPlaced = '1'; }"
+        )
         page.project.change(refresh_project, [page.project], shown)
+
+    def _wire_live(self, page: Page, projects: projects_tab.ProjectsTab) -> None:
+        """The Projects table and the project chooser follow imports, jobs, edits and other
+        people's new projects: checked every ``LIVE_S`` seconds, sent only when they changed
+        (an unchanged table is not redrawn under the person's pointer)."""
+        timer = gr.Timer(LIVE_S)
+        seen = gr.State("")
+
+        def refresh_tables(proj, last):
+            frame = projects_tab.projects_frame(self.store)
+            key = hashlib.sha1(frame.to_json().encode()).hexdigest()
+            if key == last:
+                return gr.skip(), gr.skip(), last
+            names = self.project_names()
+            return frame, gr.update(choices=names), key
+
+        timer.tick(refresh_tables, [page.project, seen], [projects.table, page.project, seen])
+
+    def _placed_document(self, project: str | None, doc: str | None) -> int | None:
+        """The document an address names, if it is one of ``project``'s."""
+        if not project or not doc or not doc.isdigit():
+            return None
+        try:
+            view = self.store.load_document(int(doc))
+        except StoreError:
+            return None
+        return view.id if view.project == project else None
 
     # -- launching ---------------------------------------------------------------------------
 
@@ -371,6 +459,7 @@ class SpanrelApp:
             "auth": list(self.config.auth) or None,
             "auth_message": "spanrel: sign in to annotate" if self.config.auth else None,
             "css": CSS,
+            "js": PLACE_JS,
             "theme": gr.themes.Soft(primary_hue="indigo"),
             "footer_links": [],
         }
@@ -392,6 +481,7 @@ def create_app(store: Store, config: AppConfig) -> tuple[SpanrelApp, gr.Blocks]:
     swept = sweep_job_dirs(store, app.retrainer.models_dir.resolve())
     if swept:
         log.info("removed %d folder(s) left by killed training jobs", len(swept))
+    store.purge_trash()  # deleted documents and projects past the Trash's 30 days (db.trash)
     if config.auto_retrain:
         # e.g. the demo project's gold documents: a first model starts training at once
         threading.Thread(target=app.auto.check_all, name="spanrel-auto-start", daemon=True).start()

@@ -185,21 +185,25 @@ def extract_zip(
 def in_archive(exc: ConversionError, archive: Path, root: Path) -> ConversionError:
     """``exc`` with every path under the extraction folder ``root`` given as
     ``archive.zip!entry``: the temporary folder is gone once the import has failed."""
+    return relocated(exc, root, f"{archive}!")
+
+
+def relocated(exc: ConversionError, root: Path, label: str) -> ConversionError:
+    """``exc`` with every path under the temporary folder ``root`` given as ``label`` and the
+    path inside it (``root`` itself as ``label``): an archive's entries, or loose uploads
+    gathered into one folder (``label`` empty: their own names)."""
     prefix = str(root) + "/"
 
     def where(path: str) -> str:
         if path == str(root):
-            return f"{archive}!"
-        return f"{archive}!{path[len(prefix) :]}" if path.startswith(prefix) else path
+            return label
+        return f"{label}{path[len(prefix) :]}" if path.startswith(prefix) else path
 
     problems = [
-        Problem(where(p.path), p.message.replace(prefix, f"{archive}!"), p.line, p.offset)
+        Problem(where(p.path), p.message.replace(prefix, label), p.line, p.offset)
         for p in exc.problems
     ]
-    first = problems[0] if problems else Problem(where(exc.path), str(exc))
-    return ConversionError(
-        first.path, first.message, line=first.line, offset=first.offset, problems=problems
-    )
+    return ConversionError.from_problems(problems)
 
 
 def zip_folder(src: Path, out: Path, top: str) -> Path:

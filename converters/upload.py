@@ -5,32 +5,47 @@ takes away.
 and extracted to a temporary folder), a SpERT ``.json`` or a loose ``.txt`` (one document, no
 annotations). It recognises the format when asked (``auto``), reads documents and schema, and
 checks everything the files alone can tell: zip safety, UTF-8, each reader's checks (offsets,
-ids, with file and line), no two documents with one name. The database's own questions (a name
-already in the project, NUL characters its text cannot hold) are the store's, asked once at its
-door, which is also where each document's structure is checked against the document model
-(``Document.problems``), for every caller, once.
+ids, with file and line), no two documents with one name. ``read_loose(paths)`` takes loose
+BRAT files picked together (``.txt``, ``.ann`` and conf files, ``loose_brat_files``), gathered
+into one temporary folder and read the way an extracted zip is, so that pairing by name has one
+home (``converters.brat``). The database's own questions (a name already in the project, NUL
+characters its text cannot hold) are the store's, asked once at its door, which is also where
+each document's structure is checked against the document model (``Document.problems``), for
+every caller, once.
 
 ``write_export(fmt, documents, schema, dest)`` is ``converters.write`` for a project's export.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 import converters
 from converters.ace import APF_SUFFIX
-from converters.archive import DEFAULT_LIMITS, ZipLimits, check_zip, extract_zip, in_archive
-from converters.brat import read_collection_schemas
+from converters.archive import (
+    DEFAULT_LIMITS,
+    ZipLimits,
+    check_zip,
+    extract_zip,
+    in_archive,
+    relocated,
+)
+from converters.brat import read_collection_schemas, read_corpus
 from converters.document import AnnotationCounts, Document
 from converters.errors import ConversionError, Problem, read_utf8
 from converters.schema import EntityType, RelationType, Schema, merge_schemas
 
 UPLOAD_FORMATS = ("auto", *converters.FORMATS, "txt")
-UPLOAD_SUFFIXES = (".txt", ".zip", ".json")
+UPLOAD_SUFFIXES = (".txt", ".ann", ".conf", ".zip", ".json")
+#: the conf files brat reads beside its pairs (a loose ``.conf`` by another name would be lost)
+BRAT_CONF_NAMES = ("annotation.conf", "visual.conf", "kb_shortcuts.conf", "tools.conf")
+_LOOSE_BRAT = (".txt", ".ann", ".conf")
 _TypeT = TypeVar("_TypeT", EntityType, RelationType)
 
 
@@ -165,6 +180,71 @@ def read_upload(
     _one_name_each(documents, path)
     report = UploadReport(path.name, kind, AnnotationCounts.of(documents))
     return documents, schema, report
+
+
+def loose_brat_files(paths: Sequence[Path]) -> list[Path]:
+    """The uploads that form one BRAT collection: every ``.txt``, ``.ann`` and ``.conf`` once
+    an ``.ann`` or ``.conf`` is among them; none otherwise (loose ``.txt`` files alone stay
+    plain texts, one document each). Endings are brat's, lower case."""
+    members = [p for p in paths if p.suffix in _LOOSE_BRAT]
+    return members if any(p.suffix != ".txt" for p in members) else []
+
+
+def loose_label(files: Sequence[Path]) -> str:
+    """The report's name for loose files read together: the first few names, each ``.txt``
+    before its ``.ann``, conf files last."""
+    order = sorted(files, key=lambda f: (f.suffix == ".conf", f.stem, f.suffix != ".txt"))
+    names = [f.name for f in order]
+    more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+    return " + ".join(names[:4]) + more
+
+
+def _loose_names(files: list[Path]) -> list[Problem]:
+    """What the names alone refuse: a file the folder reading would skip or overwrite."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for f in files:
+        if f.name in seen:
+            problems.append(Problem(f.name, "two uploaded files have this name"))
+        elif f.name.startswith("."):
+            problems.append(Problem(f.name, "BRAT skips files whose name starts with '.'"))
+        elif f.suffix == ".conf" and f.name not in BRAT_CONF_NAMES:
+            problems.append(Problem(f.name, f"not a BRAT conf file ({', '.join(BRAT_CONF_NAMES)})"))
+        seen.add(f.name)
+    if not any(f.suffix in (".txt", ".ann") for f in files):
+        problems.append(Problem(min(seen), "no .txt/.ann files came with this configuration"))
+    return problems
+
+
+def read_loose(
+    paths: Sequence[str | Path],
+) -> tuple[list[Document], Schema | None, UploadReport]:
+    """Documents, schema and a report from loose BRAT files uploaded together
+    (``loose_brat_files``), paired by name as in a BRAT folder: ``doc1.txt`` with
+    ``doc1.ann``. An ``.ann`` without its ``.txt`` is refused, and so is a ``.txt`` without its
+    ``.ann`` (``read_corpus(require_ann=True)``): among annotated files, a missing ``.ann`` is
+    one left out, whose annotations would otherwise be lost without a word.
+
+    Raises ``ConversionError`` with every problem, each naming the file by its own name.
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        raise ValueError("read_loose needs at least one file")
+    problems = _loose_names(files)
+    if problems:
+        raise ConversionError.from_problems(problems)
+    with tempfile.TemporaryDirectory(prefix="spanrel-import-") as tmp:
+        root = Path(tmp)
+        for f in files:
+            shutil.copyfile(f, root / f.name)
+        try:
+            documents = read_corpus(root, require_ann=any(f.suffix == ".ann" for f in files))
+            schema = _read_schema("brat", root)
+        except ConversionError as exc:
+            raise relocated(exc, root, "") from None
+    # one flat folder: a document id is a file stem, which the names check made unique
+    counts = AnnotationCounts.of(documents)
+    return documents, schema, UploadReport(loose_label(files), "brat", counts)
 
 
 def write_export(

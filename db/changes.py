@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, delete, insert, update
+from sqlalchemy import DateTime, Table, delete, insert, update
 from sqlalchemy.orm import Session
 
 from db.models import ANNOTATION_TABLES, Base
@@ -23,15 +23,18 @@ def snapshot(obj: Base, columns: list[str] | None = None) -> dict[str, Any]:
     for col in obj.__table__.columns:
         if columns is not None and col.key not in columns:
             continue
-        value = getattr(obj, col.key)
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        out[col.key] = value
+        out[col.key] = json_value(getattr(obj, col.key))
     return out
 
 
-def _values(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
-    cols = model.__table__.columns
+def json_value(value: Any) -> Any:
+    """A column value as JSON keeps it (datetimes as ISO strings; ``row_values`` reads them)."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def row_values(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """A row kept as JSON (``snapshot``, the trash) as values to write back to ``table``."""
+    cols = table.columns
     out = {}
     for key, value in row.items():
         if value is not None and isinstance(cols[key].type, DateTime):
@@ -80,9 +83,9 @@ def replay(session: Session, changes: list[dict[str, Any]], *, undo: bool) -> No
         if target is None:
             session.execute(delete(table).where(table.c.id == change["id"]))
         elif source is None:
-            session.execute(insert(table).values(**_values(model, target)))
+            session.execute(insert(table).values(**row_values(table, target)))
         else:
             session.execute(
-                update(table).where(table.c.id == change["id"]).values(**_values(model, target))
+                update(table).where(table.c.id == change["id"]).values(**row_values(table, target))
             )
     session.expire_all()

@@ -12,6 +12,10 @@ the store through its door (``Store.import_documents``, ``Store.export_documents
 ``users add|passwd NAME`` asks for the password twice on the terminal (``getpass``), or reads
 one line from stdin with ``--password-stdin`` (for scripts; a password on the command line would
 be visible in process lists, so there is no option for that). Only its scrypt hash is stored.
+
+``delete-document``, ``delete-project`` (with ``--yes``; without it they say what would go),
+``rename-document``, ``rename-project``, ``trash``, ``restore ID [--as NAME]`` and ``purge``:
+``db.cli_trash``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from typing import Any
 import converters
 from converters.errors import ConversionError, Problem
 from converters.upload import read_upload, write_export
+from db import cli_trash
+from db.document_status import AUTO, IMPORT_CHOICES
+from db.models import ROLES
 from db.session import resolve_db_url
 from db.store import Store
 from db.views import ImportResult, StoreError
@@ -60,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
         "--split", default="unassigned", choices=("train", "dev", "test", "unassigned")
     )
     imp.add_argument("--source", default="import", choices=("import", "human", "model"))
+    imp.add_argument(
+        "--status",
+        default=AUTO,
+        choices=IMPORT_CHOICES,
+        help="status of the imported documents (default auto: done, i.e. finished gold, "
+        "when the files hold annotations, else new; pre-annotated for --source model)",
+    )
     imp.add_argument("--author", default=None)
     imp.add_argument("path")
 
@@ -89,11 +103,27 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="read the password from the first line of stdin instead of asking twice",
         )
+    users_sub.choices["add"].add_argument(
+        "--role",
+        choices=ROLES,
+        default=None,
+        help="manager or annotator (default: manager for the first account, else annotator)",
+    )
     rm = users_sub.add_parser("remove", help="delete an account (its edits keep its name)")
     db_arg(rm)
     rm.add_argument("name")
-    ls = users_sub.add_parser("list", help="account names as a JSON list")
+    role = users_sub.add_parser("role", help="make an account a manager or an annotator")
+    db_arg(role)
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
+    for name, text in (("disable", "stop an account signing in"), ("enable", "let it again")):
+        p = users_sub.add_parser(name, help=text)
+        db_arg(p)
+        p.add_argument("name")
+    ls = users_sub.add_parser("list", help="account names as a JSON list (--long: with roles)")
     db_arg(ls)
+    ls.add_argument("--long", action="store_true", help="name, role and disabled of each")
+    cli_trash.add_parsers(sub, db_arg)  # delete, rename, trash, restore, purge
     return parser
 
 
@@ -154,15 +184,21 @@ def _read_password(from_stdin: bool) -> str:
 
 def _users(store: Store, args: argparse.Namespace) -> None:
     if args.users_command == "list":
-        _print(store.list_users())
+        _print([asdict(a) for a in store.accounts()] if args.long else store.list_users())
+    elif args.users_command == "role":
+        store.set_role(args.name, args.role)
+        _print({"name": args.name, "role": args.role})
+    elif args.users_command in ("disable", "enable"):
+        store.set_disabled(args.name, args.users_command == "disable")
+        _print({"name": args.name, "disabled": args.users_command == "disable"})
     elif args.users_command == "remove":
         store.remove_user(args.name)
         _print({"removed": args.name})
     elif args.users_command == "add":
         if args.name in store.list_users():  # say so before asking for a password
             raise StoreError(f"a user named {args.name!r} already exists")
-        store.add_user(args.name, _read_password(args.password_stdin))
-        _print({"added": args.name})
+        role = store.add_user(args.name, _read_password(args.password_stdin), args.role)
+        _print({"added": args.name, "role": role})
     elif args.users_command == "passwd":
         if args.name not in store.list_users():
             raise StoreError(f"no user named {args.name!r}")
@@ -185,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     split=args.split,
                     source=args.source,
                     author=args.author,
+                    status=args.status,
                 )
                 _print(asdict(result) | {"document_ids": len(result.document_ids)})
             elif args.command == "export":
@@ -202,9 +239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _print(store.stats(args.project))
             elif args.command == "backup":
                 _print({"backup": str(store.backup(args.out))})
+            elif args.command in cli_trash.COMMANDS:
+                _print(cli_trash.run(store, args))
             elif args.command == "users":
                 _users(store, args)
-    except (ConversionError, StoreError, ValueError, OSError) as exc:
+    except ConversionError as exc:  # every problem, cause first, as the Import screen lists them
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except (StoreError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -25,6 +25,8 @@ from converters import document as cd
 from converters import schema as cs
 from converters.errors import ConversionError, Problem
 from db import models as m
+from db.document_status import BY_IMPORT, import_status
+from db.names import document_name_problem
 from db.project_schema import merge_schema
 from db.projects import new_project
 from db.rows import Provenance, entity_row, extra_rows, history_row, insert_returning, relation_row
@@ -62,8 +64,9 @@ def check_import(documents: Sequence[cd.Document], taken: set[str], project: str
 
 
 def _check_document(doc: cd.Document, taken: set[str], incoming: set[str], project: str) -> None:
-    if not doc.id or not doc.id.strip():
-        raise ConversionError("<document>", "a document has no name (id)")
+    bad_name = document_name_problem(doc.id)  # the one rule of names (db.names)
+    if bad_name is not None:
+        raise ConversionError(doc.id if doc.id and doc.id.strip() else "<document>", bad_name)
     if doc.id in taken:
         raise ConversionError(
             doc.id, f"a document named {doc.id!r} is already in project {project!r}"
@@ -95,6 +98,8 @@ def _document_row(
         "text": doc.text,
         "sha256": hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
         "status": status,
+        "status_by": BY_IMPORT,
+        "status_at": now,
         "assignee": None,
         "split": meta_split if meta_split in m.SPLITS else split,
         "version": 0,
@@ -167,8 +172,11 @@ class DocumentImport(StoreBase):
         (``ImportResult.created_project`` says whether it was created).
 
         ``source="model"`` stores the annotations as suggestions (status ``pre-annotated``);
-        otherwise they are accepted and the status is ``new``. A document whose
-        ``metadata["split"]`` is one of train/dev/test keeps it, else ``split`` applies.
+        otherwise they are accepted and the status is ``new``. ``status`` overrides that:
+        a status, or ``auto`` (``done`` when the documents hold annotations; the rule is
+        ``db.document_status.import_status``); ``ImportResult.status`` says which. A
+        document whose ``metadata["split"]`` is one of train/dev/test keeps it, else
+        ``split`` applies.
         Every document is checked before the first row is written (``check_import``), then
         they are written batch by batch; a refusal raises ``ConversionError`` naming each
         refused document and rolls everything back.
@@ -178,9 +186,7 @@ class DocumentImport(StoreBase):
         if split not in m.SPLITS:
             raise StoreError(f"split must be one of {', '.join(m.SPLITS)}")
         review = "suggested" if source == "model" else "accepted"
-        doc_status = status or ("pre-annotated" if source == "model" else "new")
-        if doc_status not in m.DOCUMENT_STATUSES:
-            raise StoreError(f"status must be one of {', '.join(m.DOCUMENT_STATUSES)}")
+        doc_status = import_status(status, source, documents)
 
         def run(s: Session) -> ImportResult:
             log.info("import into %s: transaction started (%d documents)", project, len(documents))
@@ -225,6 +231,7 @@ class DocumentImport(StoreBase):
                 added_e + [t for t in more_e if t not in added_e],
                 added_r + [t for t in more_r if t not in added_r],
                 created_project=found is None,
+                status=doc_status,
             )
             for start in range(0, len(documents), batch_size):
                 batch = documents[start : start + batch_size]

@@ -95,6 +95,8 @@ class DocumentQueries(StoreBase):
                     func.coalesce(sugg.c.n, 0),
                     D.updated_at,
                     func.coalesce(events.c.n, 0),
+                    D.status_by,
+                    D.status_at,
                 )
                 .outerjoin(ents, ents.c.document_id == D.id)
                 .outerjoin(rels, rels.c.document_id == D.id)

@@ -20,6 +20,7 @@ from db import edit_events as events
 from db import edit_groups as groups
 from db import models as m
 from db.changes import ChangeLog
+from db.document_status import set_status, start_work
 from db.edit_events import retype_event
 from db.edit_log import bump_version, record_edit
 from db.edit_rules import (
@@ -174,7 +175,8 @@ def reject_suggestion(ctx: EditContext, edit: Edit) -> None:
 
 
 def set_document_field(ctx: EditContext, edit: Edit) -> None:
-    """``set_status``, ``set_assignee``, ``set_split``: the document's own columns."""
+    """``set_assignee``, ``set_split``: the document's own columns (``set_status`` is
+    ``db.document_status``'s: it records who moved the status)."""
     field = edit.op.removeprefix("set_")
     ctx.changes.update(ctx.doc, **{field: getattr(edit, field)})
 
@@ -189,7 +191,7 @@ OPERATIONS: dict[str, Callable[[EditContext, Edit], None]] = {
     "delete_relation": delete_relation,
     "accept": accept_suggestion,
     "reject": reject_suggestion,
-    "set_status": set_document_field,
+    "set_status": set_status,
     "set_assignee": set_document_field,
     "set_split": set_document_field,
     "set_attribute": notes.set_attribute,
@@ -238,7 +240,8 @@ class Edits(StoreBase):
             OPERATIONS[edit.op](ctx, edit)
             if not ctx.changes.items:
                 raise EditError(f"{edit.op} changes nothing")
-            ctx.result.history_id = record_edit(s, doc, ctx.changes, author, edit.op).id
+            start_work(ctx, edit.op)  # a first human edit or review: in progress
+            ctx.result.history_id = record_edit(s, doc, ctx.changes, author, edit.op, client_id).id
             ctx.result.changed = len(ctx.changes.items)
             return ctx.result
 
@@ -284,8 +287,9 @@ class Edits(StoreBase):
                     accept(ctx, row)
             if not ctx.changes.items:
                 raise EditError(f"no open suggestion has confidence >= {min_confidence}")
-            result.history_id = record_edit(s, doc, ctx.changes, author, "accept_all").id
-            result.changed = len(ctx.changes.items)
+            result.changed = len(ctx.changes.items)  # the suggestions it accepted
+            start_work(ctx, "accept_all")
+            result.history_id = record_edit(s, doc, ctx.changes, author, "accept_all", client_id).id
             return result
 
         return self._once(doc_id, client_id, seq, run)

@@ -56,8 +56,9 @@ JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 ROLES = ("manager", "annotator")
 
 
-# Migration 0005: on SQLite a deleted row's id is never handed out again (history replays rows
-# with their ids, so an undo must find the id free). PostgreSQL sequences never reuse ids.
+# Migrations 0005 and 0007: on SQLite a deleted row's id is never handed out again (history
+# replays rows with their ids, so an undo must find the id free; a restore from the trash puts
+# documents and projects back with theirs). PostgreSQL sequences never reuse ids.
 AUTOINCREMENT: dict[str, Any] = {"sqlite_autoincrement": True}
 
 
@@ -71,6 +72,7 @@ class Base(DeclarativeBase):
 
 class Project(Base):
     __tablename__ = "project"
+    __table_args__ = AUTOINCREMENT  # migration 0007: restored rows keep their ids
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -81,7 +83,7 @@ class Project(Base):
 
 class EntityType(Base):
     __tablename__ = "entity_type"
-    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    __table_args__ = (UniqueConstraint("project_id", "name"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
@@ -96,7 +98,7 @@ class EntityType(Base):
 class RelationType(Base):
     __tablename__ = "relation_type"
     # Not unique: BRAT may list one relation name several times with other argument types.
-    __table_args__ = (Index(None, "project_id", "name"),)
+    __table_args__ = (Index(None, "project_id", "name"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
@@ -119,6 +121,7 @@ class Document(Base):
         Index(None, "project_id", "position"),
         Index(None, "project_id", "status"),
         Index(None, "sha256"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
@@ -143,6 +146,7 @@ class Document(Base):
 
 class ModelVersion(Base):
     __tablename__ = "model_version"
+    __table_args__ = AUTOINCREMENT
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("project.id", ondelete="CASCADE"), index=True
@@ -262,6 +266,7 @@ class Group(_DocumentChild, Base):
 
 class Job(Base):
     __tablename__ = "job"
+    __table_args__ = AUTOINCREMENT
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("project.id", ondelete="CASCADE"), index=True
@@ -293,7 +298,7 @@ class History(Base):
     """
 
     __tablename__ = "history"
-    __table_args__ = (Index(None, "document_id", "state"),)
+    __table_args__ = (Index(None, "document_id", "state"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
     author: Mapped[str | None] = mapped_column(String(200))
@@ -313,7 +318,7 @@ class ClientOp(Base):
     """An edit the page sent with ``(client_id, seq)``: a repeat is answered, not re-applied."""
 
     __tablename__ = "client_op"
-    __table_args__ = (UniqueConstraint("document_id", "client_id", "seq"),)
+    __table_args__ = (UniqueConstraint("document_id", "client_id", "seq"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(100))
@@ -360,6 +365,7 @@ class Trash(Base):
     """
 
     __tablename__ = "trash"
+    __table_args__ = AUTOINCREMENT  # migration 0007: an entry's id names one deletion for ever
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     project: Mapped[str] = mapped_column(String(200))

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from converters import schema as cs
 from db import models as m
 from db.lookups import is_trigger, project_named
+from db.names import project_name_problem
+from db.progress import status_counts
 from db.project_schema import merge_schema
 from db.transactions import StoreBase
 from db.views import ProjectInfo, StoreError
@@ -30,8 +32,9 @@ def new_project(
     s: Session, name: str, schema: cs.Schema | None, settings: dict[str, Any] | None = None
 ) -> m.Project:
     """Add the project ``name`` (refused when it is blank or taken) with ``schema``."""
-    if not name or not name.strip():
-        raise StoreError("a project needs a name")
+    bad_name = project_name_problem(name)  # the one rule of names (db.names)
+    if bad_name is not None:
+        raise StoreError(bad_name)
     if s.scalar(select(m.Project.id).where(m.Project.name == name)) is not None:
         raise StoreError(f"a project named {name!r} already exists")
     project = m.Project(name=name, settings=dict(settings or {}), extra_schema={})
@@ -50,9 +53,10 @@ def _count_by(s: Session, pid: int, *cols: Any, model: type[m.Base] = m.Document
 
 
 def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
+    statuses = status_counts(s, p.id)  # the Documents screen's counts too
     info: dict[str, Any] = {
-        "documents": sum(n for _, n in _count_by(s, p.id, m.Document.status)),
-        "status": {k: n for k, n in _count_by(s, p.id, m.Document.status)},
+        "documents": sum(statuses.values()),
+        "status": statuses,
         "split": {k: n for k, n in _count_by(s, p.id, m.Document.split)},
     }
     annotators: dict[str, dict[str, int]] = defaultdict(

@@ -162,6 +162,7 @@ def history_row(
     state: str,
     target_id: int | None = None,
     at: datetime | None = None,
+    client_id: str | None = None,
 ) -> dict[str, Any]:
     """One entry of a document's history; ``versions``: the version before and after."""
     return {
@@ -175,6 +176,7 @@ def history_row(
         "version_after": versions[1],
         "state": state,
         "target_id": target_id,
+        "client_id": client_id,
     }
 
 

@@ -16,7 +16,10 @@ owns written at its top:
   ``db.edit_rules`` (what an edit may do and entails), ``db.edit_log`` (versions, history,
   undo/redo);
 - ``db.suggestions``: model suggestions and which of them may be stored;
+- ``db.document_status`` (what moves a status) and ``db.progress`` (documents by status,
+  per person done / assigned);
 - ``db.model_versions``, ``db.jobs``, ``db.accounts``, ``db.maintenance``;
+- ``db.trash``: deleting documents and projects into the trash, restoring, purging, renaming;
 - ``db.rows``: one builder per kind of row, shared by imports, edits and suggestions.
 
 The parts are mixins over ``StoreBase`` rather than objects this class delegates to: each
@@ -39,17 +42,20 @@ from db.edit_log import EditLog
 from db.jobs import Jobs
 from db.maintenance import Maintenance
 from db.model_versions import ModelVersions
+from db.progress import Progress
 from db.project_schema import PALETTE, ProjectSchemas, fill_defaults
 from db.projects import Projects
 from db.schema_edits import SchemaChangeResult, SchemaEdits
 from db.session import create_db_engine
 from db.suggestions import Suggestions
+from db.trash import TrashBin
 
 __all__ = ["PALETTE", "SchemaChangeResult", "Store", "fill_defaults"]
 
 
 class Store(
     Projects,
+    Progress,
     ProjectSchemas,
     SchemaEdits,
     DocumentImport,
@@ -62,6 +68,7 @@ class Store(
     Jobs,
     Accounts,
     Maintenance,
+    TrashBin,
 ):
     """See the module docstring. Create with ``Store.open(url)``; close with ``close()``."""
 

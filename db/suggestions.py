@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from converters import document as cd
 from db import models as m
 from db.changes import ChangeLog
+from db.document_status import NEW, PRE_ANNOTATED, move_status
 from db.edit_log import bump_version, record_edit
 from db.edit_rules import EditContext, delete_annotations
 from db.lookups import document_by_id
@@ -159,9 +160,9 @@ class Suggestions(StoreBase):
             by = Provenance("model", "suggested", author, ctx.now, model_version_id)
             by_ref = _add_entities(ctx, entities, by, relations_only)
             result.dropped = _add_relations(ctx, relations, by_ref, by)
-            if doc.status == "new":
-                ctx.changes.update(doc, status="pre-annotated")
-            entry = record_edit(s, doc, ctx.changes, author, "replace_suggestions")
+            if doc.status == NEW:
+                move_status(ctx.changes, doc, PRE_ANNOTATED, author, ctx.now)
+            entry = record_edit(s, doc, ctx.changes, author, "replace_suggestions", client_id)
             result.history_id, result.changed = entry.id, len(ctx.changes.items)
             return result
 

@@ -123,6 +123,8 @@ class ImportResult:
     created_project: bool = False
     #: what came in, kind by kind (events, attributes, notes...), as the import report lists it
     counts: AnnotationCounts = field(default_factory=AnnotationCounts)
+    #: the status the documents got (``db.document_status.import_status``)
+    status: str = ""
 
 
 @dataclass
@@ -141,6 +143,9 @@ class DocumentSummary:
     suggestions: int
     updated_at: datetime
     events: int = 0
+    #: who moved the status last (a person, ``"import"``, the pre-annotation's author), when
+    status_by: str | None = None
+    status_at: datetime | None = None
 
 
 @dataclass

@@ -39,6 +39,7 @@ from gradio import component_meta
 from app.editor.backend import EditorBackend
 from app.editor.ops import MAX_ID, OpError, page_limits, validate_op
 from app.editor.page_schema import COMMAND_KEYS, CTRL_KEYS
+from db.document_status import DONE, REOPENED
 from db.models import DOCUMENT_STATUSES
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ PAGE_CONFIG: dict[str, Any] = {
     "limits": page_limits(),
     "keys": {**COMMAND_KEYS, **CTRL_KEYS},
     "statuses": list(DOCUMENT_STATUSES),
-    # "Mark done" sets the first, "Reopen" the second
-    "done": "done",
-    "reopened": "in-progress",
+    # "Mark done" sets the first, "Reopen" the second (``db.document_status``'s rules)
+    "done": DONE,
+    "reopened": REOPENED,
 }
 
 # The shell: toolbar, text container, popup and status line, all filled by the page's script.
@@ -62,8 +63,9 @@ SHELL = (
     '<div class="sr-editor" tabindex="0" role="application" '
     'aria-label="Entity and relation editor" data-testid="sr-editor">'
     '<div class="sr-toolbar" role="toolbar" aria-label="Editor tools"></div>'
-    '<div class="sr-scroll"><div class="sr-doc" data-testid="sr-doc"></div>'
-    '<div class="sr-pop" role="dialog" hidden></div></div>'
+    '<div class="sr-scroll"><div class="sr-doc" data-testid="sr-doc"></div></div>'
+    # outside the scroll box, which would clip it (popup.js places it in the viewport)
+    '<div class="sr-pop" role="dialog" hidden></div>'
     '<div class="sr-status" role="status" aria-live="polite" data-testid="sr-status"></div>'
     "</div>"
 )

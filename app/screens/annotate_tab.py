@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class AnnotateTab:
+    tab: gr.Tab
     doc_id: gr.Number
     open: gr.Button
     pre_doc: gr.Button
@@ -47,10 +48,16 @@ def open_doc_key(value: Any) -> str | None:
 
 
 def build(app: SpanrelApp) -> AnnotateTab:
-    with gr.Tab("Annotate", id="annotate"):
+    with gr.Tab("Annotate", id="annotate", elem_id="sr-tab-annotate") as annotate_tab:
         with gr.Row():
             doc_id = gr.Number(
-                label="Document id", precision=0, scale=0, min_width=140, elem_id="sr-open-id"
+                None,
+                label="Document id",
+                placeholder="id from Documents",
+                precision=0,
+                scale=0,
+                min_width=140,
+                elem_id="sr-open-id",
             )
             open_button = gr.Button("Open", scale=0, elem_id="sr-open")
             pre_doc = gr.Button("Pre-annotate this document", scale=0, elem_id="sr-pre-doc")
@@ -70,7 +77,7 @@ def build(app: SpanrelApp) -> AnnotateTab:
             editor_height="68vh",
             elem_id="sr-editor-box",
         )
-    return AnnotateTab(doc_id, open_button, pre_doc, order, msg, editor)
+    return AnnotateTab(annotate_tab, doc_id, open_button, pre_doc, order, msg, editor)
 
 
 def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab) -> None:
@@ -86,6 +93,19 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
             return gr.update(), f"No document {esc(doc_id)}."
         return app.editor_value(view.id), ""
 
+    def open_next(proj, value, request: gr.Request):
+        """Opening the tab with nothing open: this person's next document to do."""
+        if open_doc_key(value) or not proj:
+            return gr.update(), gr.update(), gr.update()
+        actor = app.gate.actor(getattr(request, "username", None))
+        person = actor.name if actor else None
+        doc = ordering.next_to_do(store, proj, person)
+        if doc is None:
+            return gr.update(), gr.update(), f"Nothing left to do in {esc(proj)} for {esc(person)}."
+        name = store.load_document(doc).name
+        return app.editor_value(doc), doc, f"Next to do for {esc(person)}: **{esc(name)}**."
+
+    tab.tab.select(open_next, [page.project, tab.editor], [tab.editor, tab.doc_id, tab.msg])
     tab.open.click(open_id, [tab.doc_id], [tab.editor, tab.msg])
     tab.doc_id.submit(open_id, [tab.doc_id], [tab.editor, tab.msg])
 
@@ -105,9 +125,7 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
     def status_changed(proj, status, assignee, search):
         return document_list(app, proj, status, assignee, search)
 
-    tab.editor.doc_status(
-        status_changed, documents.filters(page.project), [documents.table, documents.note]
-    )
+    tab.editor.doc_status(status_changed, documents.filters(page.project), documents.listing())
 
     def set_order(proj, label, value):
         if not proj:

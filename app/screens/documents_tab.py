@@ -1,5 +1,6 @@
 """Documents tab: the project's documents filtered by status, assignee and name or text;
-assigning the listed documents; pre-annotating them; the recent background jobs.
+who set each status; progress per person (``app.screens.progress``); assigning the listed
+documents; pre-annotating them; the recent background jobs.
 
 Clicking a row opens the document in the Annotate tab. The table lists at most ``MAX_ROWS``
 documents (the note says when more match) so a large project never ships a huge table.
@@ -15,6 +16,8 @@ import pandas as pd
 from gradio.blocks import Block
 
 from app.screens import esc
+from app.screens.cleanup import DocumentCleanup, build_document_cleanup, wire_documents
+from app.screens.progress import PROGRESS_HEADERS, progress_view
 from db import Edit, Store, StoreError
 from db.models import DOCUMENT_STATUSES
 
@@ -27,6 +30,7 @@ DOC_HEADERS = [
     "name",
     "status",
     "assignee",
+    "status by",
     "split",
     "entities",
     "relations",
@@ -48,6 +52,8 @@ class DocumentsTab:
     refresh: gr.Button
     note: gr.Markdown
     table: gr.Dataframe
+    statuses: gr.Markdown
+    progress: gr.Dataframe
     assign_name: gr.Textbox
     assign: gr.Button
     assign_msg: gr.Markdown
@@ -56,17 +62,22 @@ class DocumentsTab:
     pre_msg: gr.Markdown
     jobs: gr.Dataframe
     jobs_refresh: gr.Button
+    cleanup: DocumentCleanup  # rename or delete a document (app.screens.cleanup)
 
     def filters(self, project: gr.Dropdown) -> list[Block]:
         """The inputs that decide which documents are listed."""
         return [project, self.status, self.assignee, self.search]
 
+    def listing(self) -> list[Block]:
+        """What ``document_list`` fills: the table, its note and the progress figures."""
+        return [self.table, self.note, self.statuses, self.progress]
+
     def project_views(self) -> list[Block]:
-        return [self.table, self.note, self.jobs]
+        return [*self.listing(), self.jobs, *self.cleanup.delete.views()]
 
     def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]:
-        frame, note = documents_frame(app, project)
-        return {self.table: frame, self.note: esc(note), self.jobs: jobs_frame(app.store, project)}
+        shown = dict(zip(self.listing(), document_list(app, project), strict=True))
+        return {**shown, self.jobs: jobs_frame(app.store, project), **self.cleanup.delete.reset()}
 
 
 def documents_frame(
@@ -98,6 +109,7 @@ def documents_frame(
             d.name,
             d.status,
             d.assignee or "",
+            d.status_by or "",
             d.split,
             d.entities,
             d.relations,
@@ -118,11 +130,17 @@ def documents_frame(
 
 
 def document_list(
-    app: SpanrelApp, project: str | None, status: str, assignee: str, search: str
-) -> tuple[pd.DataFrame, str]:
-    """The table and its note as the page shows them (the note made inert Markdown)."""
+    app: SpanrelApp,
+    project: str | None,
+    status: str = "all",
+    assignee: str = "",
+    search: str = "",
+) -> tuple[pd.DataFrame, str, str, pd.DataFrame]:
+    """What ``DocumentsTab.listing`` shows: the table and its note (made inert Markdown),
+    the project's documents by status and the progress per person (all documents, whatever
+    the filter)."""
     frame, note = documents_frame(app, project, status, assignee, search)
-    return frame, esc(note)
+    return frame, esc(note), *progress_view(app.store, project)
 
 
 def filtered_ids(
@@ -216,6 +234,16 @@ def build(app: SpanrelApp) -> DocumentsTab:
             )
             assign = gr.Button("Assign", scale=0, elem_id="sr-assign-go")
         assign_msg = gr.Markdown("", elem_id="sr-assign-msg")
+        with gr.Accordion("Progress per person", open=True):
+            statuses = gr.Markdown("", elem_id="sr-doc-statuses")
+            progress = gr.Dataframe(
+                pd.DataFrame([], columns=PROGRESS_HEADERS),
+                interactive=False,
+                datatype="str",
+                max_height=220,
+                elem_id="sr-progress",
+                show_search="none",
+            )
         with gr.Accordion("Pre-annotate with the active model", open=True):
             gr.Markdown(
                 "The model suggests entities and relations. Events are not predicted: "
@@ -225,11 +253,13 @@ def build(app: SpanrelApp) -> DocumentsTab:
             with gr.Row():
                 pre_listed = gr.Button("Pre-annotate the listed documents", elem_id="sr-pre-listed")
                 pre_all = gr.Button("Pre-annotate every unfinished document", elem_id="sr-pre-all")
-            pre_msg = gr.Markdown("", elem_id="sr-pre-msg")
+            # high enough for the run's progress bar, which shows here only (``wire``)
+            pre_msg = gr.Markdown("", elem_id="sr-pre-msg", min_height=56)
             jobs = gr.Dataframe(
                 pd.DataFrame([]), label="Recent jobs", interactive=False, datatype="str"
             )
             jobs_refresh = gr.Button("Refresh jobs", size="sm")
+        clean = build_document_cleanup()
     return DocumentsTab(
         tab=tab,
         status=status,
@@ -238,6 +268,8 @@ def build(app: SpanrelApp) -> DocumentsTab:
         refresh=refresh,
         note=note,
         table=table,
+        statuses=statuses,
+        progress=progress,
         assign_name=assign_name,
         assign=assign,
         assign_msg=assign_msg,
@@ -246,13 +278,14 @@ def build(app: SpanrelApp) -> DocumentsTab:
         pre_msg=pre_msg,
         jobs=jobs,
         jobs_refresh=jobs_refresh,
+        cleanup=clean,
     )
 
 
 def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) -> None:
     """A click on a row switches to the Annotate tab with that document open."""
     filters = tab.filters(page.project)
-    listing = [tab.table, tab.note]
+    listing = tab.listing()
 
     def refresh_docs(proj, status, assignee, search):
         return document_list(app, proj, status, assignee, search)
@@ -281,19 +314,25 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
     def pre_listed(proj, status, assignee, search, progress=gr.Progress()):  # noqa: B008
         ids = filtered_ids(app, proj, status, assignee, search) if proj else []
         msg = app.run_preannotation(proj, ids, "selection", progress)
-        frame, note = document_list(app, proj, status, assignee, search)
-        return msg, frame, note, jobs_frame(app.store, proj)
+        return msg, *document_list(app, proj, status, assignee, search), jobs_frame(app.store, proj)
 
     def pre_all(proj, status, assignee, search, progress=gr.Progress()):  # noqa: B008
         msg = app.run_preannotation(proj, app.unfinished_ids(proj), "project", progress)
-        frame, note = document_list(app, proj, status, assignee, search)
-        return msg, frame, note, jobs_frame(app.store, proj)
+        return msg, *document_list(app, proj, status, assignee, search), jobs_frame(app.store, proj)
 
     pre_outputs = [tab.pre_msg, *listing, tab.jobs]
-    tab.pre_listed.click(pre_listed, filters, pre_outputs, concurrency_limit=None)
-    tab.pre_all.click(pre_all, filters, pre_outputs, concurrency_limit=None)
+    # the progress shows on the message only: on every output it covered the documents table
+    # for the whole run
+    for button, run in ((tab.pre_listed, pre_listed), (tab.pre_all, pre_all)):
+        button.click(
+            run, filters, pre_outputs, concurrency_limit=None, show_progress_on=[tab.pre_msg]
+        )
 
     def refresh_jobs(proj):
         return jobs_frame(app.store, proj)
 
     tab.jobs_refresh.click(refresh_jobs, [page.project], [tab.jobs], api_name="jobs_frame")
+
+    wire_documents(
+        app, page, tab.cleanup, filters, listing, tab.table, lambda *f: document_list(app, *f)
+    )

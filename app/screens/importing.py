@@ -1,9 +1,12 @@
 """Import screen: uploaded files to documents, all or nothing, with a report per file.
 
-Accepted uploads: ``.txt`` files (one document each, no annotations), ``.zip`` archives of a
-BRAT or ACE folder (or of a SpERT JSON with its types file), SpERT ``.json`` files with an
-optional ``*_types.json`` beside them in the same upload. The format is recognised from the
-file (``auto``) or chosen.
+Accepted uploads: ``.txt`` files (one document each, no annotations), loose BRAT
+``.txt``/``.ann`` pairs picked together (with their ``annotation.conf``; read as one folder by
+``converters.upload.read_loose``, one report row), ``.zip`` archives of a BRAT or ACE folder (or
+of a SpERT JSON with its types file), SpERT ``.json`` files with an optional ``*_types.json``
+beside them in the same upload. The format is recognised from the file (``auto``) or chosen.
+A report row lists every problem of its file, cause first, as ``python -m converters validate``
+does (the same reader gives both).
 
 Each file is read and checked by ``converters.upload.read_upload`` (archives with the zip
 limits: no path escapes, no links, size and ratio caps); what spans files (a name in two files,
@@ -26,11 +29,29 @@ from converters.archive import DEFAULT_LIMITS, ZipLimits
 from converters.document import ANNOTATION_KINDS, AnnotationCounts, Document
 from converters.errors import ConversionError
 from converters.schema import Schema
-from converters.upload import UPLOAD_FORMATS, UPLOAD_SUFFIXES, detect_format, read_upload
+from converters.upload import (
+    UPLOAD_FORMATS,
+    UPLOAD_SUFFIXES,
+    detect_format,
+    loose_brat_files,
+    loose_label,
+    read_loose,
+    read_upload,
+)
 from db import Store
+from db.document_status import AUTO, DONE, NEW
 
 FORMATS = UPLOAD_FORMATS
 SUFFIXES = UPLOAD_SUFFIXES
+#: the Import screen's "finished gold?" choice: (label, status asked of the store); the page
+#: cannot know whether an upload holds annotations before reading it, so the default, auto,
+#: leaves that to the store's rule (``db.document_status.import_status``) after the reading
+STATUS_CHOICES = [
+    ("Yes if the files hold annotations (auto)", AUTO),
+    ("Yes: finished, mark them done", DONE),
+    ("No: to annotate", NEW),
+]
+
 __all__ = ["DEFAULT_LIMITS", "FORMATS", "SUFFIXES", "detect_format", "import_uploads"]
 
 
@@ -67,6 +88,8 @@ class ImportOutcome:
     created_project: bool = False
     added_types: list[str] = field(default_factory=list)
     error: str = ""
+    #: the status the documents got (with ``auto``: done when the files held annotations)
+    status: str = ""
 
     @property
     def documents(self) -> int:
@@ -91,6 +114,10 @@ class ImportOutcome:
                 rows.append([doc.id, rep.file, *(getattr(counts, k) for k in ANNOTATION_KINDS)])
         return rows
 
+    def problem_lines(self) -> list[str]:
+        """Every problem of every refused file, one a line, each file's cause first."""
+        return [line for rep in self.files for line in rep.error.splitlines()]
+
     def total_row(self) -> list[Any]:
         """The report's last row: every file together."""
         kinds = [getattr(self.counts, k) for k in ANNOTATION_KINDS]
@@ -98,9 +125,23 @@ class ImportOutcome:
 
 
 def _relabel(exc: ConversionError, upload: Path) -> str:
-    """The error with the temporary upload directory replaced by the file's own name."""
-    text = str(exc)
+    """Every problem of the error, one a line in the reader's order (cause first), with the
+    temporary upload directory replaced by the file's own name."""
+    text = "\n".join(str(p) for p in exc.problems)
     return text.replace(str(upload.parent) + "/", "").replace(str(upload), upload.name)
+
+
+def _read_loose(paths: list[Path]) -> FileReport:
+    """Loose BRAT files read together into one report row (they name themselves)."""
+    report = FileReport(loose_label(paths), "brat")
+    try:
+        report.docs, report.schema, read = read_loose(paths)
+        report.counts = read.counts
+    except ConversionError as exc:
+        report.error = "\n".join(str(p) for p in exc.problems)
+    except OSError as exc:
+        report.error = f"{report.file}: cannot be read ({exc.strerror or exc})"
+    return report
 
 
 def _read_file(path: Path, fmt: str, limits: ZipLimits) -> FileReport:
@@ -149,6 +190,18 @@ def _refused(project: str, reports: list[FileReport]) -> ImportOutcome:
     )
 
 
+def status_sentence(status: str, choice: str) -> str:
+    """What the import did with the documents' status, for the Import screen's message (an
+    automatic "done" says why and how to import them to correct instead)."""
+    if status != DONE:
+        return f"Their status is **{status.replace('-', ' ')}**: ready to annotate."
+    said = "They are marked **done** (finished gold: the model trains on them)"
+    if choice != AUTO:
+        return said + "."
+    why = " because the files hold annotations; to correct them instead, import them with"
+    return said + why + " *No: to annotate*."
+
+
 def import_uploads(
     store: Store,
     project: str,
@@ -160,7 +213,10 @@ def import_uploads(
     limits: ZipLimits = DEFAULT_LIMITS,
     progress: Callable[[float, str], None] | None = None,
 ) -> ImportOutcome:
-    """Read every upload, check them together, then import them in one transaction."""
+    """Read every upload, check them together, then import them in one transaction.
+
+    ``status``: a document status, ``auto`` (done when the uploads hold annotations: the
+    store's rule, ``db.document_status.import_status``) or None (new)."""
     project = (project or "").strip()
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
@@ -181,9 +237,14 @@ def import_uploads(
         except ConversionError as exc:
             rep.error = _relabel(exc, p)
         reports.append(rep)
-    for i, p in enumerate(data_files):
+    # loose BRAT files (an .ann or a conf among them) are one folder's worth, paired by name
+    loose = loose_brat_files(data_files) if fmt in ("auto", "brat") else []
+    if loose:
+        reports.append(_read_loose(loose))
+    singles = [p for p in data_files if p not in loose]
+    for i, p in enumerate(singles):
         if progress:
-            progress(0.05 + 0.6 * i / max(1, len(data_files)), f"reading {p.name}")
+            progress(0.05 + 0.6 * i / max(1, len(singles)), f"reading {p.name}")
         reports.append(_read_file(p, fmt, limits))
     if not data_files:
         return ImportOutcome(False, project, reports, error="no data file among the uploads")
@@ -221,4 +282,5 @@ def import_uploads(
         result.counts,
         result.created_project,
         result.added_entity_types + result.added_relation_types,
+        status=result.status,
     )

@@ -3,6 +3,11 @@
 The checking and storing is ``app.screens.importing``; this tab only passes the uploads on
 and shows the outcome. An import may create a project, so it refreshes the project chooser
 and the Projects table.
+
+The file box takes any file (no ``file_types``): Gradio's own filter drops a file it does not
+list with a passing toast and uploads the rest, so a forgotten ``.ann`` went unnoticed and its
+text imported with a green tick. Here every selected file reaches the import, which reads it or
+refuses the whole upload naming it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from gradio.blocks import Block
 
 from app.screens import esc, importing
 from app.screens.projects_tab import projects_frame
+from db.document_status import AUTO
 
 if TYPE_CHECKING:
     from app.screens.projects_tab import ProjectsTab
@@ -27,7 +33,7 @@ class ImportTab:
     files: gr.File
     format: gr.Radio
     target: gr.Dropdown
-    done: gr.Checkbox
+    done: gr.Radio
     go: gr.Button
     msg: gr.Markdown
     report: gr.Dataframe
@@ -43,16 +49,17 @@ class ImportTab:
 def build(app: SpanrelApp) -> ImportTab:
     with gr.Tab("Import", id="import"):
         gr.Markdown(
-            "Upload **.txt** files, a **BRAT** or **ACE 2005** folder as a **.zip**, or "
-            "**SpERT JSON** (with its `*_types.json`). Everything is checked first; if any file "
-            "has a problem nothing is imported and the report says which file and why."
+            "Upload **.txt** files, **BRAT** `.txt`/`.ann` pairs (picked together, paired by "
+            "name, with their `annotation.conf`), a **BRAT** or **ACE 2005** folder as a "
+            "**.zip**, or **SpERT JSON** (with its `*_types.json`). Everything is checked first; "
+            "if any file has a problem nothing is imported and the report lists each problem, "
+            "cause first."
         )
         with gr.Row():
             with gr.Column(scale=2):
                 files = gr.File(
                     label="Files",
                     file_count="multiple",
-                    file_types=list(importing.SUFFIXES),
                     type="filepath",
                     elem_id="sr-import-files",
                 )
@@ -68,8 +75,12 @@ def build(app: SpanrelApp) -> ImportTab:
                     interactive=True,
                     elem_id="sr-import-project",
                 )
-                done = gr.Checkbox(
-                    label="Mark imported documents done (finished gold annotations)", value=False
+                done = gr.Radio(
+                    importing.STATUS_CHOICES,
+                    value=AUTO,
+                    label="Are the imported annotations finished gold? (done documents train "
+                    "the model)",
+                    elem_id="sr-import-status",
                 )
                 go = gr.Button("Import", variant="primary", elem_id="sr-import-go")
         msg = gr.Markdown("", elem_id="sr-import-msg")
@@ -110,7 +121,7 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
             target,
             paths,
             fmt=fmt,
-            status="done" if done else None,
+            status=done or AUTO,
             author=app.user(request),
             progress=lambda frac, desc: progress(frac, desc=desc),
         )
@@ -121,6 +132,7 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
         documents = pd.DataFrame(outcome.document_rows(), columns=importing.DOCUMENT_HEADERS)
         if not outcome.ok:
             msg = f"\u26a0 {esc(outcome.error)}"
+            msg += "".join(f"\n- {esc(line)}" for line in outcome.problem_lines())
             return msg, report, documents, gr.update(), gr.update()
         msg = (
             f"\u2713 Imported **{outcome.documents}** document(s) with "
@@ -129,6 +141,7 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
         )
         if outcome.added_types:
             msg += " New types added to the project: " + esc(", ".join(outcome.added_types))
+        msg += " " + importing.status_sentence(outcome.status, done or AUTO)
         app.auto.check_later(outcome.project)  # documents imported as done count
         names = app.project_names()
         return (

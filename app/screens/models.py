@@ -120,12 +120,12 @@ VERSION_HEADERS = [
     "dev docs",
     "path",
 ]
-CURVE_HEADERS = ["training documents", "dev F1", "score", "version"]
 PER_TYPE_HEADERS = ["kind", "type", "precision", "recall", "F1", "Δ F1", "dev support"]
 
 
 def learning_curve_rows(store: Store, project: str) -> list[list[Any]]:
-    """One point per scored version and score: dev F1 (%) against training documents."""
+    """One point per scored version and score: [training documents, dev F1 (%), score,
+    version id] (drawn by ``learning_curve``)."""
     rows: list[list[Any]] = []
     for mv in store.list_model_versions(project):
         m = mv.metrics or {}
@@ -135,7 +135,7 @@ def learning_curve_rows(store: Store, project: str) -> list[list[Any]]:
         for key, label in (("entities", "entity F1"), ("relations", "relation F1")):
             f1 = (m.get(key) or {}).get("f1")
             if isinstance(f1, int | float):
-                rows.append([n, round(100 * f1, 2), label, f"v{mv.id}"])
+                rows.append([n, round(100 * f1, 2), label, mv.id])
     return rows
 
 

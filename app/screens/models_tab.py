@@ -19,6 +19,7 @@ from app.retraining.auto import SETTING_AUTO_RETRAIN
 from app.retraining.versions import rollback
 from app.screens import code, esc, models, retrain_tab
 from app.screens.documents_tab import jobs_frame
+from app.screens.learning_curve import PlotData, curve_plot
 from app.screens.retrain_tab import RetrainPanel
 from converters.errors import ConversionError
 from db import Store, StoreError
@@ -36,14 +37,13 @@ NO_MODEL = (
     "--types DATA/train_types.json --out MODELS/my-model`\n\n"
     "then register the trained directory there."
 )
-CURVE_EMPTY = pd.DataFrame([], columns=models.CURVE_HEADERS)
 
 
 @dataclass
 class ModelTab:
     info: gr.Markdown
     retraining: RetrainPanel
-    curve: gr.LinePlot
+    curve: gr.Plot
     versions: gr.Dataframe
     activate_id: gr.Number
     activate: gr.Button
@@ -117,9 +117,9 @@ def versions_frame(store: Store, project: str | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=models.VERSION_HEADERS)
 
 
-def curve_frame(store: Store, project: str | None) -> pd.DataFrame:
-    rows = models.learning_curve_rows(store, project) if project else []
-    return pd.DataFrame(rows, columns=models.CURVE_HEADERS)
+def curve_figure(store: Store, project: str | None) -> PlotData:
+    """The learning curve of the project's scored versions (``learning_curve``)."""
+    return curve_plot(models.learning_curve_rows(store, project) if project else [])
 
 
 def per_type_frame(store: Store, project: str | None) -> Any:
@@ -142,7 +142,7 @@ def model_outputs(app: SpanrelApp, project: str | None) -> tuple[Any, ...]:
     return (
         model_markdown(app, project),
         versions_frame(app.store, project),
-        curve_frame(app.store, project),
+        curve_figure(app.store, project),
         per_type_frame(app.store, project),
     )
 
@@ -154,19 +154,7 @@ def build(app: SpanrelApp) -> ModelTab:
             with gr.Column(scale=2), gr.Group():
                 retraining = retrain_tab.build(app)
             with gr.Column(scale=3):
-                curve = gr.LinePlot(
-                    CURVE_EMPTY,
-                    x="training documents",
-                    y="dev F1",
-                    color="score",
-                    title="Learning curve: dev F1 of each version",
-                    x_title="training documents",
-                    y_title="dev F1 (%)",
-                    y_lim=[0, 100],
-                    tooltip=["version", "training documents", "dev F1", "score"],
-                    height=300,
-                    elem_id="sr-learning-curve",
-                )
+                curve = gr.Plot(curve_plot([]), show_label=False, elem_id="sr-learning-curve")
         versions = gr.Dataframe(
             pd.DataFrame([], columns=models.VERSION_HEADERS),
             label="Model versions (Δ: difference to the version active when it was trained, "

@@ -140,6 +140,14 @@ def _accepted(stats: dict[str, Any], kind: str) -> int:
     return int(stats.get(kind, {}).get("by_review", {}).get("accepted", 0))
 
 
+def _open_suggestions(stats: dict[str, Any]) -> int:
+    """Model suggestions nobody has reviewed yet (counted apart, as in the Documents table)."""
+    return sum(
+        int(stats.get(kind, {}).get("by_review", {}).get("suggested", 0))
+        for kind in ("entities", "relations")
+    )
+
+
 def project_rows(store: Store) -> list[list[Any]]:
     """One row per project: name, documents by status, annotations, models."""
     stats = store.stats()["projects"]
@@ -158,6 +166,7 @@ def project_rows(store: Store) -> list[list[Any]]:
                 _accepted(s, "entities") - s.get("entities", {}).get("triggers", 0),
                 _accepted(s, "relations"),
                 s.get("events", {}).get("total", 0),
+                _open_suggestions(s),
                 p.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )
@@ -174,5 +183,6 @@ PROJECT_HEADERS = [
     "entities",
     "relations",
     "events",
+    "suggestions",
     "created",
 ]

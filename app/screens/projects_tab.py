@@ -17,6 +17,7 @@ from gradio.blocks import Block
 
 from app.editor.page_schema import type_keys
 from app.screens import esc, projects
+from app.screens.cleanup import ProjectCleanup, build_project_cleanup, wire_projects
 from app.screens.schema_editing import SchemaEditor, apply_schema_change, build_schema_editor
 from converters.errors import ConversionError
 from db import Store, StoreError
@@ -40,12 +41,13 @@ class ProjectsTab:
     create: gr.Button
     msg: gr.Markdown
     schema: SchemaEditor
+    cleanup: ProjectCleanup  # rename, delete, the Trash (app.screens.cleanup)
 
     def project_views(self) -> list[Block]:
-        return [self.types]
+        return [self.types, *self.cleanup.delete.views()]
 
     def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]:
-        return {self.types: types_html(app.store, project)}
+        return {self.types: types_html(app.store, project), **self.cleanup.delete.reset()}
 
 
 def projects_frame(store: Store) -> pd.DataFrame:
@@ -97,7 +99,7 @@ def _row(kind: str, colour: str, name: str, key: str, args: str, hidden: bool) -
 
 
 def build(app: SpanrelApp) -> ProjectsTab:
-    with gr.Tab("Projects", id="projects"):
+    with gr.Tab("Projects", id="projects") as screen:
         table = gr.Dataframe(
             projects_frame(app.store),
             label="Projects",
@@ -134,7 +136,8 @@ def build(app: SpanrelApp) -> ProjectsTab:
                 )
                 create = gr.Button("Create project", variant="primary", elem_id="sr-create")
                 msg = gr.Markdown("", elem_id="sr-create-msg")
-    return ProjectsTab(table, types, name, conf, entities, relations, create, msg, schema)
+        clean = build_project_cleanup(app, screen)
+    return ProjectsTab(table, types, name, conf, entities, relations, create, msg, schema, clean)
 
 
 def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> None:
@@ -169,4 +172,8 @@ def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> N
         change,
         [page.project, *tab.schema.inputs()],
         [tab.schema.msg, tab.types, tab.table],
+    )
+
+    wire_projects(
+        app, page, tab.cleanup, tab.table, lambda: projects_frame(app.store), [imports.target]
     )

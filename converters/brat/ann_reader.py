@@ -4,7 +4,10 @@ It exists so that the ``.ann`` grammar has one home, shared by the folder reader
 (``collection_reader``) and by callers that hold the texts in memory (``parse_ann``); the
 pieces the writer must match (``ID_RE``, ``DISCONT_SEP``, ``fragment_text``,
 ``in_default_order``) are defined here once. Problems are collected, not raised at the first
-one, so that ``validate`` can list them all.
+one, so that ``validate`` and an import can list them all, cause first: every line's own
+problems (syntax, offsets, text) in line order, then what refers across lines (an unknown id),
+since a reference usually breaks because the line it names could not be read; such a reference
+says which line that was.
 
 Reading follows brat's own parser (``server/src/annotation.py``) where it is sound and is
 stricter where brat silently carries junk along, so that nothing is lost without an error:
@@ -85,7 +88,8 @@ class _Parsed:
     order: list[str] = field(default_factory=list)
     # (line, entity, text column or None)
     texts: list[tuple[int, Entity, str | None]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # each line's own, in line order
+    reference_problems: list[Problem] = field(default_factory=list)  # across lines, after
 
 
 def _role_ref(token: str) -> tuple[str, str] | None:
@@ -101,12 +105,17 @@ def _parse_structure(ann_text: str, path: str) -> _Parsed:
     problems = out.problems
     first_line: dict[str, int] = {}
     refs: list[tuple[int, str, str, str, bool]] = []  # line, owner, role, ref, must be entity
+    unread: dict[str, int] = {}  # the id a line that could not be read starts with -> line
+    current = ""
 
     def bad(number: int, message: str) -> None:
         problems.append(Problem(path, message, number))
+        token = current.split(None, 1)[0]
+        if ID_RE.fullmatch(token):
+            unread.setdefault(token, number)
 
     for number, raw in enumerate(ann_text.split("\n"), start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
+        line = current = raw[:-1] if raw.endswith("\r") else raw
         if not line or line.isspace():
             continue
         ann_id, sep, rest = line.partition("\t")
@@ -235,11 +244,12 @@ def _parse_structure(ann_text: str, path: str) -> _Parsed:
     entity_ids = {e.id for e in out.entities}
     for number, owner, role, ref, must_be_entity in refs:
         if ref not in first_line:
-            problems.append(Problem(path, f"{owner}: {role} refers to unknown id {ref}", number))
+            cause = f" (its line {unread[ref]} could not be read)" if ref in unread else ""
+            message = f"{owner}: {role} refers to unknown id {ref}{cause}"
+            out.reference_problems.append(Problem(path, message, number))
         elif must_be_entity and ref not in entity_ids:
-            problems.append(
-                Problem(path, f"{owner}: {role} {ref} is not a text-bound (T) annotation", number)
-            )
+            message = f"{owner}: {role} {ref} is not a text-bound (T) annotation"
+            out.reference_problems.append(Problem(path, message, number))
     return out
 
 
@@ -283,6 +293,10 @@ def _check_texts(
     return problems
 
 
+def _by_line(problem: Problem) -> tuple[int, str]:
+    return problem.line or 0, problem.message
+
+
 def _uniform_crlf(text: str) -> bool:
     crlf = text.count("\r\n")
     return crlf > 0 and crlf == text.count("\n") == text.count("\r")
@@ -291,10 +305,10 @@ def _uniform_crlf(text: str) -> bool:
 def parse_ann_with_problems(
     text: str, ann_text: str, doc_id: str, path: str
 ) -> tuple[Document, list[Problem]]:
-    """The document and every problem found, sorted by line; the document is only meant to be
-    used when there are none."""
+    """The document and every problem found, cause first: each line's own problems by line,
+    then the references across lines by line; the document is only meant to be used when there
+    are none."""
     parsed = _parse_structure(ann_text, path)
-    problems = parsed.problems
     text_problems = _check_texts(parsed.texts, text, path)
     brat_meta: dict[str, object] = {}
     if text_problems and _uniform_crlf(text):
@@ -302,7 +316,8 @@ def parse_ann_with_problems(
         if not _check_texts(parsed.texts, lf_text, path):
             text, text_problems = lf_text, []
             brat_meta["txt_newline"] = "\r\n"
-    problems = sorted([*problems, *text_problems], key=lambda p: (p.line or 0, p.message))
+    problems = sorted([*parsed.problems, *text_problems], key=_by_line)
+    problems += sorted(parsed.reference_problems, key=_by_line)
     # Each kind's list is in file order, so only lines of different kinds interleaved in the
     # file make its order differ from the default one.
     if parsed.order != in_default_order(parsed.order):

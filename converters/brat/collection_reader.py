@@ -2,8 +2,9 @@
 
 It exists to hold what depends on files and folders rather than on ``.ann`` text: which
 ``.txt``/``.ann`` files pair up (recursively, hidden entries skipped, a missing ``.ann`` meaning
-an unannotated document, an ``.ann`` without its ``.txt`` an error), strict UTF-8 reading, and
-where the ``annotation.conf`` files of a tree are looked for. The text itself is parsed by
+an unannotated document, an ``.ann`` without its ``.txt`` an error; for loose files uploaded
+together, ``require_ann``, a ``.txt`` without its ``.ann`` an error too), strict UTF-8 reading,
+and where the ``annotation.conf`` files of a tree are looked for. The text itself is parsed by
 ``ann_reader``, the conf files by ``conf_reader``.
 """
 
@@ -59,7 +60,7 @@ def _pairs(directory: Path) -> list[tuple[str, Path | None, Path | None]]:
     return [(doc_id, txt, ann) for doc_id, (txt, ann) in sorted(found.items())]
 
 
-def _scan(directory: Path) -> tuple[list[Document], list[Problem]]:
+def _scan(directory: Path, require_ann: bool = False) -> tuple[list[Document], list[Problem]]:
     directory = Path(directory)
     if directory.is_file():
         if directory.suffix not in (".txt", ".ann"):
@@ -79,6 +80,15 @@ def _scan(directory: Path) -> tuple[list[Document], list[Problem]]:
                 Problem(str(ann), f"no partner text file {Path(str(ann)).with_suffix('.txt').name}")
             )
             continue
+        if ann is None and require_ann:
+            problems.append(
+                Problem(
+                    str(txt),
+                    f"no partner annotation file {txt.with_suffix('.ann').name} (the other texts "
+                    "came with theirs; give an empty .ann for a text without annotations)",
+                )
+            )
+            continue
         try:
             text = read_utf8(txt)
             ann_text = read_utf8(ann) if ann is not None else ""
@@ -93,10 +103,14 @@ def _scan(directory: Path) -> tuple[list[Document], list[Problem]]:
     return documents, problems
 
 
-def read_corpus(directory: Path) -> list[Document]:
+def read_corpus(directory: Path, *, require_ann: bool = False) -> list[Document]:
     """Every document under ``directory`` (recursive, sorted by id = posix path without
-    extension). Raises ``ConversionError`` listing every problem found if there is any."""
-    documents, problems = _scan(Path(directory))
+    extension). Raises ``ConversionError`` listing every problem found if there is any.
+
+    ``require_ann``: a ``.txt`` without its ``.ann`` is a problem rather than a document without
+    annotations (loose files picked together, where a missing ``.ann`` is far more often one
+    left out by mistake than a text meant to have none)."""
+    documents, problems = _scan(Path(directory), require_ann)
     if problems:
         raise_problems(problems)
     return documents

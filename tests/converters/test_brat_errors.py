@@ -209,8 +209,8 @@ def test_validate_lists_every_problem_with_file_and_line(tmp_path: Path) -> None
     problems = brat.validate(tmp_path)
     where = [(Path(p.path).name, p.line) for p in problems]
     assert where == [
+        ("a.ann", 4),  # a line's own problem first, then the reference on line 3
         ("a.ann", 3),
-        ("a.ann", 4),
         ("c.txt", None),
         ("d.ann", None),
         ("b.ann", 1),

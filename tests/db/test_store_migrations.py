@@ -29,7 +29,7 @@ def test_empty_database_upgrades_to_the_models(backend_url: str) -> None:
     Store.open(backend_url).close()
     assert _diff(backend_url) == []
     engine = create_db_engine(backend_url)
-    assert migrate.current_revision(engine) == migrate.head_revision() == "0006"
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0007"
     engine.dispose()
 
 

@@ -71,12 +71,41 @@ def test_store_accounts(store: Store) -> None:
         store.add_user("zoe", "yet another one")
     store.set_password("zoe", "a new password")
     assert store.verify_user("zoe", "a new password") and not store.verify_user("zoe", PASSWORD)
+    roles = {a.name: a.role for a in store.accounts()}
+    assert roles == {"zoe": "manager", "Ann Lee": "annotator"}  # the first account manages
+    with pytest.raises(StoreError, match="last active manager"):
+        store.remove_user("zoe")
+    store.set_role("Ann Lee", "manager")
     store.remove_user("zoe")
     assert store.list_users() == ["Ann Lee"] and not store.verify_user("zoe", "a new password")
     with pytest.raises(NotFoundError):
         store.remove_user("zoe")
     with pytest.raises(NotFoundError):
         store.set_password("zoe", PASSWORD)
+
+
+def test_roles_and_disabled_accounts(store: Store) -> None:
+    assert store.add_user("mia", PASSWORD) == "manager"
+    assert store.add_user("ann", PASSWORD) == "annotator"
+    assert store.add_user("max", PASSWORD, role="manager") == "manager"
+    with pytest.raises(StoreError, match="role must be one of manager, annotator"):
+        store.add_user("eve", PASSWORD, role="admin")
+    assert (store.role_of("mia"), store.role_of("ann"), store.role_of("nobody")) == (
+        "manager",
+        "annotator",
+        None,
+    )
+    store.set_disabled("ann", True)
+    assert store.role_of("ann") is None and not store.verify_user("ann", PASSWORD)
+    assert "ann" not in store.credential_stamps()  # her sessions end
+    store.set_disabled("ann", False)
+    assert store.verify_user("ann", PASSWORD) and store.role_of("ann") == "annotator"
+    store.set_disabled("max", True)
+    with pytest.raises(StoreError, match="cannot disable 'mia': it is the last active manager"):
+        store.set_disabled("mia", True)
+    with pytest.raises(StoreError, match="last active manager"):
+        store.set_role("mia", "annotator")
+    assert store.role_of("mia") == "manager"
 
 
 @pytest.mark.parametrize(
@@ -141,16 +170,31 @@ def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow  # six interpreter starts
+@pytest.mark.slow  # nine interpreter starts
 def test_cli_users(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     added = _cli("add", "--db", url, "ann", "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
-    assert json.loads(added.stdout) == {"added": "ann"}
+    assert json.loads(added.stdout) == {"added": "ann", "role": "manager"}
     short = _cli("add", "--db", url, "bob", "--password-stdin", stdin="short\n")
     assert short.returncode == 1 and "at least 8" in short.stderr and "short" not in short.stdout
     listed = _cli("list", "--db", url)
     assert listed.returncode == 0 and json.loads(listed.stdout) == ["ann"]
+    with Store.open(url) as store:
+        store.add_user("bob", PASSWORD)
+    made = _cli("role", "--db", url, "bob", "manager")
+    assert made.returncode == 0 and json.loads(made.stdout) == {"name": "bob", "role": "manager"}
+    off = _cli("disable", "--db", url, "bob")
+    assert off.returncode == 0, off.stderr
+    long = json.loads(_cli("list", "--db", url, "--long").stdout)
+    assert [(a["name"], a["role"], a["disabled"]) for a in long] == [
+        ("ann", "manager", False),
+        ("bob", "manager", True),
+    ]
+    last = _cli("disable", "--db", url, "ann")
+    assert last.returncode == 1 and "last active manager" in last.stderr
+    with Store.open(url) as store:
+        store.remove_user("bob")
     changed = _cli("passwd", "--db", url, "ann", "--password-stdin", stdin="new password 2\r\n")
     assert changed.returncode == 0, changed.stderr
     with Store.open(url) as store:

@@ -68,8 +68,10 @@ def _check(browser: Any, url: str, store: Store) -> None:
             timeout=10_000,
         )
         page.locator("#sr-model-info").get_by_text(f"version {mv.id}").wait_for()
-        # the learning curve is drawn (Vega renders an SVG or canvas with one point)
-        page.locator("#sr-learning-curve").locator("canvas, svg").first.wait_for(timeout=10_000)
+        # the learning curve shows the one version: a point per score, labelled once
+        chart = page.locator("#sr-learning-curve svg.marks")
+        chart.get_by_text(f"v{mv.id}", exact=True).wait_for(timeout=10_000)
+        assert chart.locator(".mark-symbol.role-mark path").count() == 2  # entity, relation F1
         # one click re-runs the new active version over every unfinished document
         unfinished = {d.id for d in store.list_documents(PROJECT) if d.status != "done"}
         page.locator("#sr-refresh-suggestions").click()

@@ -1,6 +1,7 @@
 """Access to the running app: sign-in against the database's hashed accounts, a lock after
 repeated failed sign-ins, edits recorded under the signed-in user, no cross-origin access, and
-launch.py's refusal to serve an open app on a non-loopback address.
+launch.py never serving open on a non-loopback address: with no account it asks for a first
+manager, made at /setup with the one-time token only its log shows.
 
 The app runs in-process with exactly the launch arguments launch.py uses
 (``app.access.launch_kwargs``); requests go over real HTTP with httpx (no browser). Accounts,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,7 +57,10 @@ def running(tmp_path_factory: pytest.TempPathFactory, module_backend_url: str) -
     store.create_project("p", Schema([EntityType("Peop")]))
     store.import_documents("p", [Document("d1", "John Smith lives in Paris.")])
     app, demo = create_app(
-        store, AppConfig(models_dir=tmp / "models", default_user="tester", auto_retrain=False)
+        store,
+        AppConfig(
+            models_dir=tmp / "models", default_user="tester", auto_retrain=False, sign_in=True
+        ),
     )
     url = serve(demo, **launch_kwargs(app, Accounts(store)))
     try:
@@ -366,15 +371,53 @@ def _wait_answering(url: str, proc: subprocess.Popen, timeout: float = 90) -> No
     raise AssertionError("launch.py did not answer in time")
 
 
+def _first_manager_token(proc: subprocess.Popen, timeout: float = 90) -> tuple[str, list[str]]:
+    """The token launch.py logs when no account exists (and the log lines read so far)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            break
+        lines.append(line)
+        found = re.search(r"first manager: open \S+/setup with the token (\S+)", line)
+        if found:
+            return found.group(1), lines
+    raise AssertionError("no first-manager token in the log:\n" + "".join(lines))
+
+
 @pytest.mark.slow  # starts launch.py three times
 def test_launch_counts_database_accounts_for_a_public_host(
     tmp_path: Path, backend_url: str
 ) -> None:
     db = backend_url
     port = free_port()
-    refused = _launch("--db", db, "--host", "0.0.0.0", "--port", str(port), env_dir=tmp_path)
-    out = refused.communicate(timeout=120)[0]
-    assert refused.returncode == 2 and "python -m db users add" in out and "--auth" in out
+    url = f"http://127.0.0.1:{port}"
+    fresh = _launch("--db", db, "--host", "0.0.0.0", "--port", str(port), env_dir=tmp_path)
+    try:
+        token, _ = _first_manager_token(fresh)
+        _wait_answering(url, fresh)
+        with httpx.Client() as client:
+            assert client.get(f"{url}/config").status_code == 401  # never open to the network
+            assert "Token from the server log" in client.get(f"{url}/setup").text
+            form = {"name": "mia", "password": ANN[1], "again": ANN[1]}
+            wrong = client.post(f"{url}/setup", data={**form, "token": token[::-1]})
+            assert wrong.status_code == 400 and "nothing was created" in wrong.text
+            with Store.open(db) as store:
+                assert store.list_users() == []
+            made = client.post(f"{url}/setup", data={**form, "token": token})
+            assert made.status_code == 200 and "mia is a manager" in made.text
+            again = client.post(f"{url}/setup", data={**form, "name": "eve", "token": token})
+            assert "has its accounts" in again.text
+            assert _login(client, url, "mia", ANN[1]).status_code == 200
+            assert client.get(f"{url}/config").status_code == 200
+        with Store.open(db) as store:
+            assert [(a.name, a.role) for a in store.accounts()] == [("mia", "manager")]
+            store.remove_user("mia")
+    finally:
+        os.killpg(fresh.pid, signal.SIGTERM)
+        out = fresh.communicate(timeout=60)[0]
+    assert ANN[1] not in out and "first manager account 'mia' created" in out
 
     short = _launch("--auth", "ann:short", env_dir=tmp_path)
     out = short.communicate(timeout=120)[0]

@@ -105,6 +105,7 @@ def serve(
     demo_project: bool = True,
     max_file_size: str | None = None,
     url: str | None = None,
+    sign_in: bool | None = None,
 ) -> Served:
     from app.access import Accounts, launch_kwargs
     from app.demo_project import ensure_demo_project
@@ -115,7 +116,11 @@ def serve(
         ensure_demo_project(st)
     models_dir = tmp / "models"
     config = AppConfig(
-        models_dir=models_dir, default_user="tester", auth=list(auth or []), auto_retrain=False
+        models_dir=models_dir,
+        default_user="tester",
+        auth=list(auth or []),
+        auto_retrain=False,
+        sign_in=sign_in,
     )
     if max_file_size is not None:
         config.max_file_size = max_file_size

@@ -11,13 +11,36 @@ from typing import Any
 
 import pytest
 
-from tests.ui.pages import AppPage
+from tests.ui.pages import WATCH_OUTPUT_JS, AppPage
 
 pytestmark = pytest.mark.slow
 
 TEXT = "John Smith works for Acme Corp in Boston."
 ANN = "T1\tPerson 0 10\tJohn Smith\nT2\tOrg 21 30\tAcme Corp\n"
 NASTY = "<img src=x onerror=alert(1)>"
+
+#: whether an output's Gradio status tracker (its progress overlay) is hidden
+TRACKER_IDLE_JS = """sel => {
+  const t = document.querySelector(sel).querySelector('[data-testid=status-tracker]');
+  return !t || t.classList.contains('hide'); }"""
+
+#: ``window.srPreWatch``: whether pre-annotation's progress showed (on its message, and how
+#: high that box was: an empty Markdown is 0 px), and whether the documents table was covered
+#: by a progress overlay meanwhile
+COVERED_WHILE_RUNNING_JS = (
+    """() => {
+  const idle = """
+    + TRACKER_IDLE_JS
+    + """;
+  const state = window.srPreWatch = {running: false, covered: false, height: 0};
+  new MutationObserver(() => {
+    if (idle('#sr-pre-msg')) return;
+    state.running = true;
+    const box = document.querySelector('#sr-pre-msg').getBoundingClientRect();
+    state.height = Math.max(state.height, Math.round(box.height));
+    if (!idle('#sr-docs')) state.covered = true;
+  }).observe(document.body, {attributes: true, childList: true, subtree: true}); }"""
+)
 
 
 def brat_zip(tmp: Path) -> Path:
@@ -165,9 +188,24 @@ def test_preannotate_with_a_model_and_accept(
     ap.page.locator("#sr-register").click()
     ap.page.locator("#sr-model-msg").get_by_text("registered and active").wait_for(timeout=15_000)
     # pre-annotate the project through the job queue
+    # the tab's own refresh of the table shows its progress there: let it end first (or, were
+    # it ever to show none, let 2 s pass)
+    ap.js(WATCH_OUTPUT_JS, "#sr-docs")
+    since = ap.js("() => performance.now()")
     ap.tab("Documents")
+    ap.page.wait_for_function(
+        f"t0 => window.srWatch['#sr-docs'].done || (({TRACKER_IDLE_JS})('#sr-docs')"
+        " && performance.now() - t0 > 2000)",
+        arg=since,
+        timeout=30_000,
+    )
+    ap.js(COVERED_WHILE_RUNNING_JS)
     ap.page.locator("#sr-pre-all").click()
     ap.page.locator("#sr-pre-msg").get_by_text("pre-annotated").wait_for(timeout=120_000)
+    # the progress showed on the message; the documents table stayed readable all along
+    watched = ap.js("() => window.srPreWatch")
+    assert watched["running"] and not watched["covered"], watched
+    assert watched["height"] >= 40, watched  # room for the bar and its line
     job = store.list_jobs(project="Overfit")[0]
     assert job.state == "done" and job.result["documents"] == trained_on
     assert job.result["entities"] > 0 and job.result["relations"] > 0, job.result

@@ -2,7 +2,7 @@
 // ``editor_apply`` server function (the next after the acknowledgement; a lost answer is
 // retried with the same number, which the server answers once), and the acknowledgements
 // applied to the page. Also the automatic relation pass after the last entity suggestion.
-/* global S, autoOps, statusEl, button, call, openDoc, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
+/* global S, autoOps, statusEl, button, call, openDoc, toast, changedSince, clearChanged, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
    isLive, isSuggestion, selectEntity, selectRelation, selectRole, selectGroup, stepSuggestion, setEvents, setGroups */
 /* exported send, suggestRelations */
 
@@ -76,16 +76,27 @@ function handleAck(op, ack) {
     if (ack.conflict) {
       const dropped = S.queue.filter((q) => q.doc_id === op.doc_id).length;
       S.queue = S.queue.filter((q) => q.doc_id !== op.doc_id);
-      openDoc(op.doc_id, false, "#" + op.seq + " refused: " + (ack.error || "conflict") +
-        (dropped ? " (" + dropped + " later edit(s) dropped)" : ""));
+      const why = "#" + op.seq + " refused: " + (ack.error || "conflict") +
+        (dropped ? " (" + dropped + " later edit(s) dropped)" : "");
+      const before = S.doc;
+      openDoc(op.doc_id, false, why).then(() => {
+        const d = changedSince(before, S.doc);
+        S.changed = d.ids;
+        render();
+        toast(why + ". The document was reloaded with the other changes: " + d.added + " added, " +
+          d.changed + " changed, " + d.removed + " removed" + (d.ids.size ? " (highlighted)." : "."), "err",
+          () => { if (clearChanged()) render(); });
+      });
       return;
     }
     setStatus("#" + op.seq + " refused: " + (ack.error || "unknown error"), "err");
+    toast("#" + op.seq + " refused: " + (ack.error || "unknown error"), "err");
     root.dataset.lastError = String(ack.error || "");
     if (ack.allow && typeof ack.allow === "object") offerPair(op, ack.allow);
     return;
   }
   const openBefore = openEntitySuggestions();
+  clearChanged();
   if (ack.doc) {
     setDoc(ack.doc);
   } else {

@@ -20,9 +20,13 @@ function closePop() {
   S.selected = null; S.chooser = null;
   pop.hidden = true;
   pop.replaceChildren();
-  docEl.style.minHeight = "";
   applySelection();
 }
+// The popup is fixed to the viewport, outside the text's scroll box (which would clip it): below
+// the entity's row (a relation's label), or above the anchor when the viewport has no room
+// below, moved left to fit, and never taller than the viewport (it scrolls inside instead).
+// Hidden while its anchor is scrolled out of the box, and placed again on every scroll.
+const POP_MARGIN = 8;
 function placePop() {
   if (pop.hidden || !S.selected) return;
   const map = S.selected.kind === "entity" ? S.byEid : S.byRid;
@@ -30,19 +34,33 @@ function placePop() {
   const els = (S.selected.kind === "entity" || S.chooser ? S.byEid : map).get(id) || [];
   const anchor = els.find((el) => el.classList.contains("sr-label") || el.classList.contains("sr-arc")) || els[0];
   if (!anchor) { closePop(); return; }
-  const row = anchor.closest(".sr-row");
   const sr = scroll.getBoundingClientRect();
   const ar = (anchor.classList.contains("sr-arc") ? anchor.querySelector(".sr-arclabel") : anchor).getBoundingClientRect();
-  const rr = row.getBoundingClientRect();
-  const top = (S.selected.kind === "entity" || S.chooser ? rr.bottom : ar.bottom) - sr.top + scroll.scrollTop + 4;
-  let left = ar.left - sr.left + scroll.scrollLeft;
-  left = Math.max(4, Math.min(left, scroll.clientWidth - pop.offsetWidth - 8));
-  pop.style.top = top + "px";
+  const rr = anchor.closest(".sr-row").getBoundingClientRect();
+  const vw = document.documentElement.clientWidth, vh = document.documentElement.clientHeight;
+  const out = ar.bottom < Math.max(sr.top, 0) || ar.top > Math.min(sr.bottom, vh) ||
+    ar.right < Math.max(sr.left, 0) || ar.left > Math.min(sr.right, vw);
+  pop.style.visibility = out ? "hidden" : "";
+  pop.style.maxHeight = (vh - 2 * POP_MARGIN) + "px";
+  const w = pop.offsetWidth, ph = pop.offsetHeight;
+  const below = (S.selected.kind === "entity" || S.chooser ? rr.bottom : ar.bottom) + 4;
+  const above = ar.top - 4 - ph;
+  let top = below;
+  if (below + ph > vh - POP_MARGIN) top = above >= POP_MARGIN ? above : vh - POP_MARGIN - ph;
+  top = Math.max(POP_MARGIN, top);
+  const left = Math.max(POP_MARGIN, Math.min(ar.left, vw - w - POP_MARGIN));
   pop.style.left = left + "px";
-  // a short document: let the scroll area grow to hold the whole popup, so that clicking in
-  // it does not scroll the text away (and a drag after it lands where it was aimed)
-  docEl.style.minHeight = Math.ceil(top + pop.offsetHeight + 6 - docEl.offsetTop) + "px";
+  pop.style.top = top + "px";
+  // a transformed ancestor would make "fixed" relative to itself: correct by what was measured
+  const got = pop.getBoundingClientRect();
+  if (Math.abs(got.left - left) > 0.5 || Math.abs(got.top - top) > 0.5) {
+    pop.style.left = (2 * left - got.left) + "px";
+    pop.style.top = (2 * top - got.top) + "px";
+  }
 }
+// any scroll (the text's box, the page, a Gradio column) or resize moves the anchor
+window.addEventListener("scroll", () => { if (root.isConnected) placePop(); }, { capture: true, passive: true });
+window.addEventListener("resize", () => { if (root.isConnected) placePop(); }, { passive: true });
 function popTitle(main, sub) {
   const t = h("div", "sr-poptitle");
   t.appendChild(h("span", "sr-popmain", main));

@@ -185,7 +185,7 @@ function render() {
     for (const l of r.labels) {
       const e = l.ent, col = typeColor(S.schema, e.type), y = laneTop(l.lane) + 1;
       const trig = S.eventOfTrigger.get(e.id);
-      const g = s("g", null, "sr-label" + (trig ? " sr-trigger" : "") + (isSuggestion(e) ? " sr-sugg" : "") + (e.review === "rejected" ? " sr-rej" : ""));
+      const g = s("g", null, "sr-label" + (trig ? " sr-trigger" : "") + (isSuggestion(e) ? " sr-sugg" : "") + (e.review === "rejected" ? " sr-rej" : "") + (S.changed && S.changed.has(e.id) ? " sr-changed" : ""));
       g.setAttribute("data-eid", e.id);
       if (trig) g.setAttribute("data-event", trig.id);
       g.setAttribute("data-lane", String(l.lane));
@@ -216,7 +216,7 @@ function drawArc(svg, arc, laneTop, arcH, maxW, reg) {
   const ev = rel.role ? S.events.get(rel.event) : null;
   const col = ev ? mix(typeColor(S.schema, ev.type), 60, "#000") : relColor(S.schema, rel.type);
   const y = ROW_PAD + arcH - 4 - (arc.level - 1) * ARC_STEP - 2;
-  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (rel.equiv ? " sr-equiv" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : ""));
+  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (rel.equiv ? " sr-equiv" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : "") + (S.changed && S.changed.has(rel.id) ? " sr-changed" : ""));
   if (ev) { g.setAttribute("data-event", ev.id); g.setAttribute("data-role", rel.role); }
   g.setAttribute("data-rid", rel.id);
   g.setAttribute("data-a1", rel.arg1);

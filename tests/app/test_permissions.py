@@ -1,0 +1,92 @@
+"""Who may do what: every handler of the page has an action in ``app.permissions.HANDLERS``,
+and the guard in front of each one asks the account's role in the database at every call."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from app.permissions import HANDLERS, MANAGE, READ, Gate, Refused, unclassified
+from db import Store
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Iterator[tuple[Store, gr.Blocks]]:
+    from app.ui import AppConfig, create_app
+
+    store = Store.open(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    app, demo = create_app(
+        store, AppConfig(models_dir=tmp_path / "models", auto_retrain=False, sign_in=True)
+    )
+    yield store, demo
+    app.close()
+    store.close()
+
+
+def test_every_handler_of_the_page_is_classified(built) -> None:
+    _, demo = built
+    handlers = [bf for bf in demo.fns.values() if bf.fn is not None]
+    assert len(handlers) > 20  # the page was built, with its buttons
+    assert unclassified(demo) == []
+    assert all(hasattr(bf.fn, "_sr_handler") for bf in handlers)  # each one is guarded
+
+
+def _call(demo: gr.Blocks, module: str, name: str, username: str | None) -> None:
+    """Call the guarded handler ``module.name`` as ``username`` (its inputs do not matter:
+    a refusal comes before the handler runs)."""
+    block_fn = next(
+        bf
+        for bf in demo.fns.values()
+        if bf.fn is not None
+        and (bf.fn._sr_handler.__module__, bf.fn._sr_handler.__name__) == (module, name)
+    )
+    request = gr.Request(username=username)
+    fn = block_fn.fn
+    n = len(inspect.signature(fn).parameters) - 1
+    fn(request, *([None] * n))
+
+
+def test_an_annotator_is_refused_a_managers_action_and_a_disabled_account_everything(
+    built,
+) -> None:
+    store, demo = built
+    store.add_user("mia", "Mia-pw-0001-perm")
+    store.add_user("ann", "Ann-pw-0002-perm")
+    with pytest.raises(gr.Error, match="Only a manager may export a project") as refused:
+        _call(demo, "app.screens.exporting_tab", "do_export", "ann")
+    assert refused.value.duration is None  # the page's toast stays until it is closed
+    with pytest.raises(gr.Error, match="Only a manager may change the schema"):
+        _call(demo, "app.screens.projects_tab", "change", "ann")
+    store.set_role("ann", "manager")  # asked at every call: takes effect at once
+    try:  # the handler itself runs now (with no project it has nothing to export)
+        _call(demo, "app.screens.exporting_tab", "do_export", "ann")
+    except Exception as exc:
+        assert "Only a manager" not in str(exc)
+    store.set_disabled("ann", True)
+    with pytest.raises(gr.Error, match="disabled or gone"):
+        _call(demo, "app.ui", "refresh_project", "ann")
+
+
+def test_gate_rules(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'g.sqlite'}") as store:
+        store.add_user("mia", "Mia-pw-0001-perm")
+        store.add_user("ann", "Ann-pw-0002-perm")
+        gate = Gate(store, cli_managers=["ops"])
+        assert gate.check("mia", MANAGE, "x").role == "manager"
+        assert gate.check("ops", MANAGE, "x").role == "manager"  # --auth accounts manage
+        assert gate.check("ann", READ, "x").role == "annotator"
+        with pytest.raises(Refused, match="Only a manager may x"):
+            gate.check("ann", MANAGE, "x")
+        with pytest.raises(Refused):
+            gate.check(None, READ, "x")  # signing in, but no name: nobody
+        assert gate.may_edit("ann", None) == "" and gate.may_edit("ann", "ann") == ""
+        assert "assigned to bob" in gate.may_edit("ann", "bob")
+        assert gate.may_edit("mia", "bob") == ""
+        open_gate = Gate(store, open_user="osuser")
+        assert open_gate.check(None, MANAGE, "x") == open_gate.actor(None)
+        assert open_gate.actor(None).name == "osuser"
+    assert all(action in (READ, MANAGE, "annotate") for action, _ in HANDLERS.values())

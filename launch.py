@@ -7,7 +7,7 @@ A fresh database gets the "CoNLL04 demo" project (231 annotated sentences and 60
 there is real work to look at at once.
 
 Sign-in is required as soon as there is an account: in the database (made by a manager on the
-Projects screen, or ``python -m db users add NAME``; scrypt hashes) or given with ``--auth``
+People tab, or ``python -m db users add NAME``; scrypt hashes) or given with ``--auth``
 (hashed in memory, never written; visible in process lists, so prefer the database). Accounts
 added while the app runs can sign in at once, but an app started open stays open until
 restarted. On a loopback address with no account the app is open, one click, and edits are

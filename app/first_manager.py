@@ -42,7 +42,7 @@ border-radius:4px;background:#fde8e8}}.ok{{background:#e6f4ea}}</style></head><b
 
 _FORM = """<p>This server has no account yet. The person who started it finds a one-time
 token in its log (the line <code>first manager: open /setup with the token ...</code>).
-The account made here is a manager: it adds the annotators from the Projects screen.</p>{msg}
+The account made here is a manager: it adds the annotators on the People tab.</p>{msg}
 <form method="post" action="{path}">
 <label for="token">Token from the server log</label>
 <input id="token" name="token" autocomplete="off" required>
@@ -81,7 +81,7 @@ class FirstManager:
     def _set_up(self) -> HTMLResponse:
         return self._page(
             '<p class="msg ok">This server has its accounts: <a href="/">sign in</a>. '
-            "Managers add people from the Projects screen.</p>"
+            "Managers add people on the People tab.</p>"
         )
 
     async def get(self, request: Request) -> HTMLResponse:

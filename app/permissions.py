@@ -30,6 +30,7 @@ from typing import Any
 import gradio as gr
 
 from db import Store
+from db.document_status import DONE
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +39,18 @@ ROLE_MAY = {"manager": {READ, ANNOTATE, MANAGE}, "annotator": {READ, ANNOTATE}}
 
 #: (module, handler name) -> (action, what it does, for the refusal)
 HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
-    ("app.ui", "on_load"): (READ, "open the page"),
-    ("app.ui", "refresh_project"): (READ, "show a project"),
-    ("app.ui", "refresh_tables"): (READ, "refresh the tables"),
+    ("app.screens.page_place", "on_load"): (READ, "open the page"),
+    ("app.screens.page_place", "refresh_project"): (READ, "show a project"),
+    ("app.screens.page_place", "refresh_tables"): (READ, "refresh the tables"),
     ("app.screens.documents_tab", "refresh_docs"): (READ, "list documents"),
     ("app.screens.documents_tab", "refresh_jobs"): (READ, "list jobs"),
+    ("app.screens.documents_tab", "refresh_live"): (READ, "list documents"),
     ("app.screens.documents_tab", "open_row"): (READ, "open a document"),
     ("app.screens.annotate_tab", "open_id"): (READ, "open a document"),
     ("app.screens.annotate_tab", "open_next"): (READ, "open the next document"),
     ("app.screens.models_tab", "poll"): (READ, "follow a job"),
     ("app.screens.annotate_tab", "pre_doc"): (ANNOTATE, "pre-annotate a document"),
-    ("app.screens.annotate_tab", "status_changed"): (ANNOTATE, "mark a document done"),
+    ("app.screens.annotate_tab", "status_changed"): (READ, "refresh after a status change"),
     ("app.screens.annotate_tab", "set_order"): (MANAGE, "change the project's document order"),
     ("app.screens.projects_tab", "create"): (MANAGE, "create a project"),
     ("app.screens.projects_tab", "change"): (MANAGE, "change the schema"),
@@ -125,15 +127,26 @@ class Gate:
             raise Refused(f"Only a manager may {what}; you are signed in as an {who.role}.")
         return who
 
-    def may_edit(self, username: str | None, assignee: str | None) -> str:
-        """Why ``username`` may not edit a document assigned to ``assignee`` ('' if they may):
-        managers edit every document, annotators those assigned to them or open to all."""
+    def may_edit(
+        self,
+        username: str | None,
+        assignee: str | None,
+        status: str | None = None,
+        status_by: str | None = None,
+    ) -> str:
+        """Why ``username`` may not edit a document ('' if they may): managers edit every
+        document; annotators those assigned to them or open to all, except a done one that
+        someone else finished (imported gold, a colleague's work): a manager reopens it."""
         who = self.actor(username)
         if who is None:
             return "your account is disabled or gone"
-        if who.role == "manager" or assignee in (None, "", who.name):
+        if who.role == "manager":
             return ""
-        return f"this document is assigned to {assignee}; ask a manager to reassign it"
+        if assignee not in (None, "", who.name):
+            return f"this document is assigned to {assignee}; ask a manager to reassign it"
+        if status == DONE and status_by != who.name:
+            return "this document is done; ask a manager to reopen it"
+        return ""
 
 
 def _request_index(fn: Callable[..., Any]) -> tuple[inspect.Signature, bool]:

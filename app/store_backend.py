@@ -134,6 +134,7 @@ class StoreBackend:
             "next_id": next_id,
             "project": view.project,
             "assignee": view.assignee,
+            "status_by": view.status_by,
             "thresholds": self.thresholds(view.project),
         }
 
@@ -198,7 +199,9 @@ class StoreBackend:
             try:
                 if op["kind"] in ("allow_pair", "allow_role"):
                     self.gate.check(user, MANAGE, "change the schema")
-                refusal = self.gate.may_edit(user, before.get("assignee"))
+                refusal = self.gate.may_edit(
+                    user, before.get("assignee"), before.get("status"), before.get("status_by")
+                )
             except Refused as exc:
                 refusal = str(exc)
             if refusal:
@@ -317,12 +320,14 @@ class StoreBackend:
             return None
         ents = {e["id"]: e for e in before["entities"]}
         rels = {r["id"]: r for r in before["relations"]}
-        status = before["status"]
+        status, status_by = before["status"], before.get("status_by")
         for change in entry.changes:
             table, row = change.get("t"), change.get("a")
             if table == "document":
                 if row and "status" in row:
                     status = row["status"]
+                if row and "status_by" in row:
+                    status_by = row["status_by"]
             elif table == "entity":
                 key = f"e{change['id']}"
                 if row is None:
@@ -362,6 +367,7 @@ class StoreBackend:
             **before,
             "version": result.version,
             "status": status,
+            "status_by": status_by,
             "entities": list(ents.values()),
             "relations": list(rels.values()),
         }

@@ -1,6 +1,6 @@
 """The spanrel web app: one Gradio page with a tab per screen.
 
-Screens: Projects, Import, Documents, Annotate (the editor), Export, Model; each is laid out
+Screens: Projects, Import, Documents, Annotate (the editor), Export, Model, People; each is laid out
 and wired by its ``app.screens.<name>_tab`` module. ``SpanrelApp`` holds what they share (the
 store, the job queue, the retrainer, the editor's backend, pre-annotation) and ``build()``
 composes the tabs under the page's project chooser; ``launch.py`` starts it.
@@ -14,14 +14,13 @@ Safety rules followed here (the page is public HTTP):
 - the editor validates each operation itself and the store re-checks it against the database;
 - uploads are bounded by ``launch(max_file_size=...)`` and archives by the store's zip limits.
 
-Authorship: with ``--auth`` the logged-in user name (``gr.Request.username`` for events, the
+Authorship: with sign-in the signed-in user's name (``gr.Request.username`` for events, the
 login cookie for the editor's server functions) is recorded on every edit; without it the author
 is ``default_user``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -34,9 +33,10 @@ import pandas as pd
 from gradio.blocks import Block
 
 from app.editor.editor import request_user
-from app.jobs import JobContext, JobQueue
+from app.jobs import JobQueue
 from app.permissions import Gate, guard
-from app.preannotate import NoActiveModel, PredictorCache, preannotate, suggest_relations
+from app.preannotate import NoActiveModel, PredictorCache, suggest_relations
+from app.preannotation_jobs import PreannotationJobs
 from app.retraining.auto import AutoRetrainer
 from app.retraining.options import RetrainOptions
 from app.retraining.progress import time_left_of
@@ -50,10 +50,10 @@ from app.screens import (
     exporting_tab,
     importing_tab,
     models_tab,
+    page_place,
     people,
     projects_tab,
 )
-from app.screens.models_tab import NO_MODEL
 from app.screens.retrain_tab import FROM_ACTIVE, FROM_AUTO, FROM_ENCODER
 from app.store_backend import StoreBackend
 from db import Store, StoreError
@@ -74,12 +74,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: how often the Projects table and the project chooser are checked for changes (seconds)
-LIVE_S = 10.0
-#: the tabs' ids (each ``gr.Tab``'s id is its label in lower case: app/place.js relies on it)
-TAB_IDS = ("projects", "import", "documents", "annotate", "export", "model", "people")
-PLACE_JS = (Path(__file__).resolve().parent / "place.js").read_text(encoding="utf-8")
 
 CSS = """
 .sr-header { align-items: center; }
@@ -140,7 +134,7 @@ class ShowsProject(Protocol):
     def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]: ...
 
 
-class SpanrelApp:
+class SpanrelApp(PreannotationJobs):
     """What the screens share; ``build()`` returns the ``gr.Blocks``."""
 
     def __init__(self, store: Store, config: AppConfig) -> None:
@@ -261,79 +255,6 @@ class SpanrelApp:
     def model_markdown(self, project: str | None) -> str:
         return models_tab.model_markdown(self, project)
 
-    # -- pre-annotation ---------------------------------------------------------------------
-
-    def submit_preannotation(self, project: str, doc_ids: list[int], scope: str) -> Any:
-        active = self.store.active_model_version(project)
-        if active is None:
-            raise NoActiveModel(NO_MODEL)
-        model_dir, model_id = active.path, active.id
-
-        def run(ctx: JobContext) -> dict[str, Any]:
-            def report(done: int, total: int) -> None:
-                ctx.progress(done / max(1, total), f"{done}/{total} documents")
-
-            result = preannotate(
-                self.store,
-                project,
-                doc_ids,
-                model_dir=model_dir,
-                model_version_id=model_id,
-                progress=report,
-                should_stop=ctx.should_stop,
-                log_line=ctx.log,
-                predictors=self.predictors,
-            )
-            ctx.log(result.summary())
-            return result.to_dict()
-
-        return self.jobs.submit(
-            "preannotate",
-            run,
-            project=project,
-            params={"scope": scope, "documents": len(doc_ids), "model_version": model_id},
-        )
-
-    def wait_job(self, job_id: int, progress: gr.Progress | None) -> Any:
-        """Follow a job until it ends, mirroring its progress into the page's progress bar."""
-        while True:
-            job = self.store.get_job(job_id)
-            if progress is not None:
-                progress(job.progress, desc=job.message or job.state)
-            if job.state in ("done", "failed", "cancelled"):
-                return job
-            time.sleep(0.3)
-
-    def run_preannotation(
-        self, project: str | None, doc_ids: list[int], scope: str, progress: gr.Progress | None
-    ) -> str:
-        """Pre-annotate ``doc_ids`` as a job, wait for it and say how it went (Markdown)."""
-        if not project:
-            return "Choose a project first."
-        if not doc_ids:
-            return "No document to pre-annotate."
-        try:
-            job = self.submit_preannotation(project, doc_ids, scope)
-        except NoActiveModel as exc:
-            return str(exc)
-        return self.job_summary(self.wait_job(job.id, progress))
-
-    @staticmethod
-    def job_summary(job: Any) -> str:
-        if job.state == "done":
-            r = job.result or {}
-            text = (
-                f"\u2713 Job {job.id}: {r.get('documents', 0)} document(s) pre-annotated, "
-                f"{r.get('entities', 0)} entity and {r.get('relations', 0)} relation "
-                f"suggestion(s) in {r.get('seconds', 0):.1f} s."
-            )
-            if r.get("skipped_types"):
-                text += f" {r['skipped_types']} prediction(s) of unknown types skipped."
-            if r.get("failed"):
-                text += f" {r['failed']} document(s) failed: see the job log."
-            return text
-        return f"Job {job.id} {job.state}: {esc(job.message)}"
-
     # -- layout -----------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -361,7 +282,9 @@ class SpanrelApp:
                 model = models_tab.build(self)
                 people_screen = people.build(self)
             page = Page(project, who, tabs)
-            self._wire_page(demo, page, [projects, imports, documents, annotate, model], annotate)
+            page_place.wire_page(
+                self, demo, page, [projects, imports, documents, annotate, model], annotate
+            )
             projects_tab.wire(self, page, projects, imports)
             importing_tab.wire(self, page, imports, projects)
             documents_tab.wire(self, page, documents, annotate)
@@ -369,85 +292,9 @@ class SpanrelApp:
             exporting_tab.wire(self, page, export)
             models_tab.wire(self, page, model, documents)
             people.wire(self, page, people_screen)
-            self._wire_live(page, projects)
+            page_place.wire_live(self, page, projects)
         guard(demo, self.gate)
         return demo
-
-    def _wire_page(
-        self,
-        demo: gr.Blocks,
-        page: Page,
-        screens: list[ShowsProject],
-        annotate: annotate_tab.AnnotateTab,
-    ) -> None:
-        """Loading the page and choosing a project: every screen shows the chosen project
-        (each screen's ``project_views`` / ``show_project``), in one event. The page opens at
-        the place its address names (``?project=&tab=&doc=``, kept by ``app/place.js``)."""
-        shown = [view for screen in screens for view in screen.project_views()]
-
-        def refresh_project(proj: str | None) -> dict[Block, Any]:
-            updates: dict[Block, Any] = {}
-            for screen in screens:
-                updates.update(screen.show_project(self, proj))
-            return updates
-
-        def on_load(proj, request: gr.Request):
-            names = self.project_names()
-            place = dict(getattr(request, "query_params", None) or {})
-            if place.get("project") in names:
-                proj = place["project"]
-            if proj not in names:
-                proj = names[0] if names else None
-            updates: dict[Block, Any] = {
-                page.project: gr.update(choices=names, value=proj),
-                page.who: self.who_line(request),
-                **refresh_project(proj),
-            }
-            if place.get("tab") in TAB_IDS:
-                updates[page.tabs] = gr.update(selected=place["tab"])
-            doc = self._placed_document(proj, place.get("doc"))
-            if doc is not None:
-                updates.update(
-                    {
-                        page.tabs: gr.update(selected="annotate"),
-                        annotate.editor: self.editor_value(doc),
-                        annotate.doc_id: doc,
-                    }
-                )
-            return updates
-
-        outputs = [page.project, page.who, page.tabs, annotate.editor, annotate.doc_id, *shown]
-        demo.load(on_load, [page.project], outputs).then(
-            None, js="() => { document.body.dataset.srPlaced = '1'; }"
-        )
-        page.project.change(refresh_project, [page.project], shown)
-
-    def _wire_live(self, page: Page, projects: projects_tab.ProjectsTab) -> None:
-        """The Projects table and the project chooser follow imports, jobs, edits and other
-        people's new projects: checked every ``LIVE_S`` seconds, sent only when they changed
-        (an unchanged table is not redrawn under the person's pointer)."""
-        timer = gr.Timer(LIVE_S)
-        seen = gr.State("")
-
-        def refresh_tables(proj, last):
-            frame = projects_tab.projects_frame(self.store)
-            key = hashlib.sha1(frame.to_json().encode()).hexdigest()
-            if key == last:
-                return gr.skip(), gr.skip(), last
-            names = self.project_names()
-            return frame, gr.update(choices=names), key
-
-        timer.tick(refresh_tables, [page.project, seen], [projects.table, page.project, seen])
-
-    def _placed_document(self, project: str | None, doc: str | None) -> int | None:
-        """The document an address names, if it is one of ``project``'s."""
-        if not project or not doc or not doc.isdigit():
-            return None
-        try:
-            view = self.store.load_document(int(doc))
-        except StoreError:
-            return None
-        return view.id if view.project == project else None
 
     # -- launching ---------------------------------------------------------------------------
 
@@ -459,7 +306,7 @@ class SpanrelApp:
             "auth": list(self.config.auth) or None,
             "auth_message": "spanrel: sign in to annotate" if self.config.auth else None,
             "css": CSS,
-            "js": PLACE_JS,
+            "js": page_place.PLACE_JS,
             "theme": gr.themes.Soft(primary_hue="indigo"),
             "footer_links": [],
         }

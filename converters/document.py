@@ -231,7 +231,9 @@ class AnnotationCounts:
     """How many annotations of each kind a set of documents holds: what an import report
     lists per file and in total. ``entities`` are the text-bound annotations that are not an
     event's trigger (a trigger is part of its event); ``equivalences`` are groups (BRAT ``*``
-    lines, ACE coreference groups)."""
+    lines, ACE coreference groups). ``not_drawn``: annotations kept and exported as they came
+    but that the editor cannot draw (a relation whose argument is a relation, or with more than
+    two arguments): what an import report calls not representable in the page."""
 
     documents: int = 0
     entities: int = 0
@@ -241,12 +243,17 @@ class AnnotationCounts:
     normalizations: int = 0
     notes: int = 0
     equivalences: int = 0
+    not_drawn: int = 0
 
     @classmethod
     def of(cls, documents: list[Document]) -> AnnotationCounts:
         total = cls()
         for doc in documents:
             triggers = {ev.trigger for ev in doc.events}
+            relation_ids = {r.id for r in doc.relations}
+            not_drawn = sum(
+                1 for r in doc.relations if r.extra_args or {r.arg1, r.arg2} & relation_ids
+            )
             total += cls(
                 1,
                 sum(1 for e in doc.entities if e.id not in triggers),
@@ -256,12 +263,16 @@ class AnnotationCounts:
                 len(doc.normalizations),
                 len(doc.notes),
                 len(doc.groups),
+                not_drawn,
             )
         return total
 
     def __add__(self, other: AnnotationCounts) -> AnnotationCounts:
         return AnnotationCounts(
-            *(getattr(self, f) + getattr(other, f) for f in ("documents", *ANNOTATION_KINDS))
+            *(
+                getattr(self, f) + getattr(other, f)
+                for f in ("documents", *ANNOTATION_KINDS, "not_drawn")
+            )
         )
 
     def phrase(self) -> str:

@@ -62,7 +62,10 @@ class DocumentQueries(StoreBase):
         def run(s: Session) -> list[DocumentSummary]:
             p = project_named(s, project)
             ents, rels = counts(m.Entity, "accepted"), counts(m.Relation, "accepted")
+            # open suggestions of both kinds, as the Projects table and a delete's
+            # confirmation count them
             sugg = counts(m.Entity, "suggested")
+            rel_sugg = counts(m.Relation, "suggested")
             events = (
                 select(m.Event.document_id, func.count().label("n"))
                 .group_by(m.Event.document_id)
@@ -92,7 +95,7 @@ class DocumentQueries(StoreBase):
                     func.length(D.text),
                     func.coalesce(ents.c.n, 0) - func.coalesce(triggers.c.n, 0),
                     func.coalesce(rels.c.n, 0),
-                    func.coalesce(sugg.c.n, 0),
+                    func.coalesce(sugg.c.n, 0) + func.coalesce(rel_sugg.c.n, 0),
                     D.updated_at,
                     func.coalesce(events.c.n, 0),
                     D.status_by,
@@ -101,6 +104,7 @@ class DocumentQueries(StoreBase):
                 .outerjoin(ents, ents.c.document_id == D.id)
                 .outerjoin(rels, rels.c.document_id == D.id)
                 .outerjoin(sugg, sugg.c.document_id == D.id)
+                .outerjoin(rel_sugg, rel_sugg.c.document_id == D.id)
                 .outerjoin(events, events.c.document_id == D.id)
                 .outerjoin(triggers, triggers.c.document_id == D.id)
                 .where(D.project_id == p.id)
@@ -199,7 +203,17 @@ class DocumentQueries(StoreBase):
             project = s.get(m.Project, doc.project_id)
             assert project is not None
             ents, rels, extras = annotations(s, [doc.id])
-            own = ("id", "name", "text", "status", "assignee", "split", "version", "sha256")
+            own = (
+                "id",
+                "name",
+                "text",
+                "status",
+                "assignee",
+                "split",
+                "version",
+                "sha256",
+                "status_by",
+            )
             return DocumentView(
                 **{column: getattr(doc, column) for column in own},
                 project=project.name,

@@ -107,14 +107,27 @@ def _changed_since(s: Session, entry: m.History, changes: list[dict[str, Any]], 
         else:
             same = row is not None and snapshot(row, list(expected)) == expected
         if not same:
-            later = s.scalar(
-                select(m.History.author)
-                .where(m.History.document_id == entry.document_id, m.History.id > entry.id)
-                .order_by(m.History.id.desc())
-                .limit(1)
-            )
-            who = f" by {later}" if later else ""
+            who = _who_changed(s, entry, change)
             return f"{_label(change)} was changed since{who}"
+    return ""
+
+
+def _who_changed(s: Session, entry: m.History, change: dict[str, Any]) -> str:
+    """`` by NAME``: the author of the newest later entry that wrote this row (an undo or
+    redo counts as its author's write of the rows of the entry it replayed)."""
+    later = s.scalars(
+        select(m.History)
+        .where(m.History.document_id == entry.document_id, m.History.id > entry.id)
+        .order_by(m.History.id.desc())
+    )
+    key = (change["t"], change["id"])
+    for h in later:
+        rows = h.changes
+        if h.target_id is not None and not rows:
+            target = s.get(m.History, h.target_id)
+            rows = target.changes if target is not None else []
+        if any((c["t"], c["id"]) == key for c in rows):
+            return f" by {h.author}" if h.author else ""
     return ""
 
 

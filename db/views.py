@@ -223,6 +223,8 @@ class DocumentView:
     event_ids: dict[str, int] = field(default_factory=dict)
     #: the database id of each group, in the order of ``groups``
     group_ids: list[int] = field(default_factory=list)
+    #: who moved the status last (a person, "import", the model's author)
+    status_by: str | None = None
 
     def entity(self, entity_id: int) -> EntityView:
         for ent in self.entities:

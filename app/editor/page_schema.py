@@ -70,6 +70,21 @@ def type_keys(schema: Schema) -> dict[str, str]:
     return entity_keys([t.name for t in spans], [t.shortcut for t in spans])
 
 
+def relation_keys(schema: Schema) -> dict[str, str]:
+    """The key of each relation type a user or a conf set (``kb_shortcuts.conf``), where the
+    page can use it: in the relation chooser and on a selected relation it picks that type, as
+    the digits pick the offered types in order. A digit or a command key is never one, and a
+    key two relation types share goes to the first."""
+    used = set(RESERVED_KEYS) | set("123456789")
+    keys: dict[str, str] = {}
+    for t in schema.relation_types:
+        key = t.shortcut.lower() if isinstance(t.shortcut, str) and len(t.shortcut) == 1 else None
+        if key is not None and key not in used and t.selectable and not t.hidden:
+            used.add(key)
+            keys[t.name] = key
+    return keys
+
+
 def _names(types: list[Any]) -> set[str]:
     return {t.name for t in types}
 
@@ -133,6 +148,7 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
     entities = [t for t in schema.entity_types if t.selectable]
     events = [t for t in schema.event_types if t.selectable and t.name not in _names(entities)]
     keys = type_keys(schema)
+    rel_keys = relation_keys(schema)
     relations = [t for t in schema.relation_types if t.selectable]
     heads = list(
         dict.fromkeys([*(t.name for t in entities), *(t.name for t in events), *document_types])
@@ -186,6 +202,7 @@ def _tabulate(schema: Schema, document_types: tuple[str, ...]) -> dict[str, Any]
                 "arg1_types": list(t.arg1_types),
                 "arg2_types": list(t.arg2_types),
                 "color": t.color,
+                "key": rel_keys.get(t.name),
                 # brat's symmetric-transitive types: linking makes a group (``*`` line)
                 "equivalence": t.equivalence,
             }

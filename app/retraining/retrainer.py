@@ -104,6 +104,13 @@ class Retrainer:
                 "monitor_pid": os.getpid(),
             },
         )
+        log.info(
+            "job %d queued: retraining of project %r (%d epochs, %s)",
+            job.id,
+            project,
+            train_config["epochs"],
+            "from the encoder" if warm is None else f"warm from version {warm.id}",
+        )
         try:
             return self._launch(job, project, options, train_config, active, warm)
         except BaseException as exc:
@@ -299,6 +306,8 @@ class Retrainer:
         try:
             follow(self.store, run, self._request_stop)
             conclude(self.store, run, self.on_activated)
+            ended = self.store.get_job(run.job_id)
+            log.info("job %d %s: %s", run.job_id, ended.state, ended.message)
         except Exception as exc:
             log.exception("retraining job %d: monitor failed", run.job_id)
             with contextlib.suppress(Exception):

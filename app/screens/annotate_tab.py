@@ -109,7 +109,7 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
     tab.open.click(open_id, [tab.doc_id], [tab.editor, tab.msg])
     tab.doc_id.submit(open_id, [tab.doc_id], [tab.editor, tab.msg])
 
-    def pre_doc(value, progress=gr.Progress()):  # noqa: B008
+    def pre_doc(value, request: gr.Request, progress=gr.Progress()):  # noqa: B008
         doc_key = open_doc_key(value)
         if not doc_key:
             return gr.update(), "Open a document first."
@@ -117,6 +117,10 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
             view = store.load_document(int(doc_key))
         except (StoreError, ValueError):
             return gr.update(), "No such document."
+        username = getattr(request, "username", None)
+        refusal = app.gate.may_edit(username, view.assignee, view.status, view.status_by)
+        if refusal:  # its suggestions replace the open ones: an edit of the document
+            raise gr.Error(f"Not pre-annotated: {refusal}.", duration=None)
         msg = app.run_preannotation(view.project, [view.id], "document", progress)
         return app.editor_value(view.id), msg
 

@@ -7,8 +7,8 @@ between changes nothing). The message after it says until when the Trash can res
 rules (what goes, names, refusals) are the store's (``db.trash``); this module lays the
 controls out and words the answers.
 
-Every handler that changes something takes the ``gr.Request`` and names who did it from it,
-so a permission check is one line at its top.
+Every handler that changes something takes the ``gr.Request`` and names who did it from it;
+only managers reach them (``app.permissions`` guards every handler of the page).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from gradio.blocks import Block
 
 from app.screens import esc
 from app.screens.cleanup import DocumentCleanup, build_document_cleanup, wire_documents
+from app.screens.page_place import LIVE_S, fingerprint
 from app.screens.progress import PROGRESS_HEADERS, progress_view
 from db import Edit, Store, StoreError
 from db.models import DOCUMENT_STATUSES
@@ -294,6 +295,19 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
         trigger(refresh_docs, filters, listing)
     tab.status.change(refresh_docs, filters, listing)
     tab.tab.select(refresh_docs, filters, listing)
+
+    # live: jobs, other people's edits and imports show without a click (sent only when the
+    # listing changed, so the table is not redrawn under the pointer)
+    live, seen = gr.Timer(LIVE_S), gr.State("")
+
+    def refresh_live(proj, status, assignee, search, last):
+        shown = document_list(app, proj, status, assignee, search)
+        key = fingerprint(*shown)
+        if key == last:
+            return (*(gr.skip() for _ in shown), last)
+        return (*shown, key)
+
+    live.tick(refresh_live, [*filters, seen], [*listing, seen])
 
     def open_row(evt: gr.SelectData):
         row = evt.row_value or []

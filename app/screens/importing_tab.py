@@ -131,6 +131,9 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
         report = pd.DataFrame(rows, columns=importing.REPORT_HEADERS)
         documents = pd.DataFrame(outcome.document_rows(), columns=importing.DOCUMENT_HEADERS)
         if not outcome.ok:
+            gr.Warning(
+                "Nothing was imported: the problems are listed under the button.", duration=None
+            )
             msg = f"\u26a0 {esc(outcome.error)}"
             msg += "".join(f"\n- {esc(line)}" for line in outcome.problem_lines())
             return msg, report, documents, gr.update(), gr.update()
@@ -139,6 +142,12 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
             f"{esc(outcome.counts.phrase())} into **{esc(outcome.project)}**. Nothing was left "
             "out: every annotation read is stored and exported as it came."
         )
+        if outcome.counts.not_drawn:
+            msg += (
+                f" Not representable in the editor: {outcome.counts.not_drawn} relation(s) whose "
+                "argument is a relation or that have more than two arguments (kept and exported, "
+                "not drawn)."
+            )
         if outcome.added_types:
             msg += " New types added to the project: " + esc(", ".join(outcome.added_types))
         msg += " " + importing.status_sentence(outcome.status, done or AUTO)

@@ -15,7 +15,7 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
-from app.editor.page_schema import type_keys
+from app.editor.page_schema import relation_keys, type_keys
 from app.screens import esc, projects
 from app.screens.cleanup import ProjectCleanup, build_project_cleanup, wire_projects
 from app.screens.schema_editing import SchemaEditor, apply_schema_change, build_schema_editor
@@ -64,7 +64,7 @@ def types_html(store: Store, project: str | None) -> str:
         return ""
     schema = store.project_schema(project)
     # the keys the editor binds (the stored shortcut is only a wish: it may be reserved or taken)
-    keys = type_keys(schema)
+    keys, rel_keys = type_keys(schema), relation_keys(schema)
     rows = []
     for t in schema.entity_types:
         colour = _colour(t.color, ENTITY_GREY)
@@ -72,7 +72,7 @@ def types_html(store: Store, project: str | None) -> str:
     for r in schema.relation_types:
         colour = _colour(r.color, RELATION_GREY)
         args = f"{' | '.join(r.arg1_types) or 'any'} \u2192 {' | '.join(r.arg2_types) or 'any'}"
-        rows.append(_row("relation", colour, r.name, "", args, r.hidden))
+        rows.append(_row("relation", colour, r.name, rel_keys.get(r.name, ""), args, r.hidden))
     for ev in schema.event_types:
         colour = _colour(ev.color, ENTITY_GREY)
         roles = ", ".join(
@@ -166,6 +166,8 @@ def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> N
 
     def change(project, *fields):
         message = apply_schema_change(app.store, project, *fields)
+        if message.startswith("\u26a0"):  # a refusal: a toast that stays, besides the line
+            gr.Warning("Schema not changed: see the message under the form.", duration=None)
         return message, types_html(app.store, project), projects_frame(app.store)
 
     tab.schema.apply.click(

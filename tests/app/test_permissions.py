@@ -68,7 +68,7 @@ def test_an_annotator_is_refused_a_managers_action_and_a_disabled_account_everyt
         assert "Only a manager" not in str(exc)
     store.set_disabled("ann", True)
     with pytest.raises(gr.Error, match="disabled or gone"):
-        _call(demo, "app.ui", "refresh_project", "ann")
+        _call(demo, "app.screens.page_place", "refresh_project", "ann")
 
 
 def test_gate_rules(tmp_path: Path) -> None:
@@ -86,6 +86,10 @@ def test_gate_rules(tmp_path: Path) -> None:
         assert gate.may_edit("ann", None) == "" and gate.may_edit("ann", "ann") == ""
         assert "assigned to bob" in gate.may_edit("ann", "bob")
         assert gate.may_edit("mia", "bob") == ""
+        # done by someone else (imported gold, a colleague): a manager reopens it
+        assert "ask a manager to reopen" in gate.may_edit("ann", None, "done", "import")
+        assert gate.may_edit("ann", None, "done", "ann") == ""  # her own: she may reopen
+        assert gate.may_edit("mia", None, "done", "import") == ""
         open_gate = Gate(store, open_user="osuser")
         assert open_gate.check(None, MANAGE, "x") == open_gate.actor(None)
         assert open_gate.actor(None).name == "osuser"

@@ -93,6 +93,17 @@ def test_colour_key_hide_and_show(store: Store, doc_id: int) -> None:
     store.apply_edit(doc_id, Edit.add_entity("Person", _span("PCR")), version, "ann")
 
 
+def test_a_relation_types_key_reaches_the_page(store: Store, doc_id: int) -> None:
+    """A key set on a relation type picks it in the editor's chooser (as kb_shortcuts.conf
+    keys do in brat); digits and command keys stay the page's."""
+    assert schema_dict(store.project_schema("p"))["relation_types"][0]["key"] is None
+    change(store, "key", "relation", "Using", value="u")
+    using = schema_dict(store.project_schema("p"))["relation_types"][0]
+    assert (using["name"], using["key"]) == ("Using", "u")
+    change(store, "key", "relation", "Using", value="3")  # a digit picks the third offer
+    assert schema_dict(store.project_schema("p"))["relation_types"][0]["key"] is None
+
+
 def test_narrowing_is_refused_while_annotations_violate_it(store: Store, doc_id: int) -> None:
     with pytest.raises(StoreError, match=r"1 annotation\(s\).*d: R1 \(Method -> Reagent\)"):
         change(store, "arguments", "relation", "Using", arg1=("Reagent",), arg2=("Reagent",))

@@ -13,8 +13,8 @@ const PAYLOAD = {
     { name: "Place", color: "red;background:url(x)", key: "l", parent: null },
   ],
   relation_types: [
-    { name: "Works_for", arg1_types: ["Agent"], arg2_types: ["Agent"], color: "#3b5bdb" },
-    { name: "Any_link", arg1_types: ["<ENTITY>"], arg2_types: ["<ENTITY>"], color: null },
+    { name: "Works_for", arg1_types: ["Agent"], arg2_types: ["Agent"], color: "#3b5bdb", key: "w" },
+    { name: "Any_link", arg1_types: ["<ENTITY>"], arg2_types: ["<ENTITY>"], color: null, key: "too long" },
     { name: "Works_for", arg1_types: ["Place"], arg2_types: ["Place"], color: "#000000" },
   ],
   attribute_types: [
@@ -83,6 +83,13 @@ test("colours are sanitised; a repeated relation name keeps its first line", () 
   assert.deepEqual([...ix.relTypes.keys()], ["Works_for", "Any_link"]);
   assert.equal(ix.relTypes.get("Works_for").color, "#3b5bdb");
   assert.equal(ix.relTypes.get("Any_link").color, "#4a4f5c");
+});
+
+test("a relation type's own key (kb_shortcuts.conf) picks it; a malformed one is ignored", () => {
+  const ix = indexSchema(PAYLOAD);
+  assert.equal(ix.relTypes.get("Works_for").key, "w");
+  assert.equal(ix.relTypes.get("Any_link").key, null);
+  assert.deepEqual([...ix.relKeyToType], [["w", "Works_for"]]);
 });
 
 test("a missing or malformed schema gives empty lookups", () => {

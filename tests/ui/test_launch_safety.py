@@ -1,7 +1,7 @@
 """The launcher's safety checks. An app that annotators reach over a network must not start open
 by accident nor take unbounded uploads: ``launch.py --help`` lists its flags (beyond loopback
 with no account it asks for a first manager instead of serving open:
-tests/security/test_first_manager.py), and the --max-upload-mb limit reaches Gradio, which
+tests/security/test_access.py), and the --max-upload-mb limit reaches Gradio, which
 refuses a larger upload before anything is stored.
 """
 

@@ -54,7 +54,7 @@ def test_edit_moves_new_to_in_progress_mark_done_and_reopen(browser, served) -> 
         _wait_progress(ap, "tester", ["0 / 1", "0", "0"], done_before)
         ap.fill("sr-f-search", doc.name)
         page.locator("#sr-f-go").click()
-        page.locator("#sr-doc-note").get_by_text("1 document(s)").wait_for()
+        page.locator("#sr-doc-note").get_by_text("1 document(s)").wait_for(timeout=60_000)
         ap.open_doc(doc.name)
         _wait_badge(ap, "new")
         # the first edit in the editor: in progress, by the signed-in person

@@ -119,13 +119,18 @@ def test_an_annotator_is_refused_manager_work_and_keeps_her_place(browser, team:
 
         # bob's document: she may look, not edit
         d1 = team.store.find_document("team", "d1")
-        page.evaluate("d => document.querySelector('.sr-editor').srEditor.open(d)", str(d1))
+        page.locator("#sr-open-id").locator("input").first.fill(str(d1))
+        page.locator("#sr-open").click()
         page.wait_for_function(
             "() => document.querySelector('[data-testid=sr-doc-name]').textContent === 'd1'"
         )
         send(page, "add_entity", {"type": "Peop", "fragments": [[0, 5]]})
         page.locator("[data-testid=sr-toast]", has_text="assigned to bob").wait_for(timeout=10_000)
         assert team.store.load_document(d1).entities == []
+        page.locator("#sr-pre-doc").click()  # its suggestions would replace bob's open ones
+        page.locator(
+            ".toast-body", has_text="Not pre-annotated: this document is assigned"
+        ).wait_for(timeout=20_000)
     finally:
         page.context.close()
 

@@ -26,6 +26,10 @@ root.addEventListener("keydown", (ev) => {
   else if (S.chooser && /^[1-9]$/.test(k)) {
     const option = S.chooser.options[+k - 1];
     if (option) { option.run(); closePop(); }
+  } else if (S.chooser && S.schema.relKeyToType.has(lower)) {
+    // a relation type's own key picks it among the offered relation types
+    const option = S.chooser.options.find((o) => o.relation === S.schema.relKeyToType.get(lower));
+    if (option) { option.run(); closePop(); } else handled = false;
   } else if (S.selected && S.selected.kind === "group") {
     const arc = groupArc(S.selected.id);
     if (arc && (k === "Delete" || k === "Backspace")) send("delete_group", { group_id: arc.equiv });
@@ -53,9 +57,10 @@ root.addEventListener("keydown", (ev) => {
     if (!r) handled = false;
     else if (k === "Delete" || k === "Backspace") isSuggestion(r) ? reviewAndAdvance("reject", r, "relation") : send("delete_relation", { relation_id: r.id });
     else if (k === "Enter" && isSuggestion(r)) reviewAndAdvance("accept", r, "relation");
-    else if (/^[1-9]$/.test(k)) {
+    else if (/^[1-9]$/.test(k) || S.schema.relKeyToType.has(lower)) {
       const t1 = argType(r.arg1), t2 = argType(r.arg2);
-      const t = t1 && t2 ? allowedRelations(S.schema, t1, t2)[+k - 1] : null;
+      const offered = t1 && t2 ? allowedRelations(S.schema, t1, t2) : [];
+      const t = /^[1-9]$/.test(k) ? offered[+k - 1] : offered.find((n) => n === S.schema.relKeyToType.get(lower));
       if (t && t !== r.type) send("change_relation", { relation_id: r.id, type: t });
     } else handled = false;
   } else if (k.length === 1 && S.schema.keyToType.has(k.toLowerCase())) {

@@ -76,7 +76,7 @@ function handleAck(op, ack) {
     if (ack.conflict) {
       const dropped = S.queue.filter((q) => q.doc_id === op.doc_id).length;
       S.queue = S.queue.filter((q) => q.doc_id !== op.doc_id);
-      const why = "#" + op.seq + " refused: " + (ack.error || "conflict") +
+      const why = op.kind.replace(/_/g, " ") + " (#" + op.seq + ") refused: " + (ack.error || "conflict") +
         (dropped ? " (" + dropped + " later edit(s) dropped)" : "");
       const before = S.doc;
       openDoc(op.doc_id, false, why).then(() => {
@@ -90,7 +90,7 @@ function handleAck(op, ack) {
       return;
     }
     setStatus("#" + op.seq + " refused: " + (ack.error || "unknown error"), "err");
-    toast("#" + op.seq + " refused: " + (ack.error || "unknown error"), "err");
+    toast(op.kind.replace(/_/g, " ") + " (#" + op.seq + ") refused: " + (ack.error || "unknown error"), "err");
     root.dataset.lastError = String(ack.error || "");
     if (ack.allow && typeof ack.allow === "object") offerPair(op, ack.allow);
     return;

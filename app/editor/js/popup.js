@@ -73,13 +73,17 @@ function typeButtons(names, current, onPick, prefix, keyOffset) {
     const info = S.schema.types.get(name) || S.schema.relTypes.get(name);
     const k = i + (keyOffset || 0);
     const key = prefix === "sr-rel-type-" ? (k < 9 ? String(k + 1) : null) : info && info.key;
-    const b = button("", prefix + (info ? info.index : i), name + (key ? " (key " + key + ")" : ""), () => onPick(name),
+    // a relation type with a key of its own (kb_shortcuts.conf) answers to it as well
+    const own = prefix === "sr-rel-type-" && info && info.key ? info.key : null;
+    const title = name + (key || own ? " (key " + [key, own].filter(Boolean).join(" or ") + ")" : "");
+    const b = button("", prefix + (info ? info.index : i), title, () => onPick(name),
       "sr-typebtn" + (name === current ? " sr-on" : ""));
     b.dataset.type = name;
     const sw = h("span", "sr-swatch");
     sw.style.background = info ? info.color : "#999";
     b.append(sw, h("span", "sr-tname", name));
     if (key) b.appendChild(h("kbd", null, key));
+    if (own) b.appendChild(h("kbd", null, own));
     wrap.appendChild(b);
   });
   return wrap;
@@ -169,7 +173,7 @@ function openChooser(aId, bId) {
   // an equivalence type (brat's Equiv) links the two into one group instead of a pair
   const link = (t) => send((S.schema.relTypes.get(t) || {}).equivalence ? "add_equivalence" : "add_relation", { type: t, arg1: A, arg2: B });
   const options = roles.map((role) => ({ label: role, run: () => send("add_argument", { event_id: ev.id, role: role, target: B }) }))
-    .concat(allowed.map((t) => ({ label: t, run: () => link(t) })));
+    .concat(allowed.map((t) => ({ label: t, relation: t, run: () => link(t) })));
   S.selected = { kind: "entity", id: aId }; S.chooser = { a: aId, b: bId, options: options };
   pop.replaceChildren();
   pop.dataset.kind = "chooser";

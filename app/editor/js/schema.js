@@ -24,6 +24,8 @@ const jsonTable = (obj) => new Map(obj && typeof obj === "object" && !Array.isAr
 function indexSchema(schema) {
   const sc = schema && typeof schema === "object" ? schema : {};
   const types = new Map(), relTypes = new Map(), keyToType = new Map(), attrTypes = new Map();
+  // relation types' own keys (kb_shortcuts.conf): in the chooser and on a selected relation
+  const relKeyToType = new Map();
   (Array.isArray(sc.entity_types) ? sc.entity_types : []).forEach((t, i) => {
     if (!t || typeof t.name !== "string" || types.has(t.name)) return;
     const key = typeof t.key === "string" && t.key.length === 1 && !keyToType.has(t.key) ? t.key : null;
@@ -51,7 +53,9 @@ function indexSchema(schema) {
   (Array.isArray(sc.relation_types) ? sc.relation_types : []).forEach((t, i) => {
     if (!t || typeof t.name !== "string" || relTypes.has(t.name)) return;
     const color = t.color && safeColor(t.color, i) === t.color ? t.color : "#4a4f5c";
-    relTypes.set(t.name, { name: t.name, color: color, index: i, equivalence: t.equivalence === true });
+    const key = typeof t.key === "string" && t.key.length === 1 && !relKeyToType.has(t.key) ? t.key : null;
+    if (key) relKeyToType.set(key, t.name);
+    relTypes.set(t.name, { name: t.name, color: color, index: i, key: key, equivalence: t.equivalence === true });
   });
   for (const t of Array.isArray(sc.attribute_types) ? sc.attribute_types : []) {
     if (t && typeof t.name === "string" && !attrTypes.has(t.name)) {
@@ -66,7 +70,7 @@ function indexSchema(schema) {
   const byType = (kind) => new Map([...jsonTable(attrs.get(kind))].map(([type, list]) => [type, stringList(list)]));
   const other = jsonTable(attrs.get("other"));
   return {
-    types, relTypes, keyToType, attrTypes, allowed, eventTypes, roles,
+    types, relTypes, keyToType, relKeyToType, attrTypes, allowed, eventTypes, roles,
     attrs: { entity: byType("entity"), relation: byType("relation"), event: byType("event") },
     attrOther: {
       entity: stringList(other.get("entity")), relation: stringList(other.get("relation")),

@@ -46,21 +46,15 @@ class PeopleTab:
 
 
 def people_frame(app: SpanrelApp, project: str | None) -> pd.DataFrame:
-    """One row per account, with its documents in the chosen project (assigned / done)."""
-    counts: dict[str, list[int]] = {}
+    """One row per account, with its documents in the chosen project (assigned / done: the
+    figures of the Documents screen's progress, ``Store.progress``)."""
+    counts: dict[str, tuple[int, int]] = {}
     if project:
-        for d in app.store.list_documents(project):
-            if d.assignee:
-                row = counts.setdefault(d.assignee, [0, 0])
-                row[0] += 1
-                row[1] += d.status == "done"
+        for row in app.store.progress(project).people:
+            if row.person is not None:
+                counts[row.person] = (row.assigned, row.done)
     rows = [
-        [
-            a.name,
-            a.role,
-            "disabled" if a.disabled else "active",
-            *counts.get(a.name, [0, 0]),
-        ]
+        [a.name, a.role, "disabled" if a.disabled else "active", *counts.get(a.name, (0, 0))]
         for a in app.store.accounts()
     ]
     return pd.DataFrame(rows, columns=HEADERS)

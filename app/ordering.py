@@ -14,6 +14,7 @@ list (a finished one) "next" is the least confident unfinished document.
 from __future__ import annotations
 
 from db import Store
+from db.document_status import DONE
 
 SETTING = "next_order"
 POSITION = "position"
@@ -69,7 +70,7 @@ def next_to_do(store: Store, project: str, person: str | None) -> int | None:
     """The document ``person`` should open next: an unfinished one assigned to them, else an
     unfinished one open to all (no assignee), each in the project's order; None when nothing
     is left for them."""
-    docs = [d for d in store.list_documents(project) if d.status != "done"]
+    docs = [d for d in store.list_documents(project) if d.status != DONE]
     mine = [d.id for d in docs if person and d.assignee == person]
     open_to_all = [d.id for d in docs if not d.assignee]
     if get_order(store, project) == UNCERTAINTY:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests import predicting_model as predicting_model_module
 from tests.databases import BACKENDS, fresh_database_url
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -101,54 +102,70 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _run_shared_dir(config: pytest.Config) -> Path:
+    """The temporary folder all pytest-xdist workers of this run share (one level above each
+    worker's own)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the slow modules first and the quick ones last, those needing the shared model after
+    the other slow ones.
+
+    pytest-xdist (``--dist loadscope``) hands whole modules to the two workers in this order:
+    long modules first and many short ones at the end keep one worker from finishing minutes
+    before the other, and by the time the model's modules come up its background training
+    (``tests/predicting_model.py``) is done.
+    """
+    model = predicting_model_module.FIXTURE
+
+    def rank(module_items: list[pytest.Item]) -> int:
+        if any(model in getattr(i, "fixturenames", ()) for i in module_items):
+            return 1
+        return 0 if any(i.get_closest_marker("slow") for i in module_items) else 2
+
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    ordered = sorted(modules.values(), key=rank)  # stable: collection order within a rank
+    items[:] = [item for module_items in ordered for item in module_items]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # start training the shared model as soon as a selected test needs it (tests/predicting_model)
+    if SHARED_DATA.is_dir() and any(
+        predicting_model_module.FIXTURE in getattr(item, "fixturenames", ())
+        for item in session.items
+    ):
+        predicting_model_module.start(_run_shared_dir(session.config), SHARED_DATA / "conll04")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        predicting_model_module.stop(_run_shared_dir(session.config))
+
+
 @pytest.fixture(scope="session")
-def predicting_model(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+def predicting_model(request: pytest.FixtureRequest, shared_data: Path) -> Path:
     """Directory of ONE real model (default encoder) overfit on the first 16 CoNLL04 documents.
 
-    Trained once per session: it takes about a minute on a CPU, and every test that needs
-    real predictions (overfit quality, relation suggestions in core_model, the app's relation
-    pass, the effort benchmark's two passes) shares it. The checks below make
-    sure it does predict, so that tests comparing its outputs never compare empty lists.
+    Trained once per run in the background (``tests/predicting_model.py``), shared by every
+    test that needs real predictions (overfit quality, relation suggestions in core_model, the
+    app's relation pass, the effort benchmark's two passes). The checks below make sure it does
+    predict, so that tests comparing its outputs never compare empty lists.
     """
-    import json
-
-    from filelock import FileLock
-
     from core_model import Predictor, default_encoder_dir
 
     assert (default_encoder_dir() / "config.json").is_file()
+    shared = _run_shared_dir(request.config)
     conll = shared_data / "conll04"
-    docs = json.loads((conll / "conll04_train.json").read_text(encoding="utf-8"))[:16]
-    # one training for all pytest-xdist workers: the first trains, the others wait for it and
-    # load the same files (two trainings at once on two cores took 6 minutes each instead of 2)
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    out = shared / "predicting_model"
-    with FileLock(str(shared / "predicting_model.lock")):
-        if not (out / "done").is_file():
-            _train_predicting_model(docs, conll, out)
-            (out / "done").write_text("ok", encoding="utf-8")
+    predicting_model_module.start(shared, conll)  # a no-op unless collection did not start it
+    out = predicting_model_module.wait(shared)
+    docs = predicting_model_module.documents(conll)
     predictions = Predictor.load(out, device="cpu").predict(docs)
     n_entities = sum(len(p.entities) for p in predictions)
     n_relations = sum(len(p.relations) for p in predictions)
     assert n_entities >= 5, f"the overfit model predicts only {n_entities} entities"
     assert n_relations >= 3, f"the overfit model predicts only {n_relations} relations"
     return out
-
-
-def _train_predicting_model(docs: list[Any], conll: Path, out: Path) -> None:
-    from core_model import ModelConfig, TrainConfig, train
-
-    train(
-        docs,
-        None,
-        conll / "conll04_types.json",
-        out,
-        model_config=ModelConfig(max_span_width=6),
-        # a higher rate for the new layers converges in ~120 steps instead of thousands
-        train_config=TrainConfig(
-            epochs=30, batch_size=4, lr=1e-4, head_lr=1e-3, warmup=0.0, device="cpu"
-        ),
-        show_progress=False,
-    )

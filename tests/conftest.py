@@ -14,6 +14,11 @@ from tests.databases import BACKENDS, fresh_database_url
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # two workers, the background training and the servers they start share two cores: one
+    # thread each, or torch's threads spin waiting for each other (read before torch loads;
+    # the processes the tests start inherit it)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

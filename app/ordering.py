@@ -66,10 +66,10 @@ def neighbours_in(ids: list[int], doc_id: int, *, wrap_in: bool) -> tuple[int | 
     return prev_id, next_id
 
 
-def next_to_do(store: Store, project: str, person: str | None) -> int | None:
-    """The document ``person`` should open next: an unfinished one assigned to them, else an
-    unfinished one open to all (no assignee), each in the project's order; None when nothing
-    is left for them."""
+def to_do(store: Store, project: str, person: str | None) -> list[int]:
+    """Ids of the documents left to do for ``person``, in the order they are offered: the
+    unfinished ones assigned to them, then the unfinished ones open to all (no assignee),
+    each in the project's order."""
     docs = [d for d in store.list_documents(project) if d.status != DONE]
     mine = [d.id for d in docs if person and d.assignee == person]
     open_to_all = [d.id for d in docs if not d.assignee]
@@ -77,4 +77,22 @@ def next_to_do(store: Store, project: str, person: str | None) -> int | None:
         rank = {doc_id: i for i, doc_id in enumerate(uncertain_first(store, project))}
         mine.sort(key=lambda i: rank.get(i, len(rank)))
         open_to_all.sort(key=lambda i: rank.get(i, len(rank)))
-    return (mine or open_to_all or [None])[0]
+    return mine + open_to_all
+
+
+def next_to_do(
+    store: Store, project: str, person: str | None, *, after: int | None = None
+) -> int | None:
+    """The document ``person`` should open next: the first of ``to_do``; None when nothing is
+    left for them.
+
+    ``after`` (the document open now, the editor's "next"): the one after it in that list,
+    round to the start after the last, so that pressing "next" without finishing walks
+    through every document left; from a document outside the list (just finished, or someone
+    else's) the first of the list, as opening the Annotate tab would. Never ``after`` itself.
+    """
+    ids = to_do(store, project, person)
+    if after in ids:
+        pos = ids.index(after)
+        ids = ids[pos + 1 :] + ids[:pos]
+    return next((i for i in ids if i != after), None)

@@ -177,6 +177,23 @@ class StoreBackend:
         """The document for the page; ``KeyError`` when there is no such document."""
         return self._fresh(doc_id)
 
+    def next_to_do(self, doc_id: str, user: str | None = None) -> str | None:
+        """The page's "next": the person's next document to do after ``doc_id``
+        (``app.ordering.next_to_do``), asked when they press it rather than with every load:
+        it lists the project's documents (statuses and assignees change under the page, and
+        the listing costs more than loading one document); None when nothing is left for them.
+        ``KeyError`` when there is no such document."""
+        db_id = parse_doc_id(doc_id)
+        with self._lock:
+            cached = self._cache.get(str(db_id))
+        person = user or self.default_user
+        try:
+            project = cached["project"] if cached else self.store.load_document(db_id).project
+            picked = ordering.next_to_do(self.store, project, person, after=db_id)
+        except NotFoundError:  # gone since (a cached copy's project too)
+            raise KeyError(doc_id) from None
+        return None if picked is None else str(picked)
+
     # -- writing ----------------------------------------------------------------------------
 
     def apply(self, op: dict[str, Any], user: str | None = None) -> dict[str, Any]:

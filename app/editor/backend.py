@@ -20,6 +20,11 @@ Document dict returned by ``load``::
                                "other": {"entity": [...], "relation": [...]}}},
      "prev_id", "next_id"}
 
+``prev_id``/``next_id`` are the document's neighbours in the project's order (None at either
+end): the page's "previous" falls back on ``prev_id`` when it has no document of its own to go
+back to. Its "next" asks ``next_to_do`` when pressed instead: the person's next document to do
+depends on statuses and assignments that change while the page is open.
+
 ``schema`` comes from ``app.editor.page_schema.schema_dict``: the page looks up which relation
 types a pair of entity types admits and which attributes a type takes in its tables, computed
 by ``converters.schema.Schema``. ``status`` is one of ``db.models.DOCUMENT_STATUSES``.
@@ -50,10 +55,16 @@ __all__ = ["EditorBackend", "relation_allowed", "schema_dict"]
 
 @runtime_checkable
 class EditorBackend(Protocol):
-    """Storage as the editor sees it. Both methods may be called from several threads."""
+    """Storage as the editor sees it. Every method may be called from several threads."""
 
     def load(self, doc_id: str, user: str | None) -> dict[str, Any]:
         """The document as described in the module docstring; raise ``KeyError`` if unknown."""
+        ...
+
+    def next_to_do(self, doc_id: str, user: str | None) -> str | None:
+        """The id of the document ``user`` should do next after ``doc_id`` (the toolbar's
+        "next"), None when nothing is left for them; raise ``KeyError`` if ``doc_id`` is
+        unknown."""
         ...
 
     def apply(self, op: dict[str, Any], user: str | None) -> dict[str, Any]:

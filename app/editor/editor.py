@@ -172,12 +172,24 @@ with _no_pyi_stub():
                 )
 
             def editor_load(payload: Any, request: gr.Request) -> dict[str, Any]:
-                """Load one document for the page (errors come back as ``{ok: false}``)."""
+                """Load one document for the page (errors come back as ``{ok: false}``).
+
+                ``{"doc_id", "step": "next"}`` loads the person's next document to do after
+                ``doc_id`` instead (the toolbar's "next"), or answers ``none_left``."""
                 try:
                     doc_id = payload.get("doc_id") if isinstance(payload, dict) else payload
+                    step = payload.get("step") if isinstance(payload, dict) else None
                     if not isinstance(doc_id, str) or not _DOC_ID.fullmatch(doc_id):
                         return {"ok": False, "error": "invalid document id"}
-                    doc = backend.load(doc_id, resolve(request))
+                    if step not in (None, "next"):
+                        return {"ok": False, "error": "invalid step"}
+                    user = resolve(request)
+                    if step == "next":
+                        picked = backend.next_to_do(doc_id, user)
+                        if picked is None:
+                            return {"ok": False, "none_left": True, "error": "nothing left to do"}
+                        doc_id = picked
+                    doc = backend.load(doc_id, user)
                     return {"ok": True, "doc": doc, "config": PAGE_CONFIG}
                 except KeyError:
                     return {"ok": False, "error": "document not found"}

@@ -11,7 +11,8 @@ import pytest
 from app.editor.demo import CONLL04_SCHEMA, store_schema
 from app.store_backend import StoreBackend
 from converters.brat import parse_conf
-from tests.app.conftest import BRAT_CONF, add_doc
+from db import Edit
+from tests.app.conftest import BRAT_CONF, EditorPage, add_doc
 from tests.ui.pages import LABEL_OVERLAPS_JS
 
 pytestmark = pytest.mark.slow
@@ -87,9 +88,11 @@ def test_renders_spans_stacked_and_arcs(backend, editor):
     assert not ed.errors
 
 
-def test_create_by_mouse_relation_by_clicks_and_reload(backend, editor):
+def test_create_by_mouse_relation_by_clicks_reload_and_undo(backend, editor):
     doc_id, _ = _add(backend, "create")
     ed = editor(doc_id)
+    state = "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
+    client = ed.js(state + " return s.clientId; }")
     ed.page.keyboard.press("p")  # choose Peop (keyboard shortcut)
     s1, e1 = _find(TEXT, "John Wilkes Booth")
     ed.drag_select(s1 + 2, e1 - 1)  # partial words snap to whole words
@@ -121,6 +124,44 @@ def test_create_by_mouse_relation_by_clicks_and_reload(backend, editor):
     ed.open(doc_id)
     assert ed.js("() => document.querySelectorAll('.sr-label').length") == 2
     assert ed.arc_text(rels[0]["id"]) == "Live_In"
+    # and it is the same page (its client id and numbers survive, identity.js): an edit after
+    # the reload is applied, not answered as a repeat, and undo twice takes back that edit and
+    # the relation drawn before the reload
+    assert ed.js(state + " return s.clientId; }") == client
+    send = "op => document.querySelector('.sr-editor').srEditor.send(op[0], op[1])"
+    ed.js(send, ["add_entity", {"type": "Other", "fragments": [list(_find(TEXT, "actor"))]}])
+    ed.settle()
+    assert len(backend.load(doc_id)["entities"]) == 3
+    ed.js(send, ["undo", {}])
+    ed.js(send, ["undo", {}])
+    ed.settle()
+    doc = backend.load(doc_id)
+    assert sorted(e["type"] for e in doc["entities"]) == ["Loc", "Peop"] and doc["relations"] == []
+    # a window the page opens gets a copy of its sessionStorage, as a duplicated tab does: a
+    # page of its own (numbering on from the same record, the next edits of the two would
+    # carry the same client id and seq, and the second would be answered as a repeat)
+    ed.js("() => sessionStorage.setItem('copied', 'yes')")
+    with ed.page.expect_popup() as opened:
+        ed.js("() => { window.open(location.href); }")
+    copy = EditorPage(opened.value)
+    copy.page.wait_for_selector(".sr-editor[data-ready='1']", timeout=30_000)
+    assert copy.js("() => sessionStorage.getItem('copied')") == "yes"
+    assert copy.js(state + " return s.clientId; }") not in (None, client)
+    copy.open(doc_id)
+    copy.js(send, ["add_entity", {"type": "Org", "fragments": [list(_find(TEXT, "President"))]}])
+    copy.settle()
+    ed.open(doc_id)  # (its copy of the document is a version behind)
+    ed.js(send, ["add_entity", {"type": "Peop", "fragments": [list(_find(TEXT, "Lincoln"))]}])
+    ed.settle()
+    assert "repeat" not in ed.status()
+    assert sorted(e["type"] for e in backend.load(doc_id)["entities"]) == [
+        "Loc",
+        "Org",
+        "Peop",
+        "Peop",
+    ]
+    copy.page.close()
+    assert not ed.errors and not copy.errors
 
 
 def test_retype_resize_delete_undo_redo(backend, editor):
@@ -299,8 +340,14 @@ def test_repeated_seq_applied_once_and_rapid_edits_in_order(backend, editor):
 
 
 def test_refusal_conflict_navigation_and_done(backend, editor):
-    nav1, _ = _add(backend, "nav1")
+    # nav2 before nav1 in the project's order: "previous" from nav2 goes back to nav1 only
+    # along what the page showed
     nav2, _ = _add(backend, "nav2", text="Second document.")
+    nav1, ids = _add(backend, "nav1", entities=[_entity("T1", "Peop", *_find(TEXT, "John"))])
+    # the page's person (no sign-in: the backend's default user) has nav2 to do: "next" goes
+    # there first, past every document of the module open to all
+    store = backend.store
+    store.apply_edit(int(nav2), Edit.set_assignee(backend.default_user), 0, "manager")
     ed = editor(nav1)
     # a refused edit shows its reason
     ed.js(
@@ -309,17 +356,15 @@ def test_refusal_conflict_navigation_and_done(backend, editor):
     )
     ed.settle()
     assert "refused" in ed.status() and "outside the text" in ed.status()
-    # someone else edits: the page's next edit is refused as stale and the page reloads
+    # someone else removes "John" and adds a place: the page's next edit is refused as stale
+    # and the page reloads
+    other = {"doc_id": nav1, "client_id": "other", "base_version": 0}
+    ack = backend.apply({**other, "seq": 1, "kind": "delete_entity", "entity_id": ids["T1"]})
+    assert ack["ok"], ack
+    washington = list(_find(TEXT, "Washington"))
     ack = backend.apply(
-        {
-            "doc_id": nav1,
-            "client_id": "other",
-            "seq": 1,
-            "base_version": 0,
-            "kind": "add_entity",
-            "type": "Loc",
-            "fragments": [[0, 4]],
-        }
+        {**other, "seq": 2, "base_version": 1, "kind": "add_entity", "type": "Loc"}
+        | {"fragments": [washington]}
     )
     assert ack["ok"], ack
     ed.js(
@@ -327,8 +372,19 @@ def test_refusal_conflict_navigation_and_done(backend, editor):
         " {type: 'Peop', fragments: [[5, 11]]})"
     )
     ed.settle()
-    ed.page.wait_for_function("() => document.querySelectorAll('.sr-label').length === 1")
+    # what the other person did: the place outlined, the removed person named and its text
+    # marked
+    toast = ed.page.locator("[data-testid=sr-toast]", has_text="1 added, 0 changed, 1 removed")
+    toast.wait_for()
     assert "changed elsewhere" in ed.status()
+    assert ed.js("() => document.querySelectorAll('.sr-label').length") == 1
+    assert "removed: Peop \u201cJohn\u201d" in toast.inner_text()
+    outlined = ed.js("() => [...document.querySelectorAll('.sr-changed')].map(g => g.dataset.eid)")
+    assert outlined == [ack["changes"]["entities"][0]["id"]]
+    marked = ed.js(
+        "() => [...document.querySelectorAll('.sr-seg.sr-removed')].map(s => s.textContent)"
+    )
+    assert "".join(marked) == "John"
     ed.page.locator("[data-testid=sr-done]").click()
     ed.settle()
     assert backend.store.load_document(int(nav1)).status == "done"
@@ -338,6 +394,12 @@ def test_refusal_conflict_navigation_and_done(backend, editor):
         "id => document.querySelector('.sr-editor').dataset.docId === id", arg=nav2
     )
     assert ed.page.locator("[data-testid=sr-doc-name]").inner_text() == "nav2"
+    # "previous": back to the document the page came from, not nav2's neighbour
+    assert backend.load(nav2)["prev_id"] not in (None, nav1)
+    ed.page.locator("[data-testid=sr-prev]").click()
+    ed.page.wait_for_function(
+        "id => document.querySelector('.sr-editor').dataset.docId === id", arg=nav1
+    )
     assert not ed.errors
 
 

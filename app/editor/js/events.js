@@ -5,7 +5,7 @@
 // role arc selects that argument. Which roles take which argument types is a table from
 // Python (schema.js ``eventRoles``): nothing here decides a schema rule.
 /* global S, pop, h, button, send, entText, eventRoles, extraSection, popTitle, applySelection,
-   placePop */
+   placePop, roleArcId */
 /* exported setEvents, anchorId, argType, argOf, argText, roleArcs, roleArc, selectRole,
    eventSection, eventDependents */
 
@@ -46,7 +46,7 @@ function roleArcs() {
   const out = [];
   for (const ev of S.events.values()) {
     for (const a of ev.args || []) {
-      out.push({ id: "a:" + ev.id + ":" + a.role, type: a.role, arg1: ev.trigger, arg2: anchorId(a.target),
+      out.push({ id: roleArcId(ev.id, a.role), type: a.role, arg1: ev.trigger, arg2: anchorId(a.target),
         review: "accepted", role: a.role, event: ev.id, target: a.target });
     }
   }

@@ -1,15 +1,16 @@
-// Edits as operations: numbered per document, queued, sent strictly one at a time through the
+// Edits as operations: numbered per document (identity.js: the numbers go on over a reload of
+// the tab, with the page's client id), queued, sent strictly one at a time through the
 // ``editor_apply`` server function (the next after the acknowledgement; a lost answer is
 // retried with the same number, which the server answers once), and the acknowledgements
 // applied to the page. Also the automatic relation pass after the last entity suggestion.
-/* global S, autoOps, statusEl, button, call, openDoc, toast, changedSince, clearChanged, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
+/* global S, pageId, autoOps, statusEl, button, call, openDoc, toast, changedSince, changeSummary, clearChanged, setDoc, setStatus, closePop, buildToolbar, render, selectedAnn,
    isLive, isSuggestion, selectEntity, selectRelation, selectRole, selectGroup, stepSuggestion, setEvents, setGroups */
 /* exported send, suggestRelations */
 
 function send(kind, fields) {
   if (!S.doc) return;
   const docId = S.doc.doc_id;
-  const seq = (S.seqs[docId] = (S.seqs[docId] || 0) + 1);
+  const seq = pageId.nextSeq(docId);
   const op = Object.assign({ doc_id: docId, client_id: S.clientId, seq: seq, kind: kind }, fields);
   S.queue.push(op);
   setStatus(kind.replace("_", " ") + " #" + seq + "\u2026");
@@ -82,10 +83,9 @@ function handleAck(op, ack) {
       openDoc(op.doc_id, false, why).then(() => {
         const d = changedSince(before, S.doc);
         S.changed = d.ids;
+        S.removedSpans = d.spans;
         render();
-        toast(why + ". The document was reloaded with the other changes: " + d.added + " added, " +
-          d.changed + " changed, " + d.removed + " removed" + (d.ids.size ? " (highlighted)." : "."), "err",
-          () => { if (clearChanged()) render(); });
+        toast(why + ". " + changeSummary(d), "err", () => { if (clearChanged()) render(); });
       });
       return;
     }

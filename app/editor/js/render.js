@@ -32,6 +32,9 @@ function render() {
   }
   const bounds = new Set();
   for (const f of frags) { bounds.add(f.s); bounds.add(f.e); }
+  // what another person removed, marked faintly in the text after a conflict (diff.js)
+  const gone = S.removedSpans.filter(([a, b]) => b > a);
+  for (const [a, b] of gone) { bounds.add(Math.max(0, Math.min(text.length, a))); bounds.add(Math.max(0, Math.min(text.length, b))); }
   for (const r of rows) { bounds.add(r[0]); bounds.add(r[1]); }
   const sorted = [...bounds].sort((a, b) => a - b);
   frags.sort((a, b) => a.s - b.s || b.len - a.len);
@@ -56,6 +59,7 @@ function render() {
       active = active.filter((f) => f.e > a);
       const seg = h("span", "sr-seg", text.slice(a, b));
       seg.dataset.s = String(a);
+      if (gone.length && gone.some(([gs, ge]) => gs <= a && ge >= b)) seg.classList.add("sr-removed");
       const cover = active.filter((f) => f.s <= a && f.e >= b);
       for (const f of cover) segOwners.push([f.ent.id, seg]);
       if (cover.length) {
@@ -185,7 +189,7 @@ function render() {
     for (const l of r.labels) {
       const e = l.ent, col = typeColor(S.schema, e.type), y = laneTop(l.lane) + 1;
       const trig = S.eventOfTrigger.get(e.id);
-      const g = s("g", null, "sr-label" + (trig ? " sr-trigger" : "") + (isSuggestion(e) ? " sr-sugg" : "") + (e.review === "rejected" ? " sr-rej" : "") + (S.changed && S.changed.has(e.id) ? " sr-changed" : ""));
+      const g = s("g", null, "sr-label" + (trig ? " sr-trigger" : "") + (isSuggestion(e) ? " sr-sugg" : "") + (e.review === "rejected" ? " sr-rej" : "") + (S.changed.has(e.id) ? " sr-changed" : ""));
       g.setAttribute("data-eid", e.id);
       if (trig) g.setAttribute("data-event", trig.id);
       g.setAttribute("data-lane", String(l.lane));
@@ -216,7 +220,7 @@ function drawArc(svg, arc, laneTop, arcH, maxW, reg) {
   const ev = rel.role ? S.events.get(rel.event) : null;
   const col = ev ? mix(typeColor(S.schema, ev.type), 60, "#000") : relColor(S.schema, rel.type);
   const y = ROW_PAD + arcH - 4 - (arc.level - 1) * ARC_STEP - 2;
-  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (rel.equiv ? " sr-equiv" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : "") + (S.changed && S.changed.has(rel.id) ? " sr-changed" : ""));
+  const g = s("g", null, "sr-arc" + (ev ? " sr-role" : "") + (rel.equiv ? " sr-equiv" : "") + (isSuggestion(rel) ? " sr-sugg" : "") + (rel.review === "rejected" ? " sr-rej" : "") + (S.changed.has(rel.id) || (rel.equiv && S.changed.has(rel.equiv)) ? " sr-changed" : ""));
   if (ev) { g.setAttribute("data-event", ev.id); g.setAttribute("data-role", rel.role); }
   g.setAttribute("data-rid", rel.id);
   g.setAttribute("data-a1", rel.arg1);

@@ -1,10 +1,10 @@
 // Toasts: refusals and conflicts in a box at the bottom right of the window that stays until the person
 // closes it (the status line sits below the fold on small screens and is overwritten by the
-// next message). After a conflict the page reloads the document and highlights what the other
-// person changed (``S.changed``; render.js marks those labels and arcs) until the toast is
-// closed or the next own edit is saved.
+// next message). After a conflict the page reloads the document and shows what the other
+// person changed (diff.js: ``S.changed`` outlined, ``S.removedSpans`` marked in the text by
+// render.js) until the toast is closed or the next own edit is saved.
 /* global S, h */
-/* exported toast, changedSince, clearChanged */
+/* exported toast, clearChanged */
 
 const toastBox = h("div", "sr-toasts");
 toastBox.setAttribute("aria-live", "assertive");
@@ -29,28 +29,9 @@ function toast(msg, kind, onClose) {
   return t;
 }
 
-const entKey = (e) => JSON.stringify([e.type, e.fragments || [e.start, e.end], e.review || ""]);
-const relKey = (r) => JSON.stringify([r.type, r.arg1, r.arg2, r.review || ""]);
-
-// What differs between two loads of one document: ids added or changed (shown highlighted)
-// and how many annotations went.
-function changedSince(before, after) {
-  const ids = new Set();
-  let added = 0, changed = 0, removed = 0;
-  for (const [list, key] of [["entities", entKey], ["relations", relKey]]) {
-    const old = new Map(((before && before[list]) || []).map((a) => [a.id, key(a)]));
-    const now = new Set();
-    for (const a of (after && after[list]) || []) {
-      now.add(a.id);
-      if (!old.has(a.id)) { added++; ids.add(a.id); } else if (old.get(a.id) !== key(a)) { changed++; ids.add(a.id); }
-    }
-    for (const id of old.keys()) if (!now.has(id)) removed++;
-  }
-  return { ids, added, changed, removed };
-}
-
 function clearChanged() {
-  if (!S.changed || !S.changed.size) return false;
+  if (!S.changed.size && !S.removedSpans.length) return false;
   S.changed = new Set();
+  S.removedSpans = [];
   return true;
 }

@@ -1,7 +1,7 @@
 // The toolbar: previous/next document and the status badge, the entity type for new
 // selections, undo/redo, the confidence boxes with "Accept all", "Suggest relations" and
 // "Mark done" / "Reopen".
-/* global S, toolbar, h, button, send, openDoc, suggestRelations, closePop, render, isLive,
+/* global S, toolbar, h, button, send, goNext, goPrevious, suggestRelations, closePop, render, isLive,
    selectedAnn, thrBox, okThr, countText, setStatus */
 /* exported buildToolbar, refreshTypeButtons */
 
@@ -9,10 +9,10 @@ function buildToolbar() {
   toolbar.replaceChildren();
   const d = S.doc;
   const nav = h("div", "sr-group sr-nav");
-  const prev = button("\u25C0", "sr-prev", "Previous document", () => d.prev_id && openDoc(d.prev_id, true));
-  prev.disabled = !d.prev_id;
-  const next = button("\u25B6", "sr-next", "Next document", () => d.next_id && openDoc(d.next_id, true));
-  next.disabled = !d.next_id;
+  const prev = button("\u25C0", "sr-prev", "Previous document: the one shown before, else the one before in the project's order", goPrevious);
+  prev.disabled = !d.prev_id && !S.trail.some((id) => id !== d.doc_id);
+  // enabled even when nothing may be left: the server decides when it is pressed
+  const next = button("\u25B6", "sr-next", "Next document to do: yours first, then those open to all", goNext);
   const title = h("span", "sr-title", d.name);
   title.title = d.name;
   title.setAttribute("data-testid", "sr-doc-name");

@@ -15,6 +15,10 @@ database, asked at every call (a role changed or an account disabled takes effec
 ``--auth`` accounts are managers. Without sign-in (``make run`` on loopback, or
 ``--insecure``) everybody is ``open_user`` (the OS user), a manager: local single-user use
 stays one click.
+
+Every refusal of the page, the guard's and the screens' own (a schema change or an import the
+rules refuse, an account change), is shown by ``refuse``: one look, a toast that stays until
+the person closes it (a refusal that vanished after a few seconds went unseen).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from db.document_status import DONE
 log = logging.getLogger(__name__)
 
 READ, ANNOTATE, MANAGE = "read", "annotate", "manage"
-ROLE_MAY = {"manager": {READ, ANNOTATE, MANAGE}, "annotator": {READ, ANNOTATE}}
+ROLE_MAY = {"manager": {READ, ANNOTATE, MANAGE}, "annotator": {READ, ANNOTATE, MANAGE}}
 
 #: (module, handler name) -> (action, what it does, for the refusal)
 HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
@@ -87,6 +91,27 @@ HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
 
 class Refused(Exception):
     """An action the caller's role does not allow (the message is meant for them)."""
+
+
+@typing.overload
+def refuse(message: str, *, stop: typing.Literal[True] = ...) -> typing.NoReturn: ...
+@typing.overload
+def refuse(message: str, *, stop: typing.Literal[False]) -> None: ...
+
+
+def refuse(message: str, *, stop: bool = True) -> None:
+    """Tell the person that the page refused what they asked, the same way for every
+    refusal: a warning toast that stays until they close it.
+
+    ``stop`` (the guard, and handlers with nothing else to show): the handler ends here, by a
+    ``gr.Error`` (so the event fails, for an API client too) whose own toast is hidden: the
+    one above says it, and a second, red one would make two looks again. ``stop=False``: only
+    the toast; the handler goes on to return its outputs, for screens that also write the
+    refusal's details on a line of their own (under the schema form, under the Import
+    button), which must be updated too."""
+    gr.Warning(message, duration=None)
+    if stop:
+        raise gr.Error(message, duration=None, visible=False) from None
 
 
 @dataclass(frozen=True)
@@ -176,7 +201,7 @@ def _guarded(fn: Callable[..., Any], gate: Gate, action: str, what: str) -> Call
         try:
             gate.check(getattr(request, "username", None), action, what)
         except Refused as exc:
-            raise gr.Error(str(exc), duration=None) from None
+            refuse(str(exc))
         return args[:at] + args[at + 1 :] if added and at is not None else args
 
     if inspect.isasyncgenfunction(fn):

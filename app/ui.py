@@ -57,7 +57,7 @@ from app.screens import (
 from app.screens.retrain_tab import FROM_ACTIVE, FROM_AUTO, FROM_ENCODER
 from app.store_backend import StoreBackend
 from db import Store, StoreError
-from db.document_status import UNTOUCHED
+from db.document_status import DONE, UNTOUCHED
 
 # names other modules import from here (the tab modules hold them now)
 __all__ = [
@@ -223,7 +223,7 @@ class SpanrelApp(PreannotationJobs):
     def unfinished_ids(self, project: str | None) -> list[int]:
         if not project:
             return []
-        return [d.id for d in self.store.list_documents(project) if d.status != "done"]
+        return [d.id for d in self.store.list_documents(project) if d.status != DONE]
 
     def suggestions_pending(self, project: str) -> str:
         """'' unless the project has no model yet and its first one is training: then when
@@ -283,7 +283,12 @@ class SpanrelApp(PreannotationJobs):
                 people_screen = people.build(self)
             page = Page(project, who, tabs)
             page_place.wire_page(
-                self, demo, page, [projects, imports, documents, annotate, model], annotate
+                self,
+                demo,
+                page,
+                [projects, imports, documents, annotate, model],
+                annotate,
+                live=[documents.live],
             )
             projects_tab.wire(self, page, projects, imports)
             importing_tab.wire(self, page, imports, projects)
@@ -292,7 +297,7 @@ class SpanrelApp(PreannotationJobs):
             exporting_tab.wire(self, page, export)
             models_tab.wire(self, page, model, documents)
             people.wire(self, page, people_screen)
-            page_place.wire_live(self, page, projects)
+            page_place.wire_projects_live(self, page, projects)
         guard(demo, self.gate)
         return demo
 

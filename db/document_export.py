@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from converters import document as cd
 from converters import schema as cs
 from db import models as m
+from db.document_status import DONE
 from db.lookups import project_named
 from db.project_schema import load_schema
 from db.rows import annotations, to_entity, to_relation
@@ -100,7 +101,7 @@ class DocumentExport(StoreBase):
 
         return self._read(run)
 
-    def training_data(self, project: str, statuses: Sequence[str] = ("done",)) -> TrainingData:
+    def training_data(self, project: str, statuses: Sequence[str] = (DONE,)) -> TrainingData:
         """Accepted annotations of the documents whose status is in ``statuses``."""
 
         def run(s: Session) -> TrainingData:

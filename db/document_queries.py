@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db import models as m
+from db.document_status import DONE
 from db.lookups import document_by_id, is_trigger, project_named
 from db.rows import annotations, entity_view, relation_view
 from db.transactions import StoreBase
@@ -188,7 +189,7 @@ class DocumentQueries(StoreBase):
             D = m.Document
             q = (
                 select(D.id, D.uncertainty)
-                .where(D.project_id == p.id, D.status != "done")
+                .where(D.project_id == p.id, D.status != DONE)
                 .order_by(D.uncertainty.is_(None), D.uncertainty.desc(), D.position)
             )
             return [(row[0], row[1]) for row in s.execute(q)]

@@ -53,8 +53,10 @@ from db.edit_rules import EditContext
 from db.edits import Edit
 from db.views import StoreError
 
-NEW, PRE_ANNOTATED, IN_PROGRESS, DONE = "new", "pre-annotated", "in-progress", "done"
-assert (NEW, PRE_ANNOTATED, IN_PROGRESS, DONE) == m.DOCUMENT_STATUSES
+#: the statuses (spelled once, in ``db.models`` for the column), by name: code outside the
+#: models compares and sets statuses through these, never through literals of its own
+DOCUMENT_STATUSES = m.DOCUMENT_STATUSES
+NEW, PRE_ANNOTATED, IN_PROGRESS, DONE = DOCUMENT_STATUSES
 #: what *Reopen* sets on a done document
 REOPENED = IN_PROGRESS
 #: statuses that the first human edit or review moves to ``in-progress``
@@ -66,7 +68,7 @@ BY_IMPORT = "import"
 #: the import choice "done when the documents hold annotations"
 AUTO = "auto"
 #: what an importer may ask for (the Import screen and ``python -m db import --status``)
-IMPORT_CHOICES = (AUTO, *m.DOCUMENT_STATUSES)
+IMPORT_CHOICES = (AUTO, *DOCUMENT_STATUSES)
 
 
 def move_status(

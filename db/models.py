@@ -47,6 +47,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+#: a document's statuses, in the order of work. Spelled here once, for the column; code names
+#: them through ``db.document_status`` (``NEW`` ... ``DONE``, ``DOCUMENT_STATUSES``), which also
+#: says what moves a document from one to another
 DOCUMENT_STATUSES = ("new", "pre-annotated", "in-progress", "done")
 SPLITS = ("train", "dev", "test", "unassigned")
 SOURCES = ("human", "model", "import")
@@ -129,7 +132,7 @@ class Document(Base):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20), default="new")
+    status: Mapped[str] = mapped_column(String(20), default=DOCUMENT_STATUSES[0])  # new
     assignee: Mapped[str | None] = mapped_column(String(200))
     split: Mapped[str] = mapped_column(String(20), default="unassigned")
     version: Mapped[int] = mapped_column(Integer, default=0)

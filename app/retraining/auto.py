@@ -31,6 +31,7 @@ from app.retraining.options import RetrainError, RetrainOptions
 from app.retraining.retrainer import Retrainer
 from app.retraining.training_data import MIN_DOCUMENTS
 from db import Store, StoreError
+from db.document_status import DONE
 from db.views import JobInfo
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class AutoRetrainer:
 
     def state(self, project: str) -> AutoState:
         info = self.store.get_project(project)
-        done = len(self.store.list_documents(project, status="done"))
+        done = len(self.store.list_documents(project, status=DONE))
         seen = trained_on(self.store, project)
         job = self.retrainer.running_job(project)
         return AutoState(

@@ -15,6 +15,7 @@ from pathlib import Path
 import converters
 from app.retraining.options import RetrainError
 from db import Store
+from db.document_status import DONE
 
 #: about this share of documents (in %) is held out as dev
 DEV_PERCENT = 20
@@ -42,7 +43,7 @@ def assign_dev_split(store: Store, project: str) -> dict[str, int]:
     At least one dev and one train document are ensured when enough are unassigned: the dev
     set is what versions are compared on.
     """
-    done = store.list_documents(project, status="done")
+    done = store.list_documents(project, status=DONE)
     if len(done) < MIN_DOCUMENTS:
         raise RetrainError(
             f"training needs at least {MIN_DOCUMENTS} documents marked done "
@@ -86,7 +87,7 @@ class RetrainData:
 
 def write_data(store: Store, project: str, folder: Path) -> RetrainData:
     """Write the train/dev SpERT files of the project's done documents into ``folder``."""
-    ids = {d.name: d.id for d in store.list_documents(project, status="done")}
+    ids = {d.name: d.id for d in store.list_documents(project, status=DONE)}
     data = store.training_data(project)
     train = [d for d in data.documents if data.splits.get(d.id) == "train" and d.id in ids]
     dev = [d for d in data.documents if data.splits.get(d.id) == "dev" and d.id in ids]

@@ -43,8 +43,9 @@ TRASH_HEADERS = [
 WARN = "\u26a0"
 DONE = "\u2713"
 
-#: a refresh of the document table: ``(project, status, assignee, search) -> (table, note)``
-Listing = Callable[[Any, Any, Any, Any], tuple[Any, Any]]
+#: a refresh of the document listing, said to the page's live record (``shown``, first):
+#: ``(shown, project, status, assignee, search) -> (table, note, statuses, progress)``
+Listing = Callable[..., tuple[Any, ...]]
 
 
 def when(moment: datetime) -> str:
@@ -326,9 +327,11 @@ def wire_documents(
     listing: list[Block],
     table: gr.Dataframe,
     refresh: Listing,
+    shown: gr.State,
 ) -> None:
     """``filters``/``listing``: the Documents screen's filter inputs and the table and note
-    that ``refresh`` fills."""
+    that ``refresh`` fills; ``shown``: the page's record of that listing
+    (``app.screens.live.Shown``), handed to ``refresh``."""
     d = tab.delete
     buttons = [d.pending, d.msg, d.confirm, d.cancel]
 
@@ -338,7 +341,7 @@ def wire_documents(
     d.ask.click(ask_delete_document, [page.project, tab.target], buttons)
     d.cancel.click(cancel_delete, None, buttons)
 
-    def delete_document(pending, project, status, assignee, search, request: gr.Request):
+    def delete_document(pending, project, status, assignee, search, live, request: gr.Request):
         who = app.user(request)
         msg = "Nothing to delete."
         if pending:
@@ -346,11 +349,13 @@ def wire_documents(
                 msg = deleted_text(app.store.delete_document(*pending, by=who))
             except StoreError as exc:
                 msg = f"{WARN} {esc(exc)}"
-        return None, msg, *_shown(False), *refresh(project, status, assignee, search)
+        return None, msg, *_shown(False), *refresh(live, project, status, assignee, search)
 
-    d.confirm.click(delete_document, [d.pending, *filters], [*buttons, *listing])
+    d.confirm.click(delete_document, [d.pending, *filters, shown], [*buttons, *listing])
 
-    def rename_document(project, name, new_name, status, assignee, search, request: gr.Request):
+    def rename_document(
+        project, name, new_name, status, assignee, search, live, request: gr.Request
+    ):
         who = app.user(request)
         try:
             if not project:
@@ -361,14 +366,14 @@ def wire_documents(
                 f"{WARN} {esc(exc)}",
                 gr.update(),
                 gr.update(),
-                *refresh(project, status, assignee, search),
+                *refresh(live, project, status, assignee, search),
             )
         msg = f"{DONE} Document **{esc(name)}** is now **{esc(new_name)}**."
-        return msg, new_name, "", *refresh(project, status, assignee, search)
+        return msg, new_name, "", *refresh(live, project, status, assignee, search)
 
     tab.rename.click(
         rename_document,
-        [page.project, tab.target, tab.new_name, *filters[1:]],
+        [page.project, tab.target, tab.new_name, *filters[1:], shown],
         [d.msg, tab.target, tab.new_name, *listing],
     )
 

@@ -4,6 +4,10 @@ documents; pre-annotating them; the recent background jobs.
 
 Clicking a row opens the document in the Annotate tab. The table lists at most ``MAX_ROWS``
 documents (the note says when more match) so a large project never ships a huge table.
+
+The listing is live (``app.screens.live``): every handler here that fills it does so through
+``listed_documents``, which tells the page's record (``DocumentsTab.live``) the filter it
+listed for, so the live refresh never sends a listing of a filter the person has left.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from gradio.blocks import Block
 
 from app.screens import esc
 from app.screens.cleanup import DocumentCleanup, build_document_cleanup, wire_documents
-from app.screens.page_place import LIVE_S, fingerprint
+from app.screens.live import Shown, wire_live
 from app.screens.progress import PROGRESS_HEADERS, progress_view
 from db import Edit, Store, StoreError
-from db.models import DOCUMENT_STATUSES
+from db.document_status import DOCUMENT_STATUSES
 
 if TYPE_CHECKING:
     from app.screens.annotate_tab import AnnotateTab
@@ -64,6 +68,9 @@ class DocumentsTab:
     jobs: gr.Dataframe
     jobs_refresh: gr.Button
     cleanup: DocumentCleanup  # rename or delete a document (app.screens.cleanup)
+    # the page's record of the listing on screen (``app.screens.live.Shown``): every handler
+    # that fills the listing tells it, so the live refresh never puts an older filter back
+    live: gr.State
 
     def filters(self, project: gr.Dropdown) -> list[Block]:
         """The inputs that decide which documents are listed."""
@@ -142,6 +149,20 @@ def document_list(
     the filter)."""
     frame, note = documents_frame(app, project, status, assignee, search)
     return frame, esc(note), *progress_view(app.store, project)
+
+
+def listed_documents(
+    app: SpanrelApp,
+    shown: Shown,
+    project: str | None,
+    status: str = "all",
+    assignee: str = "",
+    search: str = "",
+) -> tuple[pd.DataFrame, str, str, pd.DataFrame]:
+    """``document_list`` for a handler that fills the listing: said to the page's ``shown``,
+    so that a live refresh that read the filter before it changed is not sent after this."""
+    filters = (project, status, assignee, search)
+    return shown.listed(filters, document_list(app, *filters))
 
 
 def filtered_ids(
@@ -261,6 +282,7 @@ def build(app: SpanrelApp) -> DocumentsTab:
             )
             jobs_refresh = gr.Button("Refresh jobs", size="sm")
         clean = build_document_cleanup()
+        live = gr.State(Shown())
     return DocumentsTab(
         tab=tab,
         status=status,
@@ -280,6 +302,7 @@ def build(app: SpanrelApp) -> DocumentsTab:
         jobs=jobs,
         jobs_refresh=jobs_refresh,
         cleanup=clean,
+        live=live,
     )
 
 
@@ -288,26 +311,19 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
     filters = tab.filters(page.project)
     listing = tab.listing()
 
-    def refresh_docs(proj, status, assignee, search):
-        return document_list(app, proj, status, assignee, search)
+    def refresh_docs(proj, status, assignee, search, shown):
+        return listed_documents(app, shown, proj, status, assignee, search)
 
     for trigger in (tab.refresh.click, tab.search.submit, tab.assignee.submit):
-        trigger(refresh_docs, filters, listing)
-    tab.status.change(refresh_docs, filters, listing)
-    tab.tab.select(refresh_docs, filters, listing)
+        trigger(refresh_docs, [*filters, tab.live], listing)
+    tab.status.change(refresh_docs, [*filters, tab.live], listing)
+    tab.tab.select(refresh_docs, [*filters, tab.live], listing)
 
-    # live: jobs, other people's edits and imports show without a click (sent only when the
-    # listing changed, so the table is not redrawn under the pointer)
-    live, seen = gr.Timer(LIVE_S), gr.State("")
+    # live: jobs, other people's edits and imports show without a click
+    def refresh_live(proj, status, assignee, search):
+        return document_list(app, proj, status, assignee, search)
 
-    def refresh_live(proj, status, assignee, search, last):
-        shown = document_list(app, proj, status, assignee, search)
-        key = fingerprint(*shown)
-        if key == last:
-            return (*(gr.skip() for _ in shown), last)
-        return (*shown, key)
-
-    live.tick(refresh_live, [*filters, seen], [*listing, seen])
+    wire_live(refresh_live, filters, listing, tab.live)
 
     def open_row(evt: gr.SelectData):
         row = evt.row_value or []
@@ -319,27 +335,33 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
 
     tab.table.select(open_row, None, [annotate.editor, page.tabs, annotate.doc_id])
 
-    def assign(proj, status, assignee, search, name, request: gr.Request):
+    def assign(proj, status, assignee, search, shown, name, request: gr.Request):
         msg = assign_listed(app, proj, (status, assignee, search), name, app.user(request))
-        return esc(msg), *document_list(app, proj, status, assignee, search)
+        return esc(msg), *listed_documents(app, shown, proj, status, assignee, search)
 
-    tab.assign.click(assign, [*filters, tab.assign_name], [tab.assign_msg, *listing])
+    tab.assign.click(assign, [*filters, tab.live, tab.assign_name], [tab.assign_msg, *listing])
 
-    def pre_listed(proj, status, assignee, search, progress=gr.Progress()):  # noqa: B008
+    def pre_listed(proj, status, assignee, search, shown, progress=gr.Progress()):  # noqa: B008
         ids = filtered_ids(app, proj, status, assignee, search) if proj else []
         msg = app.run_preannotation(proj, ids, "selection", progress)
-        return msg, *document_list(app, proj, status, assignee, search), jobs_frame(app.store, proj)
+        listed = listed_documents(app, shown, proj, status, assignee, search)
+        return msg, *listed, jobs_frame(app.store, proj)
 
-    def pre_all(proj, status, assignee, search, progress=gr.Progress()):  # noqa: B008
+    def pre_all(proj, status, assignee, search, shown, progress=gr.Progress()):  # noqa: B008
         msg = app.run_preannotation(proj, app.unfinished_ids(proj), "project", progress)
-        return msg, *document_list(app, proj, status, assignee, search), jobs_frame(app.store, proj)
+        listed = listed_documents(app, shown, proj, status, assignee, search)
+        return msg, *listed, jobs_frame(app.store, proj)
 
     pre_outputs = [tab.pre_msg, *listing, tab.jobs]
     # the progress shows on the message only: on every output it covered the documents table
     # for the whole run
     for button, run in ((tab.pre_listed, pre_listed), (tab.pre_all, pre_all)):
         button.click(
-            run, filters, pre_outputs, concurrency_limit=None, show_progress_on=[tab.pre_msg]
+            run,
+            [*filters, tab.live],
+            pre_outputs,
+            concurrency_limit=None,
+            show_progress_on=[tab.pre_msg],
         )
 
     def refresh_jobs(proj):
@@ -348,5 +370,12 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
     tab.jobs_refresh.click(refresh_jobs, [page.project], [tab.jobs], api_name="jobs_frame")
 
     wire_documents(
-        app, page, tab.cleanup, filters, listing, tab.table, lambda *f: document_list(app, *f)
+        app,
+        page,
+        tab.cleanup,
+        filters,
+        listing,
+        tab.table,
+        lambda shown, *f: listed_documents(app, shown, *f),
+        tab.live,
     )

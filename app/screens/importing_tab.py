@@ -19,6 +19,7 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
+from app.permissions import refuse
 from app.screens import esc, importing
 from app.screens.projects_tab import projects_frame
 from db.document_status import AUTO
@@ -131,9 +132,7 @@ def wire(app: SpanrelApp, page: Page, tab: ImportTab, projects: ProjectsTab) -> 
         report = pd.DataFrame(rows, columns=importing.REPORT_HEADERS)
         documents = pd.DataFrame(outcome.document_rows(), columns=importing.DOCUMENT_HEADERS)
         if not outcome.ok:
-            gr.Warning(
-                "Nothing was imported: the problems are listed under the button.", duration=None
-            )
+            refuse("Nothing was imported: the problems are listed under the button.", stop=False)
             msg = f"\u26a0 {esc(outcome.error)}"
             msg += "".join(f"\n- {esc(line)}" for line in outcome.problem_lines())
             return msg, report, documents, gr.update(), gr.update()

@@ -2,13 +2,13 @@
 project on every screen, and keep the Projects table and the project chooser live.
 
 The address holds ``?project=&tab=&doc=`` (``app/place.js`` keeps it current; a tab's id is
-its label in lower case); ``on_load`` reads it. The live check runs every ``LIVE_S`` seconds
-and sends the table only when it changed.
+its label in lower case); ``on_load`` reads it. The live check (``app.screens.live``) asks
+again every ``LIVE_S`` seconds and sends the table and the chooser only when they changed.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,23 +16,16 @@ import gradio as gr
 from gradio.blocks import Block
 
 from app.screens import projects_tab
+from app.screens.live import Shown, wire_live
 from db import StoreError
 
 if TYPE_CHECKING:
     from app.screens.annotate_tab import AnnotateTab
     from app.ui import Page, ShowsProject, SpanrelApp
 
-#: how often the Projects table and the project chooser are checked for changes (seconds)
-LIVE_S = 10.0
 #: the tabs' ids (each ``gr.Tab``'s id is its label in lower case: app/place.js relies on it)
 TAB_IDS = ("projects", "import", "documents", "annotate", "export", "model", "people")
 PLACE_JS = (Path(__file__).resolve().parents[1] / "place.js").read_text(encoding="utf-8")
-
-
-def fingerprint(*values: Any) -> str:
-    """A digest of what a live view would send: equal digests, nothing to redraw."""
-    text = "\x00".join(v.to_json() if hasattr(v, "to_json") else repr(v) for v in values)
-    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def wire_page(
@@ -41,19 +34,26 @@ def wire_page(
     page: Page,
     screens: list[ShowsProject],
     annotate: AnnotateTab,
+    live: Sequence[gr.State] = (),
 ) -> None:
     """Loading the page and choosing a project: every screen shows the chosen project
     (each screen's ``project_views`` / ``show_project``), in one event. The page opens at
-    the place its address names (``?project=&tab=&doc=``, kept by ``app/place.js``)."""
+    the place its address names (``?project=&tab=&doc=``, kept by ``app/place.js``).
+
+    ``live``: the records (``app.screens.live.Shown``) of the live views that a screen fills
+    here; they are told, so that a tick that read the project before it changed is not sent
+    over the new project's listing."""
     shown = [view for screen in screens for view in screen.project_views()]
 
-    def refresh_project(proj: str | None) -> dict[Block, Any]:
+    def refresh_project(proj: str | None, *records: Shown) -> dict[Block, Any]:
+        for record in records:
+            record.listed(None)  # show_project lists with its own filter: not the page's
         updates: dict[Block, Any] = {}
         for screen in screens:
             updates.update(screen.show_project(app, proj))
         return updates
 
-    def on_load(proj, request: gr.Request):
+    def on_load(proj, request: gr.Request, *records: Shown):
         names = app.project_names()
         place = dict(getattr(request, "query_params", None) or {})
         if place.get("project") in names:
@@ -63,7 +63,7 @@ def wire_page(
         updates: dict[Block, Any] = {
             page.project: gr.update(choices=names, value=proj),
             page.who: app.who_line(request),
-            **refresh_project(proj),
+            **refresh_project(proj, *records),
         }
         if place.get("tab") in TAB_IDS:
             updates[page.tabs] = gr.update(selected=place["tab"])
@@ -79,28 +79,20 @@ def wire_page(
         return updates
 
     outputs = [page.project, page.who, page.tabs, annotate.editor, annotate.doc_id, *shown]
-    demo.load(on_load, [page.project], outputs).then(
+    demo.load(on_load, [page.project, *live], outputs).then(
         None, js="() => { document.body.dataset.srPlaced = '1'; }"
     )
-    page.project.change(refresh_project, [page.project], shown)
+    page.project.change(refresh_project, [page.project, *live], shown)
 
 
-def wire_live(app: SpanrelApp, page: Page, projects: projects_tab.ProjectsTab) -> None:
+def wire_projects_live(app: SpanrelApp, page: Page, projects: projects_tab.ProjectsTab) -> None:
     """The Projects table and the project chooser follow imports, jobs, edits and other
-    people's new projects: checked every ``LIVE_S`` seconds, sent only when they changed
-    (an unchanged table is not redrawn under the person's pointer)."""
-    timer = gr.Timer(LIVE_S)
-    seen = gr.State("")
+    people's new projects (``app.screens.live``: sent only when they changed)."""
 
-    def refresh_tables(proj, last):
-        frame = projects_tab.projects_frame(app.store)
-        key = hashlib.sha1(frame.to_json().encode()).hexdigest()
-        if key == last:
-            return gr.skip(), gr.skip(), last
-        names = app.project_names()
-        return frame, gr.update(choices=names), key
+    def refresh_tables():
+        return projects_tab.projects_frame(app.store), gr.update(choices=app.project_names())
 
-    timer.tick(refresh_tables, [page.project, seen], [projects.table, page.project, seen])
+    wire_live(refresh_tables, [], [projects.table, page.project])
 
 
 def placed_document(app: SpanrelApp, project: str | None, doc: str | None) -> int | None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 import pandas as pd
 
+from app.permissions import refuse
 from app.screens import esc
 from db import StoreError
 from db.models import ROLES
@@ -109,7 +110,7 @@ def wire(app: SpanrelApp, page: Page, tab: PeopleTab) -> None:
         try:
             made = app.store.add_user((name or "").strip(), password or "", role)
         except StoreError as exc:
-            raise gr.Error(f"Not added: {exc}", duration=None) from None
+            refuse(f"Not added: {exc}")
         return (
             f"Added **{esc(name.strip())}** as {made}.",
             "",
@@ -119,7 +120,7 @@ def wire(app: SpanrelApp, page: Page, tab: PeopleTab) -> None:
 
     def change_person(project, name, action):
         if not name:
-            raise gr.Error("Choose a person first.", duration=None)
+            refuse("Choose a person first.")
         try:
             if action == "reset password":
                 fresh = secrets.token_urlsafe(9)
@@ -135,7 +136,7 @@ def wire(app: SpanrelApp, page: Page, tab: PeopleTab) -> None:
                 app.store.set_disabled(name, action == "disable")
                 text = f"**{esc(name)}** is {action}d."
         except StoreError as exc:
-            raise gr.Error(f"Not changed: {exc}", duration=None) from None
+            refuse(f"Not changed: {exc}")
         return (text, *shown(project))
 
     tab.add.click(

@@ -10,14 +10,19 @@ from __future__ import annotations
 import pandas as pd
 
 from db import Store
-from db.models import DOCUMENT_STATUSES
+from db.document_status import DOCUMENT_STATUSES, IN_PROGRESS
 from db.progress import PersonProgress
 
 PROGRESS_HEADERS = ["person", "done / assigned", "in progress", "marked done by them"]
-#: statuses as the Projects table's headers spell them
-WORDS = {"in-progress": "in progress"}
+#: statuses as the tables' headers spell them (``status_word``)
+WORDS = {IN_PROGRESS: "in progress"}
 #: the person column of the documents nobody is assigned
 OPEN_TO_ALL = "(open to all)"
+
+
+def status_word(status: str) -> str:
+    """A status as the Projects table's headers and the status line spell it."""
+    return WORDS.get(status, status)
 
 
 def _row(p: PersonProgress) -> list[str | int]:
@@ -34,7 +39,7 @@ def progress_view(store: Store, project: str | None) -> tuple[str, pd.DataFrame]
     if not project:
         return "", pd.DataFrame([], columns=PROGRESS_HEADERS)
     progress = store.progress(project)
-    counts = ", ".join(f"{progress.statuses[s]} {WORDS.get(s, s)}" for s in DOCUMENT_STATUSES)
+    counts = ", ".join(f"{progress.statuses[s]} {status_word(s)}" for s in DOCUMENT_STATUSES)
     line = f"**{progress.documents}** document(s): {counts}"
     rows = [_row(p) for p in progress.people]
     return line, pd.DataFrame(rows, columns=PROGRESS_HEADERS)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.screens.progress import status_word
 from converters.brat import parse_conf
 from converters.errors import ConversionError
 from converters.schema import EntityType, RelationType, Schema
 from db import Store
+from db.document_status import DOCUMENT_STATUSES
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
@@ -159,10 +161,7 @@ def project_rows(store: Store) -> list[list[Any]]:
             [
                 p.name,
                 s.get("documents", 0),
-                status.get("new", 0),
-                status.get("pre-annotated", 0),
-                status.get("in-progress", 0),
-                status.get("done", 0),
+                *(status.get(s, 0) for s in DOCUMENT_STATUSES),
                 _accepted(s, "entities") - s.get("entities", {}).get("triggers", 0),
                 _accepted(s, "relations"),
                 s.get("events", {}).get("total", 0),
@@ -176,10 +175,7 @@ def project_rows(store: Store) -> list[list[Any]]:
 PROJECT_HEADERS = [
     "project",
     "documents",
-    "new",
-    "pre-annotated",
-    "in progress",
-    "done",
+    *(status_word(s) for s in DOCUMENT_STATUSES),
     "entities",
     "relations",
     "events",

@@ -16,6 +16,7 @@ import pandas as pd
 from gradio.blocks import Block
 
 from app.editor.page_schema import relation_keys, type_keys
+from app.permissions import refuse
 from app.screens import esc, projects
 from app.screens.cleanup import ProjectCleanup, build_project_cleanup, wire_projects
 from app.screens.schema_editing import SchemaEditor, apply_schema_change, build_schema_editor
@@ -167,7 +168,7 @@ def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> N
     def change(project, *fields):
         message = apply_schema_change(app.store, project, *fields)
         if message.startswith("\u26a0"):  # a refusal: a toast that stays, besides the line
-            gr.Warning("Schema not changed: see the message under the form.", duration=None)
+            refuse("Schema not changed: see the message under the form.", stop=False)
         return message, types_html(app.store, project), projects_frame(app.store)
 
     tab.schema.apply.click(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
@@ -50,6 +51,59 @@ def _call(demo: gr.Blocks, module: str, name: str, username: str | None) -> None
     fn(request, *([None] * n))
 
 
+def _handler(demo: gr.Blocks, module: str, name: str) -> Any:
+    """The handler ``module.name`` itself, without the guard."""
+    return next(
+        bf.fn._sr_handler
+        for bf in demo.fns.values()
+        if bf.fn is not None
+        and (bf.fn._sr_handler.__module__, bf.fn._sr_handler.__name__) == (module, name)
+    )
+
+
+def test_every_refusal_is_the_same_toast_that_stays_until_closed(built, monkeypatch) -> None:
+    """The guard's refusals and the screens' own (a schema change, an import, an account
+    change) are one kind of toast (``refuse``), staying until closed. The guard's and
+    the People tab's end the handler with a ``gr.Error`` that shows no toast of its own; the
+    schema's and the import's let the handler write the details on the screen's line."""
+    store, demo = built
+    toasts: list[tuple[str, float | None]] = []
+
+    def toast(message: str, duration: float | None = 10, visible: bool = True, title: str = ""):
+        toasts.append((message, duration))
+
+    monkeypatch.setattr(gr, "Warning", toast)
+    store.add_user("mia", "Mia-pw-0001-perm")
+    store.add_user("ann", "Ann-pw-0002-perm")
+    said = "Only a manager may export a project; you are signed in as an annotator."
+    with pytest.raises(gr.Error, match="Only a manager may export") as refused:
+        _call(demo, "app.screens.exporting_tab", "do_export", "ann")
+    assert not refused.value.visible and refused.value.duration is None
+    assert toasts == [(said, None)]
+
+    toasts.clear()  # a refused schema change: the toast, and the line under the form
+    change = _handler(demo, "app.screens.projects_tab", "change")
+    line, _, _ = change(None, "add", "entity", "Peop")
+    assert line == "\u26a0 Choose a project first."
+    assert toasts == [("Schema not changed: see the message under the form.", None)]
+
+    toasts.clear()  # a refused import: the toast, and the problems under the button
+    do_import = _handler(demo, "app.screens.importing_tab", "do_import")
+    mia = gr.Request(username="mia")
+    line, *_ = do_import(None, "auto", "", None, None, mia, progress=lambda *a, **k: None)
+    assert line.startswith("\u26a0") and "choose or name a project" in line
+    said = "Nothing was imported: the problems are listed under the button."
+    assert toasts == [(said, None)]
+
+    toasts.clear()  # an account change the rules refuse
+    change_person = _handler(demo, "app.screens.people", "change_person")
+    with pytest.raises(gr.Error, match="Choose a person first") as refused:
+        change_person(None, "", "disable")
+    assert not refused.value.visible and refused.value.duration is None
+    assert toasts == [("Choose a person first.", None)]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the toast, outside a Gradio event
 def test_an_annotator_is_refused_a_managers_action_and_a_disabled_account_everything(
     built,
 ) -> None:

@@ -19,6 +19,7 @@ import converters
 from converters.document import Document
 from converters.schema import Schema
 from db import Store
+from db.document_status import DONE, NEW
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,8 @@ def ensure_demo_project(store: Store) -> bool:
         demo_schema(),
         settings={"description": "CoNLL04 sentences: gold work to learn from, new to annotate"},
     )
-    store.import_documents(DEMO_PROJECT, gold, status="done", author="conll04-gold")
-    store.import_documents(DEMO_PROJECT, raw, status="new")
+    store.import_documents(DEMO_PROJECT, gold, status=DONE, author="conll04-gold")
+    store.import_documents(DEMO_PROJECT, raw, status=NEW)
     log.info(
         "created the demo project %r (%d annotated, %d new documents)",
         DEMO_PROJECT,

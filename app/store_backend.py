@@ -40,6 +40,7 @@ from app.page_translation import (
 from app.permissions import MANAGE, Gate, Refused
 from converters.schema_changes import SchemaChange
 from db import ConflictError, NotFoundError, Store, StoreError
+from db.document_status import DONE
 from db.views import DocumentView, EditResult, PairNotAllowed
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ class StoreBackend:
             # the page's state is unknown: send the whole document
             ack = {"ok": True, "seq": seq, "version": after["version"], "doc": after}
             return {**ack, "repeat": True} if repeated else ack
-        if after["status"] == "done" != before["status"] and self.on_done is not None:
+        if after["status"] == DONE != before["status"] and self.on_done is not None:
             try:
                 self.on_done(after["project"])
             except Exception:

@@ -21,6 +21,7 @@ from app.store_backend import StoreBackend
 from converters import document as cd
 from converters import schema as cs
 from db import Store
+from db.document_status import NEW
 
 CONLL04_SCHEMA: dict[str, Any] = {
     "entity_types": [
@@ -264,7 +265,7 @@ def store_document(store: Store, project: str, doc: dict[str, Any]) -> tuple[str
         [entity(e) for e in ents if e["id"] not in suggested],
         [relation(r) for r in rels if r["id"] not in suggested],
     )
-    status = doc.get("status", "new")
+    status = doc.get("status", NEW)
     (db_id,) = store.import_documents(project, [imported], status=status).document_ids
     if suggested:
         store.replace_suggestions(

@@ -15,8 +15,9 @@ from gradio.blocks import Block
 
 from app import ordering
 from app.editor.editor import AnnotationEditor
+from app.permissions import refuse
 from app.screens import esc
-from app.screens.documents_tab import document_list
+from app.screens.documents_tab import listed_documents
 from db import StoreError
 
 if TYPE_CHECKING:
@@ -120,16 +121,18 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
         username = getattr(request, "username", None)
         refusal = app.gate.may_edit(username, view.assignee, view.status, view.status_by)
         if refusal:  # its suggestions replace the open ones: an edit of the document
-            raise gr.Error(f"Not pre-annotated: {refusal}.", duration=None)
+            refuse(f"Not pre-annotated: {refusal}.")
         msg = app.run_preannotation(view.project, [view.id], "document", progress)
         return app.editor_value(view.id), msg
 
     tab.pre_doc.click(pre_doc, [tab.editor], [tab.editor, tab.msg], concurrency_limit=None)
 
-    def status_changed(proj, status, assignee, search):
-        return document_list(app, proj, status, assignee, search)
+    def status_changed(proj, status, assignee, search, shown):
+        return listed_documents(app, shown, proj, status, assignee, search)
 
-    tab.editor.doc_status(status_changed, documents.filters(page.project), documents.listing())
+    tab.editor.doc_status(
+        status_changed, [*documents.filters(page.project), documents.live], documents.listing()
+    )
 
     def set_order(proj, label, value):
         if not proj:

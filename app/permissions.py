@@ -39,7 +39,7 @@ from db.document_status import DONE
 log = logging.getLogger(__name__)
 
 READ, ANNOTATE, MANAGE = "read", "annotate", "manage"
-ROLE_MAY = {"manager": {READ, ANNOTATE, MANAGE}, "annotator": {READ, ANNOTATE, MANAGE}}
+ROLE_MAY = {"manager": {READ, ANNOTATE, MANAGE}, "annotator": {READ, ANNOTATE}}
 
 #: (module, handler name) -> (action, what it does, for the refusal)
 HANDLERS: dict[tuple[str, str], tuple[str, str]] = {

@@ -190,8 +190,9 @@ class Sessions:
     server runs) drops the tokens whose name has no account any more or whose account's
     password stamp differs from the one seen when the sweeper last looked; a sign-in with a
     new password first drops the old password's tokens (``signed_in``), so its own token
-    survives the next sweep. The next request with a dropped token gets 401 and the page
-    asks to sign in again.
+    survives the next sweep. The next request with a dropped token gets 401: the editor then
+    says the sign-in has ended and how many edits were not saved (``ops_queue.js``), and a
+    reload shows the sign-in form.
     """
 
     def __init__(self, accounts: Accounts, server_app: Any) -> None:

@@ -20,7 +20,7 @@ import gradio as gr
 import pandas as pd
 
 from app.permissions import refuse
-from app.screens import esc
+from app.screens import code, esc
 from db import StoreError
 from db.models import ROLES
 
@@ -126,7 +126,7 @@ def wire(app: SpanrelApp, page: Page, tab: PeopleTab) -> None:
                 fresh = secrets.token_urlsafe(9)
                 app.store.set_password(name, fresh)
                 text = (
-                    f"New password for **{esc(name)}**: `{esc(fresh)}` (shown once: hand it "
+                    f"New password for **{esc(name)}**: {code(fresh)} (shown once: hand it "
                     "over; their open sessions end)."
                 )
             elif action in ("make manager", "make annotator"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +19,7 @@ from converters.schema import EntityType, Schema
 from db import Edit
 from tests.databases import BACKENDS, fresh_database_url
 from tests.ui.conftest import Served, serve, stop
+from tests.ui.team_pages import editor_idle, send, shown_doc, sign_in
 
 MIA, ANN, BOB = (
     ("mia", "Mia-pw-0001-team"),
@@ -48,37 +48,6 @@ def team(
     served = serve(tmp, url=url, demo_project=False, sign_in=True)
     yield served
     stop(served)
-
-
-def sign_in(browser: Any, served: Served, who: tuple[str, str], query: str = "") -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.goto(served.url + query)
-    page.locator("input[type=password]").wait_for(timeout=30_000)
-    page.locator("input").first.fill(who[0])
-    page.locator("input[type=password]").fill(who[1])
-    page.keyboard.press("Enter")
-    page.get_by_text("signed in as").first.wait_for(timeout=30_000)
-    return page
-
-
-def editor_idle(page: Any) -> None:
-    page.wait_for_function(
-        "() => { const s = document.querySelector('.sr-editor').srEditor.state;"
-        " return s.queue.length === 0 && !s.inflight; }",
-        timeout=20_000,
-    )
-
-
-def shown_doc(page: Any) -> str:
-    return page.locator("[data-testid=sr-doc-name]").inner_text()
-
-
-def send(page: Any, kind: str, op: dict | None = None) -> None:
-    page.evaluate(
-        "([k, o]) => document.querySelector('.sr-editor').srEditor.send(k, o)", [kind, op or {}]
-    )
-    editor_idle(page)
 
 
 def test_an_annotator_is_refused_manager_work_and_keeps_her_place(browser, team: Served) -> None:

@@ -7,6 +7,18 @@
    isLive, isSuggestion, selectEntity, selectRelation, selectRole, selectGroup, stepSuggestion, setEvents, setGroups */
 /* exported send, suggestRelations */
 
+// Gradio answers /config (like every route) with 401 once the server has dropped this page's
+// sign-in (app/access.py's Sessions); any other answer, or none, is a connection problem to
+// retry. Asked only after a call failed.
+async function signedOut() {
+  try {
+    const root = String((window.gradio_config && window.gradio_config.root) || "").replace(/\/$/, "");
+    const res = await fetch(root + "/config", { credentials: "same-origin", cache: "no-store" });
+    return res.status === 401;
+  } catch (e) {
+    return false;
+  }
+}
 function send(kind, fields) {
   if (!S.doc) return;
   const docId = S.doc.doc_id;
@@ -43,6 +55,14 @@ async function pump() {
   const ack = await call("editor_apply", op);
   S.inflight = false;
   if (!ack || typeof ack !== "object") {
+    if (await signedOut()) {
+      // retrying cannot help: the sign-in ended (account disabled or removed, password
+      // changed); the queue stays as it is, unsaved, and the person is told what to do
+      if (!S.signedOut) toast("Your sign-in has ended (account disabled, or its password changed): " + S.queue.length + " edit(s) not saved. Reload the page to sign in again.", "err");
+      S.signedOut = true;
+      setStatus("signed out: " + S.queue.length + " edit(s) not saved; reload the page to sign in", "err");
+      return;
+    }
     setStatus("connection problem: retrying #" + op.seq, "err");
     setTimeout(pump, S.retryMs);
     S.retryMs = Math.min(S.retryMs * 2, 4000);

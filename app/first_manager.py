@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse
 
 from app.access import SignInThrottle
 from db import Store, StoreError
+from db.models import MANAGER
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class FirstManager:
         if password != again:
             return self._form("The two passwords differ; nothing was created.")
         try:
-            await asyncio.to_thread(self.store.add_user, name, password, "manager")
+            await asyncio.to_thread(self.store.add_user, name, password, MANAGER)
         except StoreError as exc:
             return self._form(f"{exc}; nothing was created.")
         self.token = secrets.token_urlsafe(18)  # spent: never valid again

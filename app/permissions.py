@@ -28,6 +28,7 @@ import inspect
 import logging
 import typing
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +36,12 @@ import gradio as gr
 
 from db import Store
 from db.document_status import DONE
+from db.models import ANNOTATOR, MANAGER
 
 log = logging.getLogger(__name__)
 
 READ, ANNOTATE, MANAGE = "read", "annotate", "manage"
-ROLE_MAY = {"manager": {READ, ANNOTATE, MANAGE}, "annotator": {READ, ANNOTATE}}
+ROLE_MAY = {MANAGER: {READ, ANNOTATE, MANAGE}, ANNOTATOR: {READ, ANNOTATE}}
 
 #: (module, handler name) -> (action, what it does, for the refusal)
 HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
@@ -99,9 +101,14 @@ def refuse(message: str, *, stop: typing.Literal[True] = ...) -> typing.NoReturn
 def refuse(message: str, *, stop: typing.Literal[False]) -> None: ...
 
 
-def refuse(message: str, *, stop: bool = True) -> None:
+#: who the running page handler acts for (set by ``guard``), for the log line of a refusal
+CALLER: ContextVar[str | None] = ContextVar("spanrel_caller", default=None)
+
+
+def refuse(message: str, *, stop: bool = True, logged: bool = False) -> None:
     """Tell the person that the page refused what they asked, the same way for every
-    refusal: a warning toast that stays until they close it.
+    refusal: a warning toast that stays until they close it, and a line in the server's log
+    at INFO (``logged``: the caller wrote a more precise one already).
 
     ``stop`` (the guard, and handlers with nothing else to show): the handler ends here, by a
     ``gr.Error`` (so the event fails, for an API client too) whose own toast is hidden: the
@@ -109,6 +116,8 @@ def refuse(message: str, *, stop: bool = True) -> None:
     the toast; the handler goes on to return its outputs, for screens that also write the
     refusal's details on a line of their own (under the schema form, under the Import
     button), which must be updated too."""
+    if not logged:
+        log.info("refused %s: %s", CALLER.get() or "(unknown)", message)
     gr.Warning(message, duration=None)
     if stop:
         raise gr.Error(message, duration=None, visible=False) from None
@@ -133,11 +142,11 @@ class Gate:
     def actor(self, username: str | None) -> Actor | None:
         """The caller; None for a signed-in name without an active account."""
         if self.open_user is not None:
-            return Actor(username or self.open_user, "manager")
+            return Actor(username or self.open_user, MANAGER)
         if username is None:
             return None
         if username in self.cli_managers:
-            return Actor(username, "manager")
+            return Actor(username, MANAGER)
         role = self.store.role_of(username)
         return Actor(username, role) if role else None
 
@@ -165,7 +174,7 @@ class Gate:
         who = self.actor(username)
         if who is None:
             return "your account is disabled or gone"
-        if who.role == "manager":
+        if who.role == MANAGER:
             return ""
         if assignee not in (None, "", who.name):
             return f"this document is assigned to {assignee}; ask a manager to reassign it"
@@ -198,10 +207,13 @@ def _guarded(fn: Callable[..., Any], gate: Gate, action: str, what: str) -> Call
     def allowed(args: tuple[Any, ...]) -> tuple[Any, ...]:
         at = next((i for i, a in enumerate(args) if isinstance(a, gr.Request)), None)
         request = args[at] if at is not None else None
+        username = getattr(request, "username", None)
+        # each Gradio event runs in a context of its own (a task, or a copy in a worker thread)
+        CALLER.set(username or gate.open_user)
         try:
-            gate.check(getattr(request, "username", None), action, what)
+            gate.check(username, action, what)
         except Refused as exc:
-            refuse(str(exc))
+            refuse(str(exc), logged=True)
         return args[:at] + args[at + 1 :] if added and at is not None else args
 
     if inspect.isasyncgenfunction(fn):

@@ -57,7 +57,7 @@ def _keep_a_manager(s: Session, name: str, what: str) -> None:
     others = select(func.count()).select_from(m.User).where(m.User.name != name)
     if what == "remove" and not s.scalar(others):
         return
-    if not s.scalar(others.where(m.User.role == "manager", m.User.disabled.is_(False))):
+    if not s.scalar(others.where(m.User.role == m.MANAGER, m.User.disabled.is_(False))):
         raise StoreError(f"cannot {what} {name!r}: it is the last active manager")
 
 
@@ -82,7 +82,7 @@ class Accounts(StoreBase):
             if s.scalar(select(m.User.id).where(m.User.name == name)) is not None:
                 raise StoreError(f"a user named {name!r} already exists")
             first = not s.scalar(select(func.count()).select_from(m.User))
-            chosen = role or ("manager" if first else "annotator")
+            chosen = role or (m.MANAGER if first else m.ANNOTATOR)
             s.add(m.User(name=name, password_hash=hashed, role=chosen, disabled=False))
             return chosen
 
@@ -96,7 +96,7 @@ class Accounts(StoreBase):
 
         def run(s: Session) -> None:
             user = _user(s, name)
-            if user.role == "manager" and role != "manager" and not user.disabled:
+            if user.role == m.MANAGER and role != m.MANAGER and not user.disabled:
                 _keep_a_manager(s, name, "make an annotator of")
             user.role = role
 
@@ -107,7 +107,7 @@ class Accounts(StoreBase):
 
         def run(s: Session) -> None:
             user = _user(s, name)
-            if disabled and user.role == "manager" and not user.disabled:
+            if disabled and user.role == m.MANAGER and not user.disabled:
                 _keep_a_manager(s, name, "disable")
             user.disabled = disabled
 
@@ -148,7 +148,7 @@ class Accounts(StoreBase):
 
         def run(s: Session) -> None:
             user = _user(s, name)
-            if user.role == "manager" and not user.disabled:
+            if user.role == m.MANAGER and not user.disabled:
                 _keep_a_manager(s, name, "remove")
             s.delete(user)
 

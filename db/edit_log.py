@@ -223,6 +223,10 @@ class EditLog(StoreBase):
             )
             if client_id is not None:
                 q = q.where(m.History.client_id == client_id)
+                if author is not None:
+                    # the page's identity outlives a sign-in in its tab: another person signed
+                    # in there must not take back the first one's edits
+                    q = q.where(m.History.author == author)
             # a page's undone edits are always the newest of its edits (its next edit drops
             # them), so the one to redo is the oldest of them: the most recently undone
             order = m.History.id.desc() if undo else m.History.id.asc()

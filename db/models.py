@@ -56,7 +56,9 @@ SOURCES = ("human", "model", "import")
 REVIEW_STATES = ("suggested", "accepted", "rejected")
 MODEL_STATES = ("training", "ready", "failed")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
-ROLES = ("manager", "annotator")
+#: the roles of an account, spelled once (``db.accounts`` says what each may do)
+MANAGER, ANNOTATOR = "manager", "annotator"
+ROLES = (MANAGER, ANNOTATOR)
 
 
 # Migrations 0005 and 0007: on SQLite a deleted row's id is never handed out again (history
@@ -352,7 +354,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # migration 0006
-    role: Mapped[str] = mapped_column(String(20), default="annotator", server_default="manager")
+    role: Mapped[str] = mapped_column(String(20), default=ANNOTATOR, server_default=MANAGER)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 

@@ -243,8 +243,10 @@ class TrashBin(StoreBase):
         try:
             result = self._write(lambda s: _restore(s, entry_id, new_name))
         except IntegrityError as exc:  # a row added meanwhile took the name
+            log.info("restoring trash entry %d refused by the database: %s", entry_id, exc.orig)
             raise StoreError(
-                f"trash entry {entry_id} could not be restored ({exc.orig}); nothing was restored"
+                f"trash entry {entry_id} could not be restored: something with the same name "
+                "or id was added meanwhile; nothing was restored (try a new name)"
             ) from exc
         log.info(
             "%s %r of project %r restored by %s from trash entry %d",

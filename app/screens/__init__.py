@@ -13,6 +13,8 @@ import html
 import re
 from typing import Any
 
+from app.permissions import refuse
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
 
@@ -29,3 +31,11 @@ def esc(text: Any) -> str:
     them would make ``&#x27;``, whose ``#`` the backslashing breaks, so ``'`` showed as
     ``&#x27;``."""
     return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def refused_line(reason: Any, prefix: str = "") -> str:
+    """A refusal that a screen also writes on a line of its own: the lasting toast and the log
+    line every refusal gets (``app.permissions.refuse``), and that line's text."""
+    text = f"{prefix}{reason}"
+    refuse(text, stop=False)
+    return f"\u26a0 {esc(text)}"

@@ -16,7 +16,7 @@ from gradio.blocks import Block
 from app import ordering
 from app.editor.editor import AnnotationEditor
 from app.permissions import refuse
-from app.screens import esc
+from app.screens import esc, refused_line
 from app.screens.documents_tab import listed_documents
 from db import StoreError
 
@@ -140,7 +140,7 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
         try:
             order = ordering.set_order(store, proj, ordering.label_to_order(label))
         except ValueError as exc:
-            return gr.update(), f"\u26a0 {esc(exc)}"
+            return gr.update(), refused_line(exc)
         note = (
             "Next document: least confident first (unfinished documents, by the "
             "uncertainty of their last pre-annotation)."

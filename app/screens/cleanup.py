@@ -22,7 +22,7 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
-from app.screens import esc
+from app.screens import esc, refused_line
 from db import StoreError
 from db.trash import RETENTION_DAYS
 from db.trash_views import DeletionSummary, TrashEntry
@@ -215,7 +215,7 @@ def _ask(app: SpanrelApp, project: str | None, document: str | None) -> tuple[An
     try:
         goes = app.store.what_goes(project, document)
     except StoreError as exc:
-        return None, f"{WARN} {esc(exc)}", *_shown(False)
+        return None, refused_line(exc), *_shown(False)
     return [project, document], confirm_text(goes), *_shown(True)
 
 
@@ -255,7 +255,7 @@ def wire_projects(
         try:
             msg, chosen = deleted_text(app.store.delete_project(pending[0], by=who)), choosers(None)
         except StoreError as exc:
-            msg, chosen = f"{WARN} {esc(exc)}", unchanged
+            msg, chosen = refused_line(exc), unchanged
         return None, msg, *_shown(False), *chosen, frame(), trash_frame(app)
 
     d.confirm.click(
@@ -270,7 +270,7 @@ def wire_projects(
                 raise StoreError("choose a project first")
             app.store.rename_project(project, new_name, by=who)
         except StoreError as exc:
-            return f"{WARN} {esc(exc)}", *[gr.update()] * (1 + len(targets)), frame(), gr.update()
+            return refused_line(exc), *[gr.update()] * (1 + len(targets)), frame(), gr.update()
         done = f"{DONE} Project **{esc(project)}** is now **{esc(new_name)}**."
         return done, *choosers(new_name), frame(), ""
 
@@ -289,7 +289,7 @@ def wire_projects(
             result = app.store.restore(int(entry), by=who, new_name=as_name)
         except (StoreError, ValueError, OverflowError) as exc:
             unchanged = [gr.update()] * (1 + len(targets))
-            return f"{WARN} {esc(exc)}", trash_frame(app), frame(), *unchanged
+            return refused_line(exc), trash_frame(app), frame(), *unchanged
         what = (
             f"Project **{esc(result.name)}**"
             if result.kind == "project"
@@ -348,7 +348,7 @@ def wire_documents(
             try:
                 msg = deleted_text(app.store.delete_document(*pending, by=who))
             except StoreError as exc:
-                msg = f"{WARN} {esc(exc)}"
+                msg = refused_line(exc)
         return None, msg, *_shown(False), *refresh(live, project, status, assignee, search)
 
     d.confirm.click(delete_document, [d.pending, *filters, shown], [*buttons, *listing])
@@ -363,7 +363,7 @@ def wire_documents(
             app.store.rename_document(project, name or "", new_name or "", by=who)
         except StoreError as exc:
             return (
-                f"{WARN} {esc(exc)}",
+                refused_line(exc),
                 gr.update(),
                 gr.update(),
                 *refresh(live, project, status, assignee, search),

@@ -19,6 +19,7 @@ import gradio as gr
 import pandas as pd
 from gradio.blocks import Block
 
+from app.permissions import refuse
 from app.screens import esc
 from app.screens.cleanup import DocumentCleanup, build_document_cleanup, wire_documents
 from app.screens.live import Shown, wire_live
@@ -200,6 +201,8 @@ def assign_listed(
             skipped += 1
     who = f"to {name}" if name else "to nobody"
     msg = f"{changed} document(s) assigned {who}"
+    if skipped:  # a conflict: someone changed them since the listing was read
+        refuse(f"{skipped} document(s) changed meanwhile, not assigned {who}.", stop=False)
     return msg + (f"; {skipped} changed meanwhile, not assigned" if skipped else "") + "."
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 import pandas as pd
 
-from app.screens import esc, exporting
+from app.screens import esc, exporting, refused_line
 from converters.errors import ConversionError
 from db import StoreError
 
@@ -69,7 +69,7 @@ def wire(app: SpanrelApp, page: Page, tab: ExportTab) -> None:
                 app.store, proj, fmt, include_suggestions=bool(sugg)
             )
         except (ConversionError, StoreError, OSError) as exc:
-            return None, f"\u26a0 Export failed: {esc(exc)}", gr.update()
+            return None, refused_line(exc, "Export failed: "), gr.update()
         rows = [[pr.path, pr.message] for pr in problems]
         msg = f"\u2713 {esc(proj)} exported as {esc(label)}"
         msg += f" with {len(problems)} warning(s)." if problems else "."

@@ -177,8 +177,8 @@ def _blame(reports: list[FileReport], exc: ConversionError) -> bool:
     blamed = False
     for problem in exc.problems:
         rep = by_name.get(problem.path)
-        if rep is not None and not rep.error:
-            rep.error = str(problem)
+        if rep is not None:  # every problem on its file's row, not only the first
+            rep.error = f"{rep.error}; {problem}" if rep.error else str(problem)
             blamed = True
     return blamed
 

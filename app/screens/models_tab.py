@@ -17,7 +17,7 @@ from gradio.blocks import Block
 
 from app.retraining.auto import SETTING_AUTO_RETRAIN
 from app.retraining.versions import rollback
-from app.screens import code, esc, models, retrain_tab
+from app.screens import code, esc, models, refused_line, retrain_tab
 from app.screens.documents_tab import jobs_frame
 from app.screens.learning_curve import PlotData, curve_plot
 from app.screens.retrain_tab import RetrainPanel
@@ -231,7 +231,7 @@ def wire(app: SpanrelApp, page: Page, tab: ModelTab, documents: DocumentsTab) ->
         try:
             folder, command, n = models.write_training_data(store, proj, app.config.models_dir)
         except (models.ModelDirError, ConversionError, StoreError) as exc:
-            return "", f"\u26a0 {esc(exc)}"
+            return "", refused_line(exc)
         return command, (
             f"\u2713 {n} finished document(s) written to {code(folder)}. Run the command, "
             "then register the model directory."
@@ -248,7 +248,7 @@ def wire(app: SpanrelApp, page: Page, tab: ModelTab, documents: DocumentsTab) ->
         try:
             mv = models.register_model(store, proj, app.config.models_dir, path)
         except (models.ModelDirError, StoreError, OSError) as exc:
-            return f"\u26a0 {esc(exc)}", *keep
+            return refused_line(exc), *keep
         return f"\u2713 Model version {mv.id} registered and active.", *model_outputs(app, proj)
 
     tab.register.click(register, [project, tab.path], [tab.msg, *model_views])
@@ -262,7 +262,7 @@ def wire(app: SpanrelApp, page: Page, tab: ModelTab, documents: DocumentsTab) ->
                 return f"No version {int(version)} in this project.", *keep
             store.activate_model_version(int(version))
         except (StoreError, ValueError) as exc:
-            return f"\u26a0 {esc(exc)}", *keep
+            return refused_line(exc), *keep
         return (
             f"\u2713 Version {int(version)} is active. *Refresh unreviewed suggestions* "
             "re-runs it on the unfinished documents.",
@@ -277,7 +277,7 @@ def wire(app: SpanrelApp, page: Page, tab: ModelTab, documents: DocumentsTab) ->
         try:
             mv = rollback(store, proj)
         except StoreError as exc:
-            return f"\u26a0 {esc(exc)}", *keep
+            return refused_line(exc), *keep
         return f"\u2713 Rolled back: version {mv.id} is active.", *model_outputs(app, proj)
 
     tab.rollback.click(roll_back, [project], [tab.msg, *model_views])

@@ -22,7 +22,7 @@ import pandas as pd
 from app.permissions import refuse
 from app.screens import code, esc
 from db import StoreError
-from db.models import ROLES
+from db.models import ANNOTATOR, ROLES
 
 if TYPE_CHECKING:
     from app.ui import Page, SpanrelApp
@@ -82,7 +82,7 @@ def build(app: SpanrelApp) -> PeopleTab:
             with gr.Column():
                 gr.Markdown("**Add a person** (managers)")
                 name = gr.Textbox(label="Name", elem_id="sr-person-name")
-                role = gr.Radio(list(ROLES), value="annotator", label="Role")
+                role = gr.Radio(list(ROLES), value=ANNOTATOR, label="Role")
                 password = gr.Textbox(
                     label="First password (at least 8 characters; hand it over)",
                     type="password",

@@ -17,7 +17,7 @@ from gradio.blocks import Block
 
 from app.editor.page_schema import relation_keys, type_keys
 from app.permissions import refuse
-from app.screens import esc, projects
+from app.screens import esc, projects, refused_line
 from app.screens.cleanup import ProjectCleanup, build_project_cleanup, wire_projects
 from app.screens.schema_editing import SchemaEditor, apply_schema_change, build_schema_editor
 from converters.errors import ConversionError
@@ -150,7 +150,7 @@ def wire(app: SpanrelApp, page: Page, tab: ProjectsTab, imports: ImportTab) -> N
                 app.store, name, conf_path=conf, entity_text=ents, relation_text=rels
             )
         except (ConversionError, StoreError) as exc:
-            return (gr.update(), gr.update(), f"\u26a0 {esc(exc)}", gr.update())
+            return (gr.update(), gr.update(), refused_line(exc), gr.update())
         names = app.project_names()
         return (
             gr.update(choices=names, value=info.name),

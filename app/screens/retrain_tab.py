@@ -17,7 +17,7 @@ from gradio.blocks import Block
 
 from app.retraining.auto import is_enabled as is_auto_retrain
 from app.retraining.options import SETTING_AUTO_ACTIVATE, RetrainError
-from app.screens import esc
+from app.screens import esc, refused_line
 from converters.errors import ConversionError
 from db import JobBusyError, Store, StoreError
 
@@ -193,12 +193,14 @@ def wire(app: SpanrelApp, page: Page, panel: RetrainPanel) -> None:
             bar, _, running = retrain_status(app, proj)
             return (
                 bar,
-                f"\u26a0 A retraining of this project is already running (job "
-                f"{exc.job_id}): wait for it to end or cancel it.",
+                refused_line(
+                    f"A retraining of this project is already running (job {exc.job_id}): "
+                    "wait for it to end or cancel it."
+                ),
                 gr.Timer(active=running),
             )
         except (RetrainError, StoreError, ConversionError, OSError) as exc:
-            return "", f"\u26a0 {esc(exc)}", gr.Timer(active=False)
+            return "", refused_line(exc), gr.Timer(active=False)
         bar, status, _ = retrain_status(app, proj)
         return bar, status or f"Retraining job {job.id} started.", gr.Timer(active=True)
 
@@ -216,7 +218,7 @@ def wire(app: SpanrelApp, page: Page, panel: RetrainPanel) -> None:
         try:
             app.retrainer.cancel(job.id)
         except StoreError as exc:
-            return f"\u26a0 {esc(exc)}"
+            return refused_line(exc)
         return f"Cancelling retraining job {job.id}\u2026"
 
     panel.cancel.click(cancel_retrain, [page.project], [panel.status], concurrency_limit=None)

@@ -4,6 +4,7 @@ and the guard in front of each one asks the account's role in the database at ev
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,14 @@ def _handler(demo: gr.Blocks, module: str, name: str) -> Any:
     )
 
 
-def test_every_refusal_is_the_same_toast_that_stays_until_closed(built, monkeypatch) -> None:
+def test_every_refusal_is_the_same_toast_that_stays_until_closed(
+    built, monkeypatch, caplog
+) -> None:
     """The guard's refusals and the screens' own (a schema change, an import, an account
     change) are one kind of toast (``refuse``), staying until closed. The guard's and
     the People tab's end the handler with a ``gr.Error`` that shows no toast of its own; the
     schema's and the import's let the handler write the details on the screen's line."""
+    caplog.set_level(logging.INFO, logger="app.permissions")
     store, demo = built
     toasts: list[tuple[str, float | None]] = []
 
@@ -94,6 +98,15 @@ def test_every_refusal_is_the_same_toast_that_stays_until_closed(built, monkeypa
     assert line.startswith("\u26a0") and "choose or name a project" in line
     said = "Nothing was imported: the problems are listed under the button."
     assert toasts == [(said, None)]
+    assert "refused ann (annotator): export a project" in caplog.text  # the guard's: who
+    assert f": {said}" in caplog.text  # a screen's refusal is logged too
+
+    toasts.clear()  # a screen's own line for a store refusal (refused_line): the same toast
+    rename = _handler(demo, "app.screens.cleanup", "rename_project")
+    line, *_ = rename(None, "x", mia)
+    assert line == "\u26a0 choose a project first"
+    assert toasts == [("choose a project first", None)]
+    assert ": choose a project first" in caplog.text
 
     toasts.clear()  # an account change the rules refuse
     change_person = _handler(demo, "app.screens.people", "change_person")
@@ -105,14 +118,17 @@ def test_every_refusal_is_the_same_toast_that_stays_until_closed(built, monkeypa
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # the toast, outside a Gradio event
 def test_an_annotator_is_refused_a_managers_action_and_a_disabled_account_everything(
-    built,
+    built, caplog
 ) -> None:
+    caplog.set_level(logging.INFO, logger="app.permissions")
     store, demo = built
     store.add_user("mia", "Mia-pw-0001-perm")
     store.add_user("ann", "Ann-pw-0002-perm")
     with pytest.raises(gr.Error, match="Only a manager may export a project") as refused:
         _call(demo, "app.screens.exporting_tab", "do_export", "ann")
     assert refused.value.duration is None  # the page's toast stays until it is closed
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert said == ["refused ann (annotator): export a project"], said  # logged once
     with pytest.raises(gr.Error, match="Only a manager may change the schema"):
         _call(demo, "app.screens.projects_tab", "change", "ann")
     store.set_role("ann", "manager")  # asked at every call: takes effect at once

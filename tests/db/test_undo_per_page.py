@@ -131,3 +131,20 @@ def test_without_a_page_undo_is_the_documents_linear_undo(doc) -> None:
     b.edit(Edit.add_entity("Effect", [(15, 21)]))
     store.undo(doc_id, "cli", a.version())
     assert _types(store, doc_id) == {(0, 7): "Drug"}
+
+
+def test_another_person_signed_in_on_the_same_page_cannot_undo_the_first_ones_edits(doc):
+    """The page's id outlives a sign-in in its tab (it is kept over reloads): when someone
+    else signs in there, their undo must not take back the first person's edits."""
+    store, doc_id = doc
+    ann = Page(store, doc_id, "tab-1", "ann")
+    ann.edit(Edit.add_entity("Drug", [(0, 7)]))
+    assert _types(store, doc_id) == {(0, 7): "Drug"}  # something to take back
+    bob = Page(store, doc_id, "tab-1", "bob")
+    bob.seq = ann.seq  # the same page: its numbers go on
+    with pytest.raises(EditError, match="nothing to undo"):
+        bob.undo()
+    assert _types(store, doc_id) == {(0, 7): "Drug"}
+    ann.seq = bob.seq
+    ann.undo()  # the first person, back on the page, still can
+    assert _types(store, doc_id) == {}

@@ -35,6 +35,11 @@ def set_epochs(page: Any, n: int) -> None:
 def test_retrain_button_shows_progress_and_the_new_version(
     in_browser, tmp_path: Path, store: Store, make_options
 ) -> None:
+    if not store.is_sqlite:
+        pytest.skip(
+            "page only: retraining's store side (jobs, versions, activation) is "
+            "tests/retrain/test_retrain_jobs.py, on both databases"
+        )
     url, app, demo = _serve(tmp_path, store, make_options(epochs=2))
     try:
         in_browser(lambda browser: _check(browser, url, store))

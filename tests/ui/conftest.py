@@ -141,7 +141,14 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     """One app per test module and database (SQLite file, PostgreSQL in its own schema, which
-    the per-test resets of the default schema leave alone)."""
+    the per-test resets of the default schema leave alone).
+
+    A module marked ``page_only`` checks what the page does with data whose storage the
+    store's own tests check on both databases: its PostgreSQL run is skipped, to keep
+    ``make test`` within CI's time."""
+    marker = request.node.get_closest_marker("page_only")
+    if request.param != BACKENDS[0] and marker is not None:
+        pytest.skip(f"page only: {marker.args[0]}")
     tmp = tmp_path_factory.mktemp("app")
     s = serve(tmp, url=fresh_database_url(request.param, tmp, schema="served_app"))
     yield s

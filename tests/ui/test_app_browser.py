@@ -13,7 +13,13 @@ import pytest
 
 from tests.ui.pages import WATCH_OUTPUT_JS, AppPage
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.page_only(
+        "the team's browser tests walk the same screens on both databases (test_team_*, "
+        "test_status_browser, test_cleanup_browser)"
+    ),
+]
 
 TEXT = "John Smith works for Acme Corp in Boston."
 ANN = "T1\tPerson 0 10\tJohn Smith\nT2\tOrg 21 30\tAcme Corp\n"

@@ -23,7 +23,13 @@ from tests.brat_conf_semantics import check_export
 from tests.ui.editor_pages import StorePage, span
 from tests.ui.pages import ScreenPage
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.page_only(
+        "events are stored as in tests/db/test_store_events.py and "
+        "tests/ui/test_editor_store_extras.py, on both databases"
+    ),
+]
 
 GE = "brat-samples/brat-example-data/corpora/BioNLP-ST_2011/BioNLP-ST_2011_GE"
 CONF = """[entities]

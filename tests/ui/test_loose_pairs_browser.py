@@ -4,8 +4,8 @@ The file box once let Gradio drop the ``.ann`` with a passing toast while the ``
 under a green tick; here the pair must arrive as one annotated document, and a malformed pair
 must be refused with each problem listed, the malformed line before the reference it breaks.
 
-SQLite only: what the database does with the documents is the import every upload takes,
-tested on both databases in tests/db/test_loose_pairs_import.py; this checks the page.
+On SQLite and PostgreSQL (``served``); the store side of the same import is also tested on
+both in tests/db/test_loose_pairs_import.py.
 """
 
 from __future__ import annotations
@@ -35,13 +35,11 @@ def _pair(folder: Path, stem: str, ann: str) -> list[Path]:
 
 
 def test_loose_pair_imports_its_annotations_and_a_bad_one_lists_each_problem(
-    browser, serve_app, tmp_path: Path
+    browser, served, tmp_path: Path
 ) -> None:
-    served = serve_app(tmp_path / "app", demo_project=False)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     ap = ScreenPage(page, served.url)
     try:
-        # an app without projects does not open on Documents, which AppPage.goto waits for
         page.goto(served.url)
         page.get_by_text("signed in as").first.wait_for(timeout=60_000)
         ap.tab("Import")

@@ -25,7 +25,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.ui.pages import AppPage
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.page_only(
+        "hostile text is stored as in tests/security/test_hostile_text.py, on both databases; "
+        "this checks how the page shows it"
+    ),
+]
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"

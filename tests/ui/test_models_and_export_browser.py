@@ -26,7 +26,14 @@ from tests.ui.conftest import DEMO, TINY_MODEL_SENTENCES, Served
 from tests.ui.pages import ScreenPage
 
 # the first test of a run also trains ``predicting_model`` (minutes on a busy CPU)
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [
+    *[pytest.mark.slow, pytest.mark.timeout(1200)],
+    pytest.mark.page_only(
+        "the exports and imports it clicks through are stored as in "
+        "tests/db/test_store_roundtrip.py and tests/ui/test_projects_imports_exports.py, on "
+        "both databases"
+    ),
+]
 
 TRAIN_DOCS = 16  # the CoNLL04 documents ``predicting_model`` was overfit on
 # two of them, with 4 entities and 3 / 2 relations each (the model predicts them back)

@@ -9,6 +9,7 @@ human edits.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,8 @@ def test_training_data_and_command(store: Store, tmp_path: Path) -> None:
     assert command.startswith("python -m core_model train --train ")
 
 
-def test_job_queue_progress_failure_and_recovery(store: Store) -> None:
+def test_job_queue_progress_failure_and_recovery(store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="app.jobs")
     queue = JobQueue(store, workers=1)
 
     def work(ctx):
@@ -62,6 +64,9 @@ def test_job_queue_progress_failure_and_recovery(store: Store) -> None:
     job = queue.submit("test", boom)
     failed = queue.wait(job.id, timeout=10)
     assert failed.state == "failed" and "model exploded" in failed.message
+    said = [r.getMessage() for r in caplog.records if r.name == "app.jobs"]
+    for line in (f"job {job.id} queued", f"job {job.id} started", f"job {done.id} done"):
+        assert any(line in m for m in said), (line, said)  # the server's log, at INFO
     queue.shutdown()
     left = store.create_job("orphan")
     store.start_job(left.id)

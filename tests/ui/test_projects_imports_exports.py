@@ -61,6 +61,15 @@ def test_import_all_or_nothing_with_a_report_per_file(store: Store, tmp_path: Pa
     again = importing.import_uploads(store, "mixed", [txt])
     assert not again.ok and "already in project" in again.files[0].error
     assert len(store.list_documents("mixed")) == 2
+    # a zip whose every document is taken: each one named on its row, not only the first
+    docs = {f"doc{i}": (TEXT, ANN) for i in (1, 2, 3)}
+    assert importing.import_uploads(store, "three", [brat_zip(tmp_path, "c3", docs)]).ok
+    (tmp_path / "b").mkdir()
+    again = importing.import_uploads(store, "three", [brat_zip(tmp_path / "b", "c3", docs)])
+    assert not again.ok
+    error = again.files[0].error
+    assert [f"doc{i}" in error for i in (1, 2, 3)] == [True] * 3, error
+    assert error.count("already in project") == 3, error
 
 
 def test_import_spert_with_types_and_detect(store: Store, tmp_path: Path) -> None:

@@ -24,7 +24,12 @@ from tests.ui.pages import AppPage
 
 # the first test also trains the model (a minute or two on an idle 2-core CPU, several on a
 # busy one): more than the default 600 s per test
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [
+    *[pytest.mark.slow, pytest.mark.timeout(1200)],
+    pytest.mark.page_only(
+        "the relation pass's store side is tests/retrain/test_relation_pass.py, on both databases"
+    ),
+]
 
 TRAIN_DOCS = 16
 # Bob Boyd (Peop), Chattanooga, Tenn. (Loc), 35 years (Other); gold: Live_In x2, Located_In

@@ -7,6 +7,7 @@ exactly what a fresh load would build, so the page never drifts from the databas
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ def test_backend_load_maps_ids_schema_and_neighbours(brat_project) -> None:
         backend.load("../etc/passwd")
 
 
-def test_backend_edits_diffs_conflicts_and_authors(brat_project) -> None:
+def test_backend_edits_diffs_conflicts_and_authors(brat_project, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="app.store_backend")
     store, doc_id = brat_project
     backend = StoreBackend(store)
     d = str(doc_id)
@@ -92,6 +94,9 @@ def test_backend_edits_diffs_conflicts_and_authors(brat_project) -> None:
     assert not bad["ok"] and "not allowed" in bad["error"]
     stale = backend.apply(op(d, 4, 0, "delete_entity", entity_id=ids["Org"]), "ann")
     assert stale["conflict"] and stale["version"] == ack["version"]
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any(m.startswith("conflict: ann's delete_entity") for m in said), said
+    assert any(m.startswith("refused ann's add_relation") for m in said), said
     white = backend.apply(
         op(d, 5, ack["version"], "add_entity", type="Place", fragments=[[10, 11]]), "x"
     )

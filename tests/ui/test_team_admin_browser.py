@@ -447,7 +447,7 @@ def test_an_import_asks_whether_it_is_gold_and_undo_is_per_tab(
         send(tab2, "add_entity", {"type": "Loc", "fragments": [list(PARIS)]})
         # tab 1 still shows the version before tab 2's edit: refused, reloaded, sent again
         send(page, "add_entity", {"type": "Loc", "fragments": [list(WEEK)]})
-        page.locator("[data-testid=sr-toast]", has_text="1 added").wait_for(timeout=20_000)
+        page.locator("[data-testid=sr-toast]", has_text="1 added").wait_for(timeout=LOAD_MS)
         send(page, "add_entity", {"type": "Loc", "fragments": [list(WEEK)]})
         assert _words(store, g2.id) == ["Alice Smith", "Bob Jones", "Paris", "week"]
 

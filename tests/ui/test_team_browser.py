@@ -19,6 +19,7 @@ from converters.schema import EntityType, Schema
 from db import Edit
 from tests.databases import BACKENDS, fresh_database_url
 from tests.ui.conftest import Served, serve, stop
+from tests.ui.pages import ScreenPage
 from tests.ui.team_pages import editor_idle, send, shown_doc, sign_in
 
 MIA, ANN, BOB = (
@@ -164,5 +165,19 @@ def test_a_manager_adds_an_annotator_in_the_page(browser, team: Served, tmp_path
             "() => document.querySelector('#sr-projects-table').innerText.includes('elsewhere')",
             timeout=30_000,
         )
+        # and the Documents table: another person's first edit shows there by itself
+        screen = ScreenPage(page, team.url)
+        screen.choose_project("elsewhere")
+        screen.tab("Documents")
+        row_has = (
+            "([name, word]) => [...document.querySelectorAll('#sr-docs tbody tr')]"
+            ".some(r => r.innerText.includes(name) && r.innerText.includes(word))"
+        )
+        page.wait_for_function(row_has, arg=["e1", "new"], timeout=30_000)
+        e1 = team.store.find_document("elsewhere", "e1")
+        before = team.store.load_document(e1)
+        assert before.status == "new" and before.status_by != "ann"
+        team.store.apply_edit(e1, Edit.add_entity("Peop", [(0, 5)]), before.version, "ann")
+        page.wait_for_function(row_has, arg=["e1", "ann"], timeout=30_000)
     finally:
         page.context.close()

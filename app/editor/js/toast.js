@@ -25,7 +25,8 @@ function toast(msg, kind, onClose) {
   });
   t.append(h("span", "sr-toast-text", msg), close);
   toastBox.appendChild(t);
-  while (toastBox.children.length > 5) toastBox.firstChild.remove();
+  // none is dropped unread: past half the screen the box scrolls, the newest in view
+  toastBox.scrollTop = toastBox.scrollHeight;
   return t;
 }
 

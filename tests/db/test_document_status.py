@@ -190,10 +190,16 @@ def test_cli_import_status(backend_url: str, tmp_path: Path) -> None:
     proc = _cli(*base, "--project", "told", "--status", "new", str(corpus))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "new"
+    plain = tmp_path / "plain"  # text only: auto would say new; --status done says done
+    converters.write("brat", [_plain("p1")], plain)
+    proc = _cli(*base, "--project", "gold", "--status", "done", str(plain))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "done"
     proc = _cli(*base, "--project", "bad", "--status", "finished", str(corpus))
     assert proc.returncode == 2 and "invalid choice: 'finished'" in proc.stderr
     with Store.open(backend_url) as store:
         done = {(d.name, d.status, d.status_by) for d in store.list_documents("auto")}
         assert done == {("a1", "done", "import"), ("a2", "done", "import")}
         assert {d.status for d in store.list_documents("told")} == {"new"}
-        assert [p.name for p in store.list_projects()] == ["auto", "told"]
+        assert {d.status for d in store.list_documents("gold")} == {"done"}
+        assert [p.name for p in store.list_projects()] == ["auto", "told", "gold"]

@@ -5,26 +5,13 @@ simulated annotator's two passes over the suggestions of a model that really pre
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.bench_modules import load_bench
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_effort", REPO / "bench" / "effort.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-effort = _load()
+effort = load_bench("effort")
 Ent, Rel, plan_edits = effort.Ent, effort.Rel, effort.plan_edits
 
 GOLD = [

@@ -4,14 +4,11 @@ project, and the brat samples' doubly present documents."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -21,22 +18,9 @@ from converters.document import Document, Entity, Event, Relation
 from converters.schema import EntityType, EventType, RelationType, Schema
 from db.agreement import AgreementInputError, Counts, agreement, compare
 from db.agreement.measures import krippendorff_alpha, overlap_matches
+from tests.bench_modules import load_bench
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_agreement", REPO / "bench" / "agreement.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("agreement")
 
 D1 = "John Smith works for Acme Corp in Paris ."
 D2 = "Mary lives in Rome ."

@@ -9,12 +9,9 @@ acknowledged edit was removed behind its back). Both on SQLite and PostgreSQL (`
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import sqlite3
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from sqlalchemy import text
@@ -22,21 +19,9 @@ from sqlalchemy import text
 from converters.document import Document
 from converters.schema import EntityType, RelationType, Schema
 from db import Edit, Store
+from tests.bench_modules import load_bench
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load() -> ModuleType:
-    path = REPO / "bench" / "load_annotators.py"
-    spec = importlib.util.spec_from_file_location("bench_load_annotators", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _load()
+load = load_bench("load_annotators")
 
 TINY_TRAIN = {
     "batch_size": 4,

@@ -40,7 +40,6 @@ TRASH_HEADERS = [
     "deleted (UTC)",
     "restorable until",
 ]
-WARN = "\u26a0"
 DONE = "\u2713"
 
 #: a refresh of the document listing, said to the page's live record (``shown``, first):

@@ -1,10 +1,13 @@
 """User accounts: add, remove, change a password or role, disable, verify a sign-in.
 
 Roles (``db.models.ROLES``): a *manager* changes the schema, imports, exports, retrains,
-assigns, deletes and manages accounts; an *annotator* annotates the documents assigned to them
-or open to all. What each role may do is ``app.permissions``' table; the store only keeps the
-role. The first account is a manager (someone must be able to manage), and the last active
-manager cannot be removed, disabled or made an annotator. A disabled account keeps its name
+assigns, deletes, curates and manages accounts; a *curator* curates (merges the annotators'
+layers of a document into the curated document, edits any curated document), sees every
+person's layer and annotates like an annotator; an *annotator* annotates the documents assigned
+to them or open to all, and of a document annotated in layers only their own layer. What each
+role may do is ``app.permissions``' table; the store only keeps the role. The first account is
+a manager (someone must be able to manage), and the last active manager cannot be removed,
+disabled or given another role. A disabled account keeps its name
 (its edits keep their author) but cannot sign in, and its sessions end
 (``credential_stamps`` leaves it out).
 
@@ -92,12 +95,13 @@ class Accounts(StoreBase):
             raise StoreError(f"a user named {name!r} already exists") from None
 
     def set_role(self, name: str, role: str) -> None:
+        """Give the account ``name`` the role ``role`` (one of ``db.models.ROLES``)."""
         _check_role(role)
 
         def run(s: Session) -> None:
             user = _user(s, name)
             if user.role == m.MANAGER and role != m.MANAGER and not user.disabled:
-                _keep_a_manager(s, name, "make an annotator of")
+                _keep_a_manager(s, name, f"make {'an' if role[:1] in 'aeiou' else 'a'} {role} of")
             user.role = role
 
         self._write(run)

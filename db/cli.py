@@ -16,6 +16,10 @@ be visible in process lists, so there is no option for that). Only its scrypt ha
 ``delete-document``, ``delete-project`` (with ``--yes``; without it they say what would go),
 ``rename-document``, ``rename-project``, ``trash``, ``restore ID [--as NAME]`` and ``purge``:
 ``db.cli_trash``.
+
+Annotation layers: ``import --layer PERSON`` and ``export --layer PERSON`` (a person's layers
+instead of the curated documents), ``assign`` (a share of the documents to k people each) and
+``agreement`` (the layers' inter-annotator agreement, text or ``--json``): ``db.cli_layers``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 import converters
 from converters.errors import ConversionError, Problem
 from converters.upload import read_upload, write_export
-from db import cli_trash
+from db import cli_layers, cli_trash
 from db.document_status import AUTO, IMPORT_CHOICES
 from db.models import ROLES
 from db.session import resolve_db_url
@@ -45,7 +49,8 @@ log = logging.getLogger("db")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m db", description="spanrel annotation store: import, export, stats, backup."
+        prog="python -m db",
+        description="spanrel annotation store: import, export, stats, backup, layers, agreement.",
     )
     parser.add_argument(
         "--log-level", default="WARNING", help="logging level on stderr (default WARNING)"
@@ -64,17 +69,29 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--project", required=True)
     imp.add_argument("--format", choices=converters.FORMATS, required=True)
     imp.add_argument(
-        "--split", default="unassigned", choices=("train", "dev", "test", "unassigned")
+        "--split",
+        default=None,
+        choices=("train", "dev", "test", "unassigned"),
+        help="(default unassigned)",
     )
-    imp.add_argument("--source", default="import", choices=("import", "human", "model"))
+    imp.add_argument(
+        "--source", default=None, choices=("import", "human", "model"), help="(default import)"
+    )
     imp.add_argument(
         "--status",
         default=AUTO,
         choices=IMPORT_CHOICES,
         help="status of the imported documents (default auto: done, i.e. finished gold, "
-        "when the files hold annotations, else new; pre-annotated for --source model)",
+        "when the files hold annotations, else new; pre-annotated for --source model; "
+        "done for --layer)",
     )
     imp.add_argument("--author", default=None)
+    imp.add_argument(
+        "--layer",
+        default=None,
+        metavar="PERSON",
+        help="into PERSON's layers of the project's documents of the same names and texts",
+    )
     imp.add_argument("path")
 
     exp = sub.add_parser("export", help="export a project")
@@ -82,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--project", required=True)
     exp.add_argument("--format", choices=converters.FORMATS, required=True)
     exp.add_argument("--include-suggestions", action="store_true")
+    exp.add_argument(
+        "--layer", default=None, metavar="PERSON", help="PERSON's layers, not the curated documents"
+    )
     exp.add_argument("out", help="output directory (brat, ace) or .json file (spert)")
 
     st = sub.add_parser("stats", help="statistics as JSON")
@@ -107,12 +127,12 @@ def _parser() -> argparse.ArgumentParser:
         "--role",
         choices=ROLES,
         default=None,
-        help="manager or annotator (default: manager for the first account, else annotator)",
+        help=f"{', '.join(ROLES)} (default: manager for the first account, else annotator)",
     )
     rm = users_sub.add_parser("remove", help="delete an account (its edits keep its name)")
     db_arg(rm)
     rm.add_argument("name")
-    role = users_sub.add_parser("role", help="make an account a manager or an annotator")
+    role = users_sub.add_parser("role", help=f"give an account a role ({', '.join(ROLES)})")
     db_arg(role)
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
@@ -124,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     db_arg(ls)
     ls.add_argument("--long", action="store_true", help="name, role and disabled of each")
     cli_trash.add_parsers(sub, db_arg)  # delete, rename, trash, restore, purge
+    cli_layers.add_parsers(sub, db_arg)  # assign, agreement
     return parser
 
 
@@ -154,11 +175,22 @@ def import_path(
 
 
 def export_path(
-    store: Store, project: str, fmt: str, out: str | Path, *, include_suggestions: bool = False
+    store: Store,
+    project: str,
+    fmt: str,
+    out: str | Path,
+    *,
+    include_suggestions: bool = False,
+    layer: str | None = None,
 ) -> list[Problem]:
     """Write the project in ``fmt`` to ``out`` (a folder, or a ``.json`` file for SpERT);
-    returns what the format could not hold."""
-    documents, schema = store.export_documents(project, include_suggestions=include_suggestions)
+    returns what the format could not hold. ``layer``: that person's layers instead of the
+    curated documents (a person without one is an error; nothing is written)."""
+    documents, schema = store.export_documents(
+        project, include_suggestions=include_suggestions, layer=layer
+    )
+    if layer is not None and not documents:
+        raise StoreError(f"{layer!r} has no layer in project {project!r}; nothing was written")
     return write_export(fmt, documents, schema, out)
 
 
@@ -210,16 +242,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     url = resolve_db_url(args.db)
+    if args.command == "import" and args.layer is not None:
+        given = [f"--{o}" for o in ("split", "source") if getattr(args, o) is not None]
+        if given:  # a layer is part of its document: it has no split or source of its own
+            print(
+                f"error: {' and '.join(given)}: not for a layer import (--layer)", file=sys.stderr
+            )
+            return 1
     try:
         with Store.open(url) as store:
-            if args.command == "import":
+            if args.command == "import" and args.layer is not None:
+                written = cli_layers.import_layer_path(
+                    store,
+                    args.project,
+                    args.layer,
+                    args.format,
+                    args.path,
+                    status=args.status,
+                    author=args.author,
+                )
+                _print({"project": args.project, "layer": args.layer, "documents": written})
+            elif args.command == "import":
                 result = import_path(
                     store,
                     args.project,
                     args.format,
                     args.path,
-                    split=args.split,
-                    source=args.source,
+                    split=args.split or "unassigned",
+                    source=args.source or "import",
                     author=args.author,
                     status=args.status,
                 )
@@ -231,16 +281,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.format,
                     args.out,
                     include_suggestions=args.include_suggestions,
+                    layer=args.layer,
                 )
                 for problem in problems:
                     print(f"warning: {problem}", file=sys.stderr)
-                _print({"project": args.project, "out": args.out, "warnings": len(problems)})
+                _print(
+                    {"project": args.project, "out": args.out, "warnings": len(problems)}
+                    | ({"layer": args.layer} if args.layer is not None else {})
+                )
             elif args.command == "stats":
                 _print(store.stats(args.project))
             elif args.command == "backup":
                 _print({"backup": str(store.backup(args.out))})
             elif args.command in cli_trash.COMMANDS:
                 _print(cli_trash.run(store, args))
+            elif args.command in cli_layers.COMMANDS:
+                out = cli_layers.run(store, args)
+                if isinstance(out, str):
+                    sys.stdout.write(out)
+                else:
+                    _print(out)
             elif args.command == "users":
                 _users(store, args)
     except ConversionError as exc:  # every problem, cause first, as the Import screen lists them

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 from converters import document as cd
 from converters import schema as cs
 from db import models as m
+from db.curation import DECLINED_META
 from db.document_status import DONE
-from db.lookups import project_named
+from db.lookups import curated, project_named
 from db.project_schema import load_schema
 from db.rows import annotations, to_entity, to_relation
 from db.transactions import StoreBase
 from db.views import TrainingData
 
 
-def _to_document(
+def to_document(
     doc: m.Document,
     ents: list[m.Entity],
     rels: list[m.Relation],
@@ -42,7 +43,9 @@ def _to_document(
             dropped.add(r.ann_id)
             continue
         relations.append(to_relation(r))
-    out = cd.Document(doc.name, doc.text, entities, relations, metadata=dict(doc.meta or {}))
+    # the curator's record of declined disagreements is the store's, not the document's
+    meta = {k: v for k, v in (doc.meta or {}).items() if k != DECLINED_META}
+    out = cd.Document(doc.name, doc.text, entities, relations, metadata=meta)
     out.events = [
         ev
         for ev in extras["events"]
@@ -62,19 +65,29 @@ def _to_document(
 
 
 def _export(
-    s: Session, project: str, reviews: set[str], statuses: Sequence[str] | None
+    s: Session,
+    project: str,
+    reviews: set[str],
+    statuses: Sequence[str] | None,
+    layer: str | None = None,
 ) -> tuple[list[cd.Document], list[m.Document]]:
+    """The curated documents, or with ``layer`` that person's layers (named as their
+    documents; documents the person has no layer of are left out)."""
     p = project_named(s, project)
     q = select(m.Document).where(m.Document.project_id == p.id)
+    if layer is None:
+        q = q.where(curated())
+    else:
+        q = q.where(m.Document.layer_of.is_not(None), m.Document.layer_owner == layer)
     if statuses is not None:
         q = q.where(m.Document.status.in_(list(statuses)))
     docs = list(s.scalars(q.order_by(m.Document.position)))
-    if statuses is None:
+    if statuses is None and layer is None:
         ents, rels, extras = annotations(s, None, p.id)
     else:
         ents, rels, extras = annotations(s, [d.id for d in docs])
     out = [
-        _to_document(d, ents[d.id], rels[d.id], {k: v[d.id] for k, v in extras.items()}, reviews)
+        to_document(d, ents[d.id], rels[d.id], {k: v[d.id] for k, v in extras.items()}, reviews)
         for d in docs
     ]
     return out, docs
@@ -84,7 +97,7 @@ class DocumentExport(StoreBase):
     """``Store``'s export and training-data reads."""
 
     def export_documents(
-        self, project: str, *, include_suggestions: bool = False
+        self, project: str, *, include_suggestions: bool = False, layer: str | None = None
     ) -> tuple[list[cd.Document], cs.Schema]:
         """The project as converter documents, in import order, and its schema as stored (no
         display defaults), read in one transaction so the two agree.
@@ -92,11 +105,14 @@ class DocumentExport(StoreBase):
         Accepted annotations (human, imported, accepted suggestions), plus open suggestions
         when asked; never rejected ones. Annotations that point at something left out are left
         out too. Writing files is ``converters``' business (``converters.upload.write_export``).
+
+        The documents are the curated ones (a document annotated in people's layers exports
+        what its curation made of them); ``layer`` exports that person's layers instead.
         """
         reviews = {"accepted", "suggested"} if include_suggestions else {"accepted"}
 
         def run(s: Session) -> tuple[list[cd.Document], cs.Schema]:
-            documents = _export(s, project, reviews, None)[0]
+            documents = _export(s, project, reviews, None, layer)[0]
             return documents, load_schema(s, project_named(s, project))
 
         return self._read(run)

@@ -26,6 +26,7 @@ from converters import schema as cs
 from converters.errors import ConversionError, Problem
 from db import models as m
 from db.document_status import BY_IMPORT, import_status
+from db.lookups import curated
 from db.names import document_name_problem
 from db.project_schema import merge_schema
 from db.projects import new_project
@@ -109,14 +110,11 @@ def _document_row(
     }
 
 
-def _write_batch(
-    s: Session,
-    batch: Sequence[cd.Document],
-    doc_ids: list[int],
-    by: Provenance,
-    result: ImportResult,
-) -> None:
-    """Write the annotations and the history entry of documents already inserted."""
+def write_annotations(
+    s: Session, batch: Sequence[cd.Document], doc_ids: list[int], by: Provenance
+) -> tuple[int, int]:
+    """Write the annotations of documents whose rows exist (``doc_ids``, in the order of
+    ``batch``); how many entities and relations. Also fills a person's layer (``db.layers``)."""
     ent_rows, ent_keys = [], []
     for doc, doc_id in zip(batch, doc_ids, strict=True):
         for i, e in enumerate(doc.entities):
@@ -134,6 +132,18 @@ def _write_batch(
         s.execute(insert(m.Relation), rel_rows)
     for model, rows in extras.items():
         s.execute(insert(model), rows)
+    return len(ent_rows), len(rel_rows)
+
+
+def _write_batch(
+    s: Session,
+    batch: Sequence[cd.Document],
+    doc_ids: list[int],
+    by: Provenance,
+    result: ImportResult,
+) -> None:
+    """Write the annotations and the history entry of documents already inserted."""
+    entities, relations = write_annotations(s, batch, doc_ids, by)
     op = f"import:{by.source}"
     s.execute(
         insert(m.History),
@@ -143,8 +153,8 @@ def _write_batch(
         ],
     )
     result.documents += len(batch)
-    result.entities += len(ent_rows)
-    result.relations += len(rel_rows)
+    result.entities += entities
+    result.relations += relations
     result.document_ids.extend(doc_ids)
 
 
@@ -194,7 +204,9 @@ class DocumentImport(StoreBase):
             if found is None and not create:
                 raise NotFoundError(f"no project named {project!r}")
             taken = set(
-                s.scalars(select(m.Document.name).where(m.Document.project_id == found.id))
+                s.scalars(
+                    select(m.Document.name).where(m.Document.project_id == found.id, curated())
+                )
                 if found is not None
                 else ()
             )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db import models as m
 from db.document_status import DONE
-from db.lookups import document_by_id, is_trigger, project_named
+from db.lookups import curated, document_by_id, is_trigger, project_named
 from db.rows import annotations, entity_view, relation_view
 from db.transactions import StoreBase
 from db.views import DocumentSummary, DocumentView, NotFoundError, StoreError
@@ -108,7 +108,7 @@ class DocumentQueries(StoreBase):
                 .outerjoin(rel_sugg, rel_sugg.c.document_id == D.id)
                 .outerjoin(events, events.c.document_id == D.id)
                 .outerjoin(triggers, triggers.c.document_id == D.id)
-                .where(D.project_id == p.id)
+                .where(D.project_id == p.id, curated())
             )
             if status is not None:
                 q = q.where(D.status == status)
@@ -133,7 +133,9 @@ class DocumentQueries(StoreBase):
         def run(s: Session) -> int:
             p = project_named(s, project)
             doc_id = s.scalar(
-                select(m.Document.id).where(m.Document.project_id == p.id, m.Document.name == name)
+                select(m.Document.id).where(
+                    m.Document.project_id == p.id, m.Document.name == name, curated()
+                )
             )
             if doc_id is None:
                 raise NotFoundError(f"no document {name!r} in project {project!r}")
@@ -189,7 +191,7 @@ class DocumentQueries(StoreBase):
             D = m.Document
             q = (
                 select(D.id, D.uncertainty)
-                .where(D.project_id == p.id, D.status != DONE)
+                .where(D.project_id == p.id, D.status != DONE, curated())
                 .order_by(D.uncertainty.is_(None), D.uncertainty.desc(), D.position)
             )
             return [(row[0], row[1]) for row in s.execute(q)]
@@ -214,9 +216,18 @@ class DocumentQueries(StoreBase):
                 "version",
                 "sha256",
                 "status_by",
+                "layer_owner",
+                "layer_of",
+            )
+            # a curated document's layers, by owner (a layer has none of its own)
+            owners = s.scalars(
+                select(m.Document.layer_owner)
+                .where(m.Document.layer_of == doc.id)
+                .order_by(m.Document.layer_owner)
             )
             return DocumentView(
                 **{column: getattr(doc, column) for column in own},
+                layer_owners=tuple(owners),
                 project=project.name,
                 metadata=dict(doc.meta or {}),
                 entities=[entity_view(e) for e in ents[doc.id]],

@@ -142,10 +142,10 @@ def _row_counts(s: Session, doc_id: int) -> Counter[str]:
 
 
 def _dangling(s: Session, doc: m.Document) -> list[str]:
-    from db.document_export import _to_document
+    from db.document_export import to_document
 
     ents, rels, extras = annotations(s, [doc.id])
-    plain = _to_document(
+    plain = to_document(
         doc, ents[doc.id], rels[doc.id], {k: v[doc.id] for k, v in extras.items()}, _ALL_REVIEWS
     )
     return plain.problems()

@@ -30,6 +30,12 @@ def document_by_id(s: Session, doc_id: int) -> m.Document:
     return doc
 
 
+def curated() -> Any:
+    """SQL: the ``m.Document`` row in the query is a document of the project, not a person's
+    layer of one (``db.layers``): the filter of every listing, count, export and name lookup."""
+    return m.Document.layer_of.is_(None)
+
+
 def is_trigger() -> Any:
     """SQL: the ``m.Entity`` row in the query is an event's trigger (the event on it exists).
     The page, the tables and the import report count a trigger with its event."""

@@ -57,8 +57,8 @@ REVIEW_STATES = ("suggested", "accepted", "rejected")
 MODEL_STATES = ("training", "ready", "failed")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 #: the roles of an account, spelled once (``db.accounts`` says what each may do)
-MANAGER, ANNOTATOR = "manager", "annotator"
-ROLES = (MANAGER, ANNOTATOR)
+MANAGER, CURATOR, ANNOTATOR = "manager", "curator", "annotator"
+ROLES = (MANAGER, CURATOR, ANNOTATOR)
 
 
 # Migrations 0005 and 0007: on SQLite a deleted row's id is never handed out again (history
@@ -120,9 +120,18 @@ class RelationType(Base):
 
 
 class Document(Base):
+    """A document of a project, or one annotator's layer of one (migration 0008).
+
+    A layer is a row of its own: the same text, name and position as the document it belongs
+    to (``layer_of``), its own annotations, status, version and history, so edits, undo,
+    exactly-once and suggestions work on a layer as on any document. ``layer_owner`` is the
+    person whose layer it is, ``''`` for the document itself, which holds the curated
+    annotations: what export and training read unless told otherwise (``db.layers``).
+    """
+
     __tablename__ = "document"
     __table_args__ = (
-        UniqueConstraint("project_id", "name"),
+        UniqueConstraint("project_id", "name", "layer_owner"),
         Index(None, "project_id", "position"),
         Index(None, "project_id", "status"),
         Index(None, "sha256"),
@@ -147,6 +156,11 @@ class Document(Base):
     # migration 0006: who moved the status last (a person, or "import"), and when
     status_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # migration 0008: annotation layers (see the class docstring)
+    layer_of: Mapped[int | None] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    layer_owner: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class ModelVersion(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from db import models as m
 from db.document_status import BY_IMPORT, DONE, IN_PROGRESS
-from db.lookups import project_named
+from db.lookups import curated, project_named
 from db.transactions import StoreBase
 
 
@@ -27,7 +27,9 @@ def status_counts(s: Session, project_id: int) -> dict[str, int]:
     D = m.Document
     found = dict(
         s.execute(
-            select(D.status, func.count()).where(D.project_id == project_id).group_by(D.status)
+            select(D.status, func.count())
+            .where(D.project_id == project_id, curated())
+            .group_by(D.status)
         ).all()
     )
     order = {status: i for i, status in enumerate(m.DOCUMENT_STATUSES)}

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from converters import schema as cs
 from db import models as m
-from db.lookups import is_trigger, project_named
+from db.curation import POLICY_SETTING, CurationError, check_policy
+from db.lookups import curated, is_trigger, project_named
 from db.names import project_name_problem
 from db.progress import status_counts
 from db.project_schema import merge_schema
@@ -24,14 +25,25 @@ from db.views import ProjectInfo, StoreError
 
 
 def project_info(s: Session, p: m.Project) -> ProjectInfo:
-    count = s.scalar(select(func.count()).where(m.Document.project_id == p.id)) or 0
+    count = s.scalar(select(func.count()).where(m.Document.project_id == p.id, curated())) or 0
     return ProjectInfo(p.id, p.name, dict(p.settings or {}), p.created_at, count)
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse a project setting the store knows and ``settings`` gives a bad value: the curation
+    policy (``db.curation.POLICIES``); other settings are the app's and pass as they are."""
+    if POLICY_SETTING in settings:
+        try:
+            check_policy(settings[POLICY_SETTING])
+        except CurationError as exc:
+            raise StoreError(str(exc)) from exc
 
 
 def new_project(
     s: Session, name: str, schema: cs.Schema | None, settings: dict[str, Any] | None = None
 ) -> m.Project:
     """Add the project ``name`` (refused when it is blank or taken) with ``schema``."""
+    check_settings(settings or {})
     bad_name = project_name_problem(name)  # the one rule of names (db.names)
     if bad_name is not None:
         raise StoreError(bad_name)
@@ -45,11 +57,17 @@ def new_project(
     return project
 
 
-def _count_by(s: Session, pid: int, *cols: Any, model: type[m.Base] = m.Document) -> Any:
+def _count_by(
+    s: Session, pid: int, *cols: Any, model: type[m.Base] = m.Document, layers: bool = False
+) -> Any:
+    """Counts over the project's documents; ``layers``: over the people's layers too."""
     q = select(*cols, func.count()).select_from(model)
     if model is not m.Document:
         q = q.join(m.Document, m.Document.id == model.document_id)
-    return s.execute(q.where(m.Document.project_id == pid).group_by(*cols)).all()
+    q = q.where(m.Document.project_id == pid)
+    if not layers:
+        q = q.where(curated())
+    return s.execute(q.group_by(*cols)).all()
 
 
 def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
@@ -72,7 +90,7 @@ def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
             "by_review": {k: n for k, n in _count_by(s, p.id, model.review, model=model)},
             "by_source": {k: n for k, n in _count_by(s, p.id, model.source, model=model)},
         }
-        for author, n in _count_by(s, p.id, model.author, model=model):
+        for author, n in _count_by(s, p.id, model.author, model=model, layers=True):
             if author is not None:
                 annotators[author][key] = n
     events = _count_by(s, p.id, m.Event.type, model=m.Event)
@@ -82,6 +100,7 @@ def _project_stats(s: Session, p: m.Project) -> dict[str, Any]:
         .join(m.Document, m.Document.id == m.Entity.document_id)
         .where(
             m.Document.project_id == p.id,
+            curated(),
             m.Entity.review == "accepted",
             is_trigger(),
         )
@@ -128,6 +147,10 @@ class Projects(StoreBase):
         return self._read(run)
 
     def update_project_settings(self, name: str, settings: dict[str, Any]) -> ProjectInfo:
+        """Merge ``settings`` into the project's (``check_settings`` first): e.g.
+        ``{"curation_policy": "unanimous"}`` sets the curation policy."""
+        check_settings(settings)
+
         def run(s: Session) -> ProjectInfo:
             project = project_named(s, name)
             project.settings = {**(project.settings or {}), **settings}

@@ -327,7 +327,8 @@ def annotations(
             q = q.where(model.document_id.in_(doc_ids))
         else:
             q = q.join(m.Document, m.Document.id == model.document_id).where(
-                m.Document.project_id == project_id
+                m.Document.project_id == project_id,
+                m.Document.layer_of.is_(None),  # the curated documents (db.layers)
             )
         grouped: dict[int, list] = defaultdict(list)
         for row in s.scalars(q.order_by(model.document_id, model.position, model.id)):

@@ -19,6 +19,11 @@ owns written at its top:
 - ``db.document_status`` (what moves a status) and ``db.progress`` (documents by status,
   per person done / assigned);
 - ``db.model_versions``, ``db.jobs``, ``db.accounts``, ``db.maintenance``;
+- ``db.layers``: annotation layers, one per person, of a document (and ``curated()``, the
+  filter that keeps them out of the project's document lists); ``db.layer_lists``: every
+  layer of a project in one read;
+- ``db.curating``: a document's layers aligned (``db.curation``, pure) and the curator's
+  choices written into the curated document as undoable edits;
 - ``db.trash``: deleting documents and projects into the trash, restoring, purging, renaming;
 - ``db.rows``: one builder per kind of row, shared by imports, edits and suggestions.
 
@@ -34,12 +39,15 @@ from __future__ import annotations
 
 from db import migrate
 from db.accounts import Accounts
+from db.curating import Curating
 from db.document_export import DocumentExport
 from db.document_import import DocumentImport
 from db.document_queries import DocumentQueries
 from db.edit_apply import Edits
 from db.edit_log import EditLog
 from db.jobs import Jobs
+from db.layer_lists import LayerLists
+from db.layers import Layers
 from db.maintenance import Maintenance
 from db.model_versions import ModelVersions
 from db.progress import Progress
@@ -69,6 +77,9 @@ class Store(
     Accounts,
     Maintenance,
     TrashBin,
+    Layers,
+    LayerLists,
+    Curating,
 ):
     """See the module docstring. Create with ``Store.open(url)``; close with ``close()``."""
 

@@ -36,12 +36,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from db import models as m
-from db.lookups import project_named
+from db.lookups import curated, project_named
 from db.names import document_name_problem, project_name_problem
 from db.transactions import StoreBase
 from db.trash_rows import (
@@ -139,13 +139,14 @@ def _restore(s: Session, entry_id: int, new_name: str | None) -> RestoreResult:
                 + ("; restore the project from the Trash first" if deleted else "")
             )
         taken = select(m.Document.id).where(
-            m.Document.project_id == project.id, m.Document.name == name
+            m.Document.project_id == project.id, m.Document.name == name, curated()
         )
         if s.scalar(taken) is not None:
             raise StoreError(
                 f"project {project.name!r} has a document named {name!r} again: {again}"
             )
-        own["name"] = name
+        for document in kind_rows:  # the document and its layers share its name
+            document["name"] = name
         put_back(s, payload)
         added_e, added_r = types_back(s, project, own["id"])
         result = RestoreResult("document", project.name, name, own["id"], added_e, added_r)
@@ -310,11 +311,17 @@ class TrashBin(StoreBase):
             assert doc is not None
             _check_new_name(document_name_problem(new_name), name, new_name, "document")
             taken = select(m.Document.id).where(
-                m.Document.project_id == p.id, m.Document.name == new_name
+                m.Document.project_id == p.id, m.Document.name == new_name, curated()
             )
             if s.scalar(taken) is not None:
                 raise StoreError(f"project {project!r} already has a document named {new_name!r}")
             doc.name = new_name
+            s.execute(  # its layers share its name
+                update(m.Document)
+                .where(m.Document.layer_of == doc.id)
+                .values(name=new_name)
+                .execution_options(synchronize_session=False)
+            )
             s.flush()
             return doc.id
 

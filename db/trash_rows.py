@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from converters import document as cd
 from converters import schema as cs
 from db import models as m
 from db.changes import json_value, row_values
-from db.lookups import is_trigger, project_named
+from db.lookups import curated, is_trigger, project_named
 from db.project_schema import merge_schema
 from db.rows import annotations, to_entity, to_relation
 from db.trash_views import DeletionSummary
@@ -56,11 +56,13 @@ def rows_of(model: type[m.Base], project_id: int, doc_id: int | None) -> ColumnE
     if model is m.Project:
         return m.Project.id == project_id
     if model is m.Document:
-        return m.Document.id == doc_id if doc_id else m.Document.project_id == project_id
+        if doc_id:  # a document goes with its layers
+            return or_(m.Document.id == doc_id, m.Document.layer_of == doc_id)
+        return m.Document.project_id == project_id
     if model in DOCUMENT_TABLES:
         col = model.__table__.c.document_id
         if doc_id is not None:
-            return col == doc_id
+            return col.in_(select(m.Document.id).where(rows_of(m.Document, project_id, doc_id)))
         return col.in_(select(m.Document.id).where(m.Document.project_id == project_id))
     return model.__table__.c.project_id == project_id
 
@@ -79,7 +81,7 @@ def locate(
         if lock:
             s.execute(select(m.Document.id).where(m.Document.project_id == p.id).with_for_update())
         return p, None
-    docs = docs.where(m.Document.name == document)
+    docs = docs.where(m.Document.name == document, curated())
     doc = s.scalar(docs.with_for_update() if lock else docs)
     if doc is None:
         raise NotFoundError(f"no document {document!r} in project {project!r}")

@@ -225,6 +225,12 @@ class DocumentView:
     group_ids: list[int] = field(default_factory=list)
     #: who moved the status last (a person, "import", the model's author)
     status_by: str | None = None
+    #: annotation layers (migration 0008): whose layer this row is ('' for the curated
+    #: document), the curated document it is a layer of (None for the curated document), and,
+    #: for a curated document, the owners of its layers (sorted; empty without layers)
+    layer_owner: str = ""
+    layer_of: int | None = None
+    layer_owners: tuple[str, ...] = ()
 
     def entity(self, entity_id: int) -> EntityView:
         for ent in self.entities:

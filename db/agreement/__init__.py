@@ -7,6 +7,9 @@ Pure: documents in (``converters.document.Document``, one list per annotator), d
 ``agreement(layers, reference=None, schema=None) -> Agreement`` compares every pair of
 annotators (or, with ``reference``, that layer against each other one: the curated layer, a
 model's predictions); ``compare(a, b) -> PairAgreement`` is the one-pair form.
+``project_report(layer_set, schema) -> AgreementReport`` (``db.agreement.report``) puts a
+project's comparisons together (annotators, each against the curated layer, the model against
+it) and ``render_text`` prints it.
 
 Definitions, and why:
 
@@ -63,6 +66,7 @@ and as the mean over pairs, with these differences:
 
 from db.agreement.compute import agreement, compare
 from db.agreement.layers import AgreementInputError
+from db.agreement.report import AgreementReport, project_report, render_text
 from db.agreement.results import (
     MEASURES,
     Agreement,
@@ -76,10 +80,13 @@ __all__ = [
     "MEASURES",
     "Agreement",
     "AgreementInputError",
+    "AgreementReport",
     "Counts",
     "MeanScores",
     "PairAgreement",
     "Scores",
     "agreement",
     "compare",
+    "project_report",
+    "render_text",
 ]

@@ -88,7 +88,7 @@ def test_roles_and_disabled_accounts(store: Store) -> None:
     assert store.add_user("mia", PASSWORD) == "manager"
     assert store.add_user("ann", PASSWORD) == "annotator"
     assert store.add_user("max", PASSWORD, role="manager") == "manager"
-    with pytest.raises(StoreError, match="role must be one of manager, annotator"):
+    with pytest.raises(StoreError, match="role must be one of manager, curator, annotator"):
         store.add_user("eve", PASSWORD, role="admin")
     assert (store.role_of("mia"), store.role_of("ann"), store.role_of("nobody")) == (
         "manager",
@@ -106,6 +106,33 @@ def test_roles_and_disabled_accounts(store: Store) -> None:
     with pytest.raises(StoreError, match="last active manager"):
         store.set_role("mia", "annotator")
     assert store.role_of("mia") == "manager"
+
+
+def test_curator_accounts(store: Store) -> None:
+    """A curator is a role like the others: given at creation or later, kept in the database,
+    and not a manager (the last active manager cannot become one)."""
+    assert store.add_user("mia", PASSWORD) == "manager"
+    assert store.add_user("cur", PASSWORD, role="curator") == "curator"
+    assert store.add_user("ann", PASSWORD) == "annotator"
+    assert [(a.name, a.role) for a in store.accounts()] == [
+        ("ann", "annotator"),
+        ("cur", "curator"),
+        ("mia", "manager"),
+    ]
+    assert store.role_of("cur") == "curator"
+    store.set_role("ann", "curator")
+    store.set_role("cur", "annotator")
+    assert (store.role_of("ann"), store.role_of("cur")) == ("curator", "annotator")
+    with pytest.raises(StoreError, match="cannot make a curator of 'mia': it is the last active"):
+        store.set_role("mia", "curator")
+    store.set_disabled("ann", True)
+    assert store.role_of("ann") is None  # a disabled curator curates nothing
+    store.set_disabled("ann", False)
+    store.set_role("ann", "manager")
+    store.set_role("mia", "curator")  # another manager is left
+    assert store.role_of("mia") == "curator"
+    with pytest.raises(StoreError, match="cannot make an annotator of 'ann'"):
+        store.set_role("ann", "annotator")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +197,7 @@ def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow  # nine interpreter starts
+@pytest.mark.slow  # a dozen interpreter starts
 def test_cli_users(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     added = _cli("add", "--db", url, "ann", "--password-stdin", stdin=PASSWORD + "\n")
@@ -182,6 +209,14 @@ def test_cli_users(tmp_path: Path) -> None:
     assert listed.returncode == 0 and json.loads(listed.stdout) == ["ann"]
     with Store.open(url) as store:
         store.add_user("bob", PASSWORD)
+    made = _cli("role", "--db", url, "bob", "curator")
+    assert made.returncode == 0 and json.loads(made.stdout) == {"name": "bob", "role": "curator"}
+    cur = _cli("add", "--db", url, "cy", "--role", "curator", "--password-stdin", stdin=PASSWORD)
+    assert cur.returncode == 0 and json.loads(cur.stdout) == {"added": "cy", "role": "curator"}
+    bad = _cli("role", "--db", url, "cy", "admin")
+    assert bad.returncode == 2 and "manager, curator, annotator" in bad.stderr.replace("'", "")
+    with Store.open(url) as store:
+        store.remove_user("cy")
     made = _cli("role", "--db", url, "bob", "manager")
     assert made.returncode == 0 and json.loads(made.stdout) == {"name": "bob", "role": "manager"}
     off = _cli("disable", "--db", url, "bob")

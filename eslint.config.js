@@ -35,8 +35,9 @@ module.exports = [
     },
   },
   {
-    // the page's own scripts outside the editor (app/place.js: the address keeps the place)
-    files: ["app/*.js"],
+    // the page's own scripts outside the editor (app/place.js: the address keeps the place;
+    // app/screens/curation.js: the Curation tab's keys), joined into the page's load function
+    files: ["app/*.js", "app/screens/*.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: browser },
   },
   {

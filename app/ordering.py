@@ -67,17 +67,29 @@ def neighbours_in(ids: list[int], doc_id: int, *, wrap_in: bool) -> tuple[int | 
 
 
 def to_do(store: Store, project: str, person: str | None) -> list[int]:
-    """Ids of the documents left to do for ``person``, in the order they are offered: the
-    unfinished ones assigned to them, then the unfinished ones open to all (no assignee),
-    each in the project's order."""
-    docs = [d for d in store.list_documents(project) if d.status != DONE]
-    mine = [d.id for d in docs if person and d.assignee == person]
-    open_to_all = [d.id for d in docs if not d.assignee]
+    """Ids of the documents left to do for ``person``, in the order they are offered: their
+    own (the unfinished ones assigned to them, and their unfinished layers of documents
+    annotated in layers, each by its document's place), then the unfinished ones open to all
+    (no assignee), each in the project's order.
+
+    A layer's id is the layer's own (what the editor opens). A document annotated in layers
+    is nobody's to do as itself: its layers are (curating it is the curation screen's)."""
+    every = store.list_documents(project)
+    layers = store.project_layers(project)
+    layered = {layer.document_id for layer in layers}
+    docs = [d for d in every if d.id not in layered]
+    place = {d.id: i for i, d in enumerate(every)}
+    # (the id the editor opens, the document whose place it takes)
+    mine = [(d.id, d.id) for d in docs if d.status != DONE and person and d.assignee == person]
+    if person and layers:
+        own = [(x.id, x.document_id) for x in layers if x.owner == person and x.status != DONE]
+        mine = sorted(mine + own, key=lambda pair: place.get(pair[1], len(place)))
+    open_to_all = [(d.id, d.id) for d in docs if d.status != DONE and not d.assignee]
     if get_order(store, project) == UNCERTAINTY:
         rank = {doc_id: i for i, doc_id in enumerate(uncertain_first(store, project))}
-        mine.sort(key=lambda i: rank.get(i, len(rank)))
-        open_to_all.sort(key=lambda i: rank.get(i, len(rank)))
-    return mine + open_to_all
+        mine.sort(key=lambda pair: rank.get(pair[1], len(rank)))
+        open_to_all.sort(key=lambda pair: rank.get(pair[1], len(rank)))
+    return [opened for opened, _ in mine + open_to_all]
 
 
 def next_to_do(

@@ -1,14 +1,20 @@
 """Who may do what, enforced on the server for every action of the page.
 
-Roles (``db.models.ROLES``): a **manager** may do everything; an **annotator** may read and
-annotate the documents assigned to them or open to all (no assignee). ``HANDLERS`` names the
+Roles (``db.models.ROLES``): a **manager** may do everything; a **curator** may curate (merge
+the annotators' layers of a document into its curated document, edit any curated document) and
+see every layer, and annotates like an annotator; an **annotator** may read and annotate the
+documents assigned to them or open to all (no assignee), and of a document annotated in layers
+only their own layer, never another person's. All of it is decided here, once: ``ROLE_MAY``
+(which role may do which action), ``may_see_layer`` (whose layers a person sees) and
+``may_edit_document`` (which document rows a person edits), which ``Gate`` applies to the
+caller of the page and the editor. ``HANDLERS`` names the
 action of every event handler of the page; ``guard`` wraps each handler of the built
 ``gr.Blocks`` so that it checks the caller's role before it runs. A handler missing from the
 table is treated as a manager's action (refused to annotators) and reported by
 ``unclassified``, which the tests require to be empty: a new button cannot slip through as
 open to everyone. The editor's own calls (load, each edit) come through
 ``app.editor.editor``'s server functions, not through handlers: ``StoreBackend`` asks
-``Gate.may_edit`` per document.
+``Gate.may_see`` per document it loads and ``Gate.may_edit`` per edit.
 
 Identity: with sign-in, the account's name (``gr.Request.username``) and its role in the
 database, asked at every call (a role changed or an account disabled takes effect at once);
@@ -36,12 +42,18 @@ import gradio as gr
 
 from db import Store
 from db.document_status import DONE
-from db.models import ANNOTATOR, MANAGER
+from db.models import ANNOTATOR, CURATOR, MANAGER, ROLES
+from db.views import DocumentView
 
 log = logging.getLogger(__name__)
 
-READ, ANNOTATE, MANAGE = "read", "annotate", "manage"
-ROLE_MAY = {MANAGER: {READ, ANNOTATE, MANAGE}, ANNOTATOR: {READ, ANNOTATE}}
+READ, ANNOTATE, CURATE, MANAGE = "read", "annotate", "curate", "manage"
+#: which role may do which action (a role missing here, or none, may do nothing)
+ROLE_MAY: dict[str, frozenset[str]] = {
+    MANAGER: frozenset({READ, ANNOTATE, CURATE, MANAGE}),
+    CURATOR: frozenset({READ, ANNOTATE, CURATE}),
+    ANNOTATOR: frozenset({READ, ANNOTATE}),
+}
 
 #: (module, handler name) -> (action, what it does, for the refusal)
 HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
@@ -54,6 +66,9 @@ HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
     ("app.screens.documents_tab", "open_row"): (READ, "open a document"),
     ("app.screens.annotate_tab", "open_id"): (READ, "open a document"),
     ("app.screens.annotate_tab", "open_next"): (READ, "open the next document"),
+    ("app.screens.annotate_tab", "show_layer"): (READ, "show which layer is open"),
+    ("app.screens.annotate_tab", "choose_layer"): (READ, "open a layer of a document"),
+    ("app.screens.documents_tab", "refresh_layer_controls"): (READ, "list the annotators"),
     ("app.screens.models_tab", "poll"): (READ, "follow a job"),
     ("app.screens.annotate_tab", "pre_doc"): (ANNOTATE, "pre-annotate a document"),
     ("app.screens.annotate_tab", "status_changed"): (READ, "refresh after a status change"),
@@ -63,6 +78,8 @@ HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
     ("app.screens.importing_tab", "do_import"): (MANAGE, "import documents"),
     ("app.screens.exporting_tab", "do_export"): (MANAGE, "export a project"),
     ("app.screens.documents_tab", "assign"): (MANAGE, "assign documents"),
+    ("app.screens.documents_tab", "assign_k_layers"): (MANAGE, "assign documents to annotators"),
+    ("app.screens.documents_tab", "set_show_layers"): (MANAGE, "change who sees which layers"),
     ("app.screens.documents_tab", "pre_all"): (MANAGE, "pre-annotate the project"),
     ("app.screens.documents_tab", "pre_listed"): (MANAGE, "pre-annotate documents"),
     ("app.screens.retrain_tab", "start_retrain"): (MANAGE, "retrain the model"),
@@ -88,7 +105,33 @@ HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
     ("app.screens.cleanup", "delete_document"): (MANAGE, "delete a document"),
     ("app.screens.cleanup", "rename_document"): (MANAGE, "rename a document"),
     ("app.screens.cleanup", "restore_entry"): (MANAGE, "restore from the trash"),
+    # the Curation tab: everything it shows or changes is curating (all layers are shown)
+    ("app.screens.curation_tab", "show_tab"): (READ, "open the page"),
+    ("app.screens.curation_tab", "follow_project"): (READ, "show a project"),
+    ("app.screens.curation_tab", "show_curation"): (CURATE, "see the curation"),
+    ("app.screens.curation_tab", "refresh_agreement"): (CURATE, "see the agreement"),
+    ("app.screens.curation_tab", "refresh_documents"): (CURATE, "list the documents to curate"),
+    ("app.screens.curation_tab", "open_row"): (CURATE, "curate a document"),
+    ("app.screens.curation_tab", "show_id"): (CURATE, "curate a document"),
+    ("app.screens.curation_tab", "set_policy"): (CURATE, "change the curation policy"),
+    ("app.screens.curation_tab", "command"): (CURATE, "curate a document"),
+    ("app.screens.curation_tab", "patch_row"): (CURATE, "list the documents to curate"),
 }
+
+
+def may(role: str | None, action: str) -> bool:
+    """Whether ``role`` may do ``action`` (``ROLE_MAY``)."""
+    return action in ROLE_MAY.get(role or "", frozenset())
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def roles_that_may(action: str) -> str:
+    """Who may do ``action``, for a refusal: "a manager", "a manager or a curator"."""
+    named = [_a(role) for role in ROLES if may(role, action)] or ["nobody"]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
 
 
 class Refused(Exception):
@@ -129,6 +172,65 @@ class Actor:
     role: str
 
 
+def may_see_layer(actor: Actor, owner: str, *, open_layers: bool = False) -> bool:
+    """Whether ``actor`` may see ``owner``'s annotation layer of a document (``''``: the
+    curated document itself, which everyone who reads sees). Their own layer, always;
+    anyone's, for whoever may curate (managers, curators); an annotator sees a colleague's
+    only where the project lets annotators see each other's layers (``open_layers``)."""
+    if not may(actor.role, READ):
+        return False
+    if owner in ("", actor.name) or may(actor.role, CURATE):
+        return True
+    return open_layers
+
+
+def may_edit_document(
+    actor: Actor,
+    *,
+    assignee: str | None = None,
+    status: str | None = None,
+    status_by: str | None = None,
+    layer_owner: str = "",
+    layer_owners: Iterable[str] = (),
+) -> str:
+    """Why ``actor`` may not edit a document row ('' if they may).
+
+    ``layer_owner``: whose annotation layer the row is (``''``: the curated document);
+    ``layer_owners``: for a curated document, the people who have a layer of it (empty: a
+    document not annotated in layers). Managers edit every row. Nobody else edits another
+    person's layer (a curator sees it, ``may_see_layer``, and takes from it into the curated
+    document). A person edits their own layer unless someone else marked it done. A curator
+    edits every curated document (curating is editing it). An annotator edits a curated
+    document only when it has no layers, and then the documents assigned to them or open to
+    all (no assignee), except a done one that someone else finished (imported gold, a
+    colleague's work): a manager reopens it."""
+    if not may(actor.role, ANNOTATE):
+        return f"{_a(actor.role)} may not edit documents"
+    if may(actor.role, MANAGE):
+        return ""
+    if layer_owner:
+        if layer_owner != actor.name:
+            return f"this is {layer_owner}'s layer of the document: only they edit it"
+        if status == DONE and status_by != actor.name:
+            return "your layer of this document is done; ask a manager to reopen it"
+        return ""
+    if may(actor.role, CURATE):
+        return ""
+    owners = sorted(set(layer_owners))
+    if actor.name in owners:
+        return "this is the curated document: annotate your own layer of it"
+    if owners:
+        return (
+            f"this document is annotated in layers (by {', '.join(owners)}); only "
+            f"{roles_that_may(CURATE)} edits the curated document"
+        )
+    if assignee not in (None, "", actor.name):
+        return f"this document is assigned to {assignee}; ask a manager to reassign it"
+    if status == DONE and status_by != actor.name:
+        return "this document is done; ask a manager to reopen it"
+    return ""
+
+
 class Gate:
     """Answers "who is this and may they do that?" for the page and the editor."""
 
@@ -156,9 +258,11 @@ class Gate:
         if who is None:
             log.info("refused %r: %s (no active account)", username, what)
             raise Refused(f"Your account is disabled or gone: you may not {what}.")
-        if action not in ROLE_MAY.get(who.role, set()):
+        if not may(who.role, action):
             log.info("refused %s (%s): %s", who.name, who.role, what)
-            raise Refused(f"Only a manager may {what}; you are signed in as an {who.role}.")
+            raise Refused(
+                f"Only {roles_that_may(action)} may {what}; you are signed in as {_a(who.role)}."
+            )
         return who
 
     def may_edit(
@@ -167,19 +271,43 @@ class Gate:
         assignee: str | None,
         status: str | None = None,
         status_by: str | None = None,
+        *,
+        layer_owner: str = "",
+        layer_owners: Iterable[str] = (),
     ) -> str:
-        """Why ``username`` may not edit a document ('' if they may): managers edit every
-        document; annotators those assigned to them or open to all, except a done one that
-        someone else finished (imported gold, a colleague's work): a manager reopens it."""
+        """Why ``username`` may not edit a document row ('' if they may):
+        ``may_edit_document``'s rules for the caller."""
         who = self.actor(username)
         if who is None:
             return "your account is disabled or gone"
-        if who.role == MANAGER:
-            return ""
-        if assignee not in (None, "", who.name):
-            return f"this document is assigned to {assignee}; ask a manager to reassign it"
-        if status == DONE and status_by != who.name:
-            return "this document is done; ask a manager to reopen it"
+        return may_edit_document(
+            who,
+            assignee=assignee,
+            status=status,
+            status_by=status_by,
+            layer_owner=layer_owner,
+            layer_owners=layer_owners,
+        )
+
+    def may_edit_view(self, username: str | None, view: DocumentView) -> str:
+        """``may_edit`` for a loaded document (its assignee, status and layer)."""
+        return self.may_edit(
+            username,
+            view.assignee,
+            view.status,
+            view.status_by,
+            layer_owner=view.layer_owner,
+            layer_owners=view.layer_owners,
+        )
+
+    def may_see(self, username: str | None, layer_owner: str, *, open_layers: bool = False) -> str:
+        """Why ``username`` may not see ``layer_owner``'s layer of a document ('' if they may;
+        ``''`` as the owner: the curated document): ``may_see_layer`` for the caller."""
+        who = self.actor(username)
+        if who is None:
+            return "your account is disabled or gone"
+        if not may_see_layer(who, layer_owner, open_layers=open_layers):
+            return f"this is {layer_owner}'s layer of the document; you may see only your own"
         return ""
 
 

@@ -11,6 +11,10 @@ trained on such data expects; any other text is split by the model's own sentenc
 choice is ``core_model.documents``', the adapter that training uses too). Either way the
 character offsets are offsets into ``Document.text``, i.e. the fragments.
 
+A document annotated in people's layers (``db.layers``) gets the same suggestions in each of its
+layers as well (each layer's open suggestions replaced, never what its annotator reviewed); a
+layer asked for by its own id (an annotator's "pre-annotate this document") gets them alone.
+
 Each document's ``Prediction.uncertainty`` is stored with it (``Store.set_uncertainty``): the
 "least confident first" order of the editor's next document (``app.ordering``) reads it.
 
@@ -32,7 +36,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +64,8 @@ class PreannotateResult:
     failed: int = 0
     seconds: float = 0.0
     model_version_id: int | None = None
+    #: people's layers of those documents given the same suggestions (``_into_layers``)
+    layers: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -69,6 +75,8 @@ class PreannotateResult:
             f"{self.documents} document(s) pre-annotated: {self.entities} entity and "
             f"{self.relations} relation suggestion(s) in {self.seconds:.1f} s"
         )
+        if self.layers:
+            text += f"; the same suggestions in {self.layers} annotator layer(s)"
         if self.skipped_types:
             text += f"; {self.skipped_types} prediction(s) of types the project lacks skipped"
         if self.failed:
@@ -188,12 +196,15 @@ def preannotate(
     should_stop: Callable[[], bool] | None = None,
     log_line: Callable[[str], None] | None = None,
     predictors: PredictorCache = PREDICTORS,
+    layer_statuses: Collection[str] | None = None,
 ) -> PreannotateResult:
     """Pre-annotate ``doc_ids`` of ``project`` with the active model (or ``model_dir``).
 
     ``progress(done, total)`` is called after every chunk; ``should_stop()`` ends the run
     between chunks (what was stored stays). One document that fails is logged and counted;
-    the others go on.
+    the others go on. A document annotated in layers passes the suggestions on to each layer
+    (``layer_statuses``: only to the layers whose status is one of these, e.g.
+    ``UNTOUCHED`` for a refresh that must not touch work under way; default: every layer).
     """
     if model_dir is None:
         active = store.active_model_version(project)
@@ -223,6 +234,10 @@ def preannotate(
                     log_line(f"{doc.name}: {exc}")
                 log.warning("pre-annotation of %s failed: %s", doc.name, exc)
                 continue
+            if doc.layer_owners:
+                result.layers += _into_layers(
+                    store, doc, model_version_id, ents, rels, log_line, layer_statuses
+                )
             scored[doc.id] = getattr(pred, "uncertainty", None)
             result.documents += 1
             result.entities += len(ents)
@@ -234,6 +249,35 @@ def preannotate(
             progress(min(start + CHUNK, total), total)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _into_layers(
+    store: Store,
+    doc: DocumentView,
+    model_version_id: int | None,
+    entities: list[Entity],
+    relations: list[Relation],
+    log_line: Callable[[str], None] | None,
+    statuses: Collection[str] | None = None,
+) -> int:
+    """The same suggestions in each person's layer of ``doc`` (the model's suggestions appear
+    in each layer independently, issue 24): each layer's open suggestions are replaced, what
+    its annotator reviewed or drew stays (``Store.replace_suggestions``). How many layers got
+    them; one that fails is logged and skipped (the others and the document keep theirs).
+    ``statuses``: only the layers whose status is one of these."""
+    written = 0
+    for layer in store.layers(doc.id):
+        if statuses is not None and layer.status not in statuses:
+            continue
+        try:
+            store.replace_suggestions(layer.id, model_version_id, entities, relations)
+        except (ConflictError, ValueError, LookupError) as exc:
+            if log_line:
+                log_line(f"{doc.name} ({layer.owner}'s layer): {exc}")
+            log.warning("pre-annotation of %s's layer of %s failed: %s", layer.owner, doc.name, exc)
+            continue
+        written += 1
+    return written
 
 
 @dataclass

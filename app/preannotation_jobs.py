@@ -7,6 +7,7 @@ apart so the app module holds what the screens share, not how one kind of job ru
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Any
 
 import gradio as gr
@@ -23,7 +24,16 @@ class PreannotationJobs:
     jobs: JobQueue
     predictors: PredictorCache
 
-    def submit_preannotation(self, project: str, doc_ids: list[int], scope: str) -> Any:
+    def submit_preannotation(
+        self,
+        project: str,
+        doc_ids: list[int],
+        scope: str,
+        *,
+        layer_statuses: Collection[str] | None = None,
+    ) -> Any:
+        """Pre-annotate ``doc_ids`` in the background (``app.preannotate.preannotate``, whose
+        ``layer_statuses`` says which of the documents' layers get the suggestions too)."""
         active = self.store.active_model_version(project)
         if active is None:
             raise NoActiveModel(NO_MODEL)
@@ -43,6 +53,7 @@ class PreannotationJobs:
                 should_stop=ctx.should_stop,
                 log_line=ctx.log,
                 predictors=self.predictors,
+                layer_statuses=layer_statuses,
             )
             ctx.log(result.summary())
             return result.to_dict()
@@ -87,6 +98,8 @@ class PreannotationJobs:
                 f"{r.get('entities', 0)} entity and {r.get('relations', 0)} relation "
                 f"suggestion(s) in {r.get('seconds', 0):.1f} s."
             )
+            if r.get("layers"):
+                text += f" The same suggestions went into {r['layers']} annotator layer(s)."
             if r.get("skipped_types"):
                 text += f" {r['skipped_types']} prediction(s) of unknown types skipped."
             if r.get("failed"):

@@ -5,6 +5,10 @@ integer database ids and ``db.Edit``. The pure translation (ids, op -> ``Edit``,
 diffs) is ``app.page_translation``; this module holds what needs the store:
 
 - statuses are the store's (``db.models.DOCUMENT_STATUSES``) on both sides;
+- a document annotated in people's layers (``db.layers``) loads as the caller's row of it
+  (``app.layer_routing.target``: an annotator's own layer when the page asks for the
+  document; someone else's layer is "not found" to them unless the project shows layers);
+  each layer is a document of its own for edits, versions and the cache;
 - the schema goes to the page as the lookup tables of ``app.editor.page_schema``;
 - every acknowledgement carries the *difference* between the document before and after the
   operation (the page applies it and fires its ``doc_status`` event on a status change). The
@@ -29,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from app import ordering
+from app import layer_routing, ordering
 from app.editor.page_schema import schema_dict
 from app.page_translation import (
     diff,
@@ -122,7 +126,9 @@ class StoreBackend:
     def to_page(self, view: DocumentView) -> dict[str, Any]:
         """The editor's document dict (module docstring of ``app.editor.backend``)."""
         annotations = page_annotations(view)
-        prev_id, next_id = self._neighbours(view.project, view.id)
+        # a layer's neighbours are its document's: "previous" and "next" walk the project's
+        # documents, and ``load`` opens each one's row for the person
+        prev_id, next_id = self._neighbours(view.project, view.layer_of or view.id)
         return {
             "doc_id": str(view.id),
             "name": view.name,
@@ -136,6 +142,9 @@ class StoreBackend:
             "project": view.project,
             "assignee": view.assignee,
             "status_by": view.status_by,
+            "layer_owner": view.layer_owner,
+            "layer_of": view.layer_of,
+            "layer_owners": list(view.layer_owners),
             "thresholds": self.thresholds(view.project),
         }
 
@@ -175,8 +184,47 @@ class StoreBackend:
                 self._cache.popitem(last=False)
 
     def load(self, doc_id: str, user: str | None = None) -> dict[str, Any]:
-        """The document for the page; ``KeyError`` when there is no such document."""
-        return self._fresh(doc_id)
+        """The document for the page: the row the caller gets for ``doc_id``
+        (``app.layer_routing.target``: an annotator's own layer of a document annotated in
+        layers); ``KeyError`` when there is no such document, or when it is a layer the caller
+        may not see (``Gate.may_see``: someone else's, to an annotator)."""
+        page = self._fresh(doc_id)
+        routed = self._route(page, user)
+        if routed != page["doc_id"]:
+            log.info("%s asked for document %s: opened %s", user, doc_id, routed)
+            page = self._fresh(routed)
+        if self.gate is not None and page.get("layer_owner"):
+            refusal = self.gate.may_see(
+                user, page["layer_owner"], open_layers=self.open_layers(page["project"])
+            )
+            if refusal:
+                log.info("refused %s document %s: %s", user, doc_id, refusal)
+                raise KeyError(doc_id)
+        return page
+
+    def opened_id(self, doc_id: str, user: str | None = None) -> str:
+        """The id of the row ``load(doc_id, user)`` opens (the Annotate tab puts it in the
+        editor's value, so the value names what is open); ``KeyError`` as ``load``."""
+        return self._route(self._fresh(doc_id), user)
+
+    def open_layers(self, project: str) -> bool:
+        """Whether ``project`` lets annotators see each other's layers (its setting)."""
+        return layer_routing.show_other_layers(self.store.get_project(project).settings)
+
+    def _route(self, page: dict[str, Any], user: str | None) -> str:
+        """``app.layer_routing.target`` for the caller and the loaded ``page``; the page's own
+        id without a gate (everybody everything) or for an unknown caller."""
+        actor = self.gate.actor(user) if self.gate is not None else None
+        if actor is None or not (page.get("layer_owner") or page.get("layer_owners")):
+            return page["doc_id"]
+        routed = layer_routing.target(
+            actor,
+            doc_id=int(page["doc_id"]),
+            layer_owner=page.get("layer_owner") or "",
+            layer_owners=page.get("layer_owners") or (),
+            layer_for=self.store.layer_for,
+        )
+        return str(routed)
 
     def next_to_do(self, doc_id: str, user: str | None = None) -> str | None:
         """The page's "next": the person's next document to do after ``doc_id``
@@ -218,7 +266,12 @@ class StoreBackend:
                 if op["kind"] in ("allow_pair", "allow_role"):
                     self.gate.check(user, MANAGE, "change the schema")
                 refusal = self.gate.may_edit(
-                    user, before.get("assignee"), before.get("status"), before.get("status_by")
+                    user,
+                    before.get("assignee"),
+                    before.get("status"),
+                    before.get("status_by"),
+                    layer_owner=before.get("layer_owner") or "",
+                    layer_owners=before.get("layer_owners") or (),
                 )
             except Refused as exc:
                 refusal = str(exc)

@@ -1,15 +1,16 @@
 """The spanrel web app: one Gradio page with a tab per screen.
 
-Screens: Projects, Import, Documents, Annotate (the editor), Export, Model, People; each is laid out
-and wired by its ``app.screens.<name>_tab`` module. ``SpanrelApp`` holds what they share (the
-store, the job queue, the retrainer, the editor's backend, pre-annotation) and ``build()``
-composes the tabs under the page's project chooser; ``launch.py`` starts it.
+Screens: Projects, Import, Documents, Annotate (the editor), Curation, Export, Model, People;
+each is laid out and wired by its ``app.screens.<name>_tab`` module. ``SpanrelApp`` holds what
+they share (the store, the job queue, the retrainer, the editor's backend, pre-annotation) and
+``build()`` composes the tabs under the page's project chooser; ``launch.py`` starts it.
 
 Safety rules followed here (the page is public HTTP):
 - user text (document text and names, type names, project names, file names, error messages)
   reaches the page only as component *values* rendered as text (Dataframe ``str`` cells,
-  Dropdown choices, Textbox) or through ``app.screens.esc()`` inside Markdown; the one
-  hand-built HTML fragment (the types table) escapes every name and accepts only ``#rrggbb``
+  Dropdown choices, Textbox) or through ``app.screens.esc()`` inside Markdown; the
+  hand-built HTML fragments (the types table, the Curation tab's agreement tables and aligned
+  view: ``app.screens.curation.h``) escape every name and text and accept only ``#rrggbb``
   colours;
 - the editor validates each operation itself and the store re-checks it against the database;
 - uploads are bounded by ``launch(max_file_size=...)`` and archives by the store's zip limits.
@@ -45,6 +46,7 @@ from app.retraining.retrainer import Retrainer
 from app.screens import (
     annotate_tab,
     code,
+    curation_tab,
     documents_tab,
     esc,
     exporting_tab,
@@ -75,7 +77,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CSS = """
+CSS = (
+    """
 .sr-header { align-items: center; }
 .sr-header h1 { margin: 0; font-size: 1.45rem; }
 .sr-header .sr-user { text-align: right; opacity: .75; }
@@ -91,6 +94,12 @@ footer { display: none !important; }
 /* the learning curve's Vega chart is as wide as its box ("width": "container") */
 #sr-learning-curve .vega-embed { width: 100%; }
 """
+    + curation_tab.CSS
+)
+
+#: the page's load script: the address keeps the place (``app/place.js``), and the Curation
+#: tab's keys and clicks (``app/screens/curation.js``)
+PAGE_JS = f"() => {{ ({page_place.PLACE_JS.strip()})(); ({curation_tab.CURATION_JS})(); }}"
 
 
 @dataclass
@@ -187,10 +196,14 @@ class SpanrelApp(PreannotationJobs):
 
     def after_activation(self, project: str, version: Any) -> None:
         """A retraining made ``version`` active: refresh the suggestions of the documents
-        nobody has worked on yet (new or pre-annotated), in the background job queue."""
+        nobody has worked on yet (new or pre-annotated), and of their layers nobody has
+        started (a layer in progress keeps its suggestions: rewriting them under an annotator
+        at work would turn their next edit into a conflict), in the background job queue."""
         ids = [d.id for d in self.store.list_documents(project) if d.status in UNTOUCHED]
         if ids:
-            self.submit_preannotation(project, ids, f"refresh after version {version.id}")
+            self.submit_preannotation(
+                project, ids, f"refresh after version {version.id}", layer_statuses=UNTOUCHED
+            )
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -278,6 +291,7 @@ class SpanrelApp(PreannotationJobs):
                 imports = importing_tab.build(self)
                 documents = documents_tab.build(self)
                 annotate = annotate_tab.build(self)
+                curate = curation_tab.build(self)
                 export = exporting_tab.build(self)
                 model = models_tab.build(self)
                 people_screen = people.build(self)
@@ -294,6 +308,7 @@ class SpanrelApp(PreannotationJobs):
             importing_tab.wire(self, page, imports, projects)
             documents_tab.wire(self, page, documents, annotate)
             annotate_tab.wire(self, page, annotate, documents)
+            curation_tab.wire(self, page, curate, demo)
             exporting_tab.wire(self, page, export)
             models_tab.wire(self, page, model, documents)
             people.wire(self, page, people_screen)
@@ -311,7 +326,7 @@ class SpanrelApp(PreannotationJobs):
             "auth": list(self.config.auth) or None,
             "auth_message": "spanrel: sign in to annotate" if self.config.auth else None,
             "css": CSS,
-            "js": page_place.PLACE_JS,
+            "js": PAGE_JS,
             "theme": gr.themes.Soft(primary_hue="indigo"),
             "footer_links": [],
         }

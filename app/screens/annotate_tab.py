@@ -3,6 +3,13 @@ open document, and the project's "next document" order.
 
 The editor loads the document named by its value; every (re)load carries a new revision so
 the same document opened twice is fetched again.
+
+A document annotated in people's layers (``db.layers``) opens as the person's row of it
+(``app.layer_routing``: an annotator's own layer); the value always names the row that is
+open, and the line above the editor says which it is ("Your layer of d1", "ann's layer of d1",
+"Curated document d1"). Curators and managers get a chooser of the document's layers and the
+curated document (``layer-chooser``), shown only for a document with layers; annotators get
+one of the layers too where the project lets them see each other's (read only).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from gradio.blocks import Block
 
-from app import ordering
+from app import layer_routing, ordering
 from app.editor.editor import AnnotationEditor
 from app.permissions import refuse
 from app.screens import esc, refused_line
@@ -33,6 +40,9 @@ class AnnotateTab:
     pre_doc: gr.Button
     order: gr.Radio
     msg: gr.Markdown
+    # which row of a document annotated in layers is open, and the others to switch to
+    layer_chooser: gr.Dropdown
+    layer_label: gr.Markdown
     editor: AnnotationEditor
 
     def project_views(self) -> list[Block]:
@@ -71,6 +81,18 @@ def build(app: SpanrelApp) -> AnnotateTab:
                 elem_id="sr-next-order",
             )
             msg = gr.Markdown("", elem_id="sr-annotate-msg")
+        with gr.Row():
+            layer_label = gr.Markdown("", elem_id="layer-open")
+            layer_chooser = gr.Dropdown(
+                [],
+                value=None,
+                label="Layer",
+                visible=False,
+                interactive=True,
+                scale=0,
+                min_width=260,
+                elem_id="layer-chooser",
+            )
         editor = AnnotationEditor(
             app.backend,
             {"doc_id": None, "revision": 0},
@@ -78,21 +100,48 @@ def build(app: SpanrelApp) -> AnnotateTab:
             editor_height="68vh",
             elem_id="sr-editor-box",
         )
-    return AnnotateTab(annotate_tab, doc_id, open_button, pre_doc, order, msg, editor)
+    return AnnotateTab(
+        annotate_tab, doc_id, open_button, pre_doc, order, msg, layer_chooser, layer_label, editor
+    )
+
+
+def opened_row(app: SpanrelApp, request: gr.Request | None, doc_id: int | str) -> int:
+    """The row the caller gets for ``doc_id`` (their own layer of a document annotated in
+    layers: ``StoreBackend.opened_id``); ``KeyError`` when there is no such document."""
+    return int(app.backend.opened_id(str(doc_id), app.user(request)))
+
+
+def layer_view(app: SpanrelApp, request: gr.Request | None, value: Any) -> tuple[Any, str]:
+    """The chooser (hidden unless the open document has layers the caller may switch between)
+    and the line that names the open row."""
+    hidden = gr.update(choices=[], value=None, visible=False)
+    key = open_doc_key(value)
+    if not key:
+        return hidden, ""
+    actor = app.gate.actor(getattr(request, "username", None))
+    try:
+        shown = layer_routing.opened(app.store, actor, int(key))
+    except (StoreError, ValueError):
+        return hidden, ""
+    line = f"Open: **{esc(shown.label)}**" if shown.label else ""
+    if not shown.choices:
+        return hidden, line
+    return gr.update(choices=shown.choices, value=shown.selected, visible=True), line
 
 
 def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab) -> None:
     """A status set in the editor (e.g. done) refreshes the Documents table."""
     store = app.store
 
-    def open_id(doc_id):
+    def open_id(doc_id, request: gr.Request):
         if doc_id is None:
             return gr.update(), "Type a document id (the first column of Documents)."
         try:
             view = store.load_document(int(doc_id))
-        except (StoreError, ValueError, OverflowError):
+            opened = opened_row(app, request, view.id)
+        except (StoreError, ValueError, OverflowError, KeyError):
             return gr.update(), f"No document {esc(doc_id)}."
-        return app.editor_value(view.id), ""
+        return app.editor_value(opened), ""
 
     def open_next(proj, value, request: gr.Request):
         """Opening the tab with nothing open: this person's next document to do."""
@@ -103,24 +152,47 @@ def wire(app: SpanrelApp, page: Page, tab: AnnotateTab, documents: DocumentsTab)
         doc = ordering.next_to_do(store, proj, person)
         if doc is None:
             return gr.update(), gr.update(), f"Nothing left to do in {esc(proj)} for {esc(person)}."
-        name = store.load_document(doc).name
-        return app.editor_value(doc), doc, f"Next to do for {esc(person)}: **{esc(name)}**."
+        view = store.load_document(doc)
+        what = f"your layer of {view.name}" if view.layer_owner else view.name
+        # the box shows the document's id (the Documents table's), the editor the row opened
+        box = view.layer_of or view.id
+        return app.editor_value(doc), box, f"Next to do for {esc(person)}: **{esc(what)}**."
 
     tab.tab.select(open_next, [page.project, tab.editor], [tab.editor, tab.doc_id, tab.msg])
     tab.open.click(open_id, [tab.doc_id], [tab.editor, tab.msg])
     tab.doc_id.submit(open_id, [tab.doc_id], [tab.editor, tab.msg])
+
+    def show_layer(value, request: gr.Request):
+        """Every document the editor opens (from here or its own "next"/"previous"): name
+        the row and offer the others."""
+        return layer_view(app, request, value)
+
+    tab.editor.change(show_layer, [tab.editor], [tab.layer_chooser, tab.layer_label])
+
+    def choose_layer(choice, request: gr.Request):
+        if not choice:
+            return gr.update(), gr.update()
+        try:
+            opened = opened_row(app, request, choice)
+        except (KeyError, ValueError):
+            return gr.update(), f"No document {esc(choice)}."
+        return app.editor_value(opened), ""
+
+    tab.layer_chooser.input(choose_layer, [tab.layer_chooser], [tab.editor, tab.msg])
 
     def pre_doc(value, request: gr.Request, progress=gr.Progress()):  # noqa: B008
         doc_key = open_doc_key(value)
         if not doc_key:
             return gr.update(), "Open a document first."
         try:
-            view = store.load_document(int(doc_key))
-        except (StoreError, ValueError):
+            view = store.load_document(opened_row(app, request, doc_key))
+        except (StoreError, ValueError, KeyError):
             return gr.update(), "No such document."
         username = getattr(request, "username", None)
-        refusal = app.gate.may_edit(username, view.assignee, view.status, view.status_by)
-        if refusal:  # its suggestions replace the open ones: an edit of the document
+        # its suggestions replace the open ones: an edit of the row (an annotator's own layer
+        # gets them alone; the curated document passes them on to each layer, app.preannotate)
+        refusal = app.gate.may_edit_view(username, view)
+        if refusal:
             refuse(f"Not pre-annotated: {refusal}.")
         msg = app.run_preannotation(view.project, [view.id], "document", progress)
         return app.editor_value(view.id), msg

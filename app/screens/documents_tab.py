@@ -1,8 +1,11 @@
 """Documents tab: the project's documents filtered by status, assignee and name or text;
-who set each status; progress per person (``app.screens.progress``); assigning the listed
-documents; pre-annotating them; the recent background jobs.
+who set each status; who holds a layer of each (the "layers" column); progress per person
+(``app.screens.progress``); assigning the listed documents, to one annotator or to k
+annotators' layers each (``app.screens.document_layers``); pre-annotating them; the recent
+background jobs.
 
-Clicking a row opens the document in the Annotate tab. The table lists at most ``MAX_ROWS``
+Clicking a row opens the document in the Annotate tab (as the person's own layer of it, where
+they have one: ``app.layer_routing``). The table lists at most ``MAX_ROWS``
 documents (the note says when more match) so a large project never ships a huge table.
 
 The listing is live (``app.screens.live``): every handler here that fills it does so through
@@ -20,8 +23,16 @@ import pandas as pd
 from gradio.blocks import Block
 
 from app.permissions import refuse
-from app.screens import esc
+from app.screens import esc, refused_line
 from app.screens.cleanup import DocumentCleanup, build_document_cleanup, wire_documents
+from app.screens.document_layers import (
+    LAYERS_HEADER,
+    assign_k,
+    layers_cells,
+    people_choices,
+    set_show_other_layers,
+    shows_other_layers,
+)
 from app.screens.live import Shown, wire_live
 from app.screens.progress import PROGRESS_HEADERS, progress_view
 from db import Edit, Store, StoreError
@@ -37,6 +48,7 @@ DOC_HEADERS = [
     "status",
     "assignee",
     "status by",
+    LAYERS_HEADER,
     "split",
     "entities",
     "relations",
@@ -63,6 +75,13 @@ class DocumentsTab:
     assign_name: gr.Textbox
     assign: gr.Button
     assign_msg: gr.Markdown
+    # annotation layers (``app.screens.document_layers``): k annotators per listed document
+    assign_k_people: gr.Dropdown
+    assign_k: gr.Number
+    assign_k_share: gr.Number
+    assign_k_button: gr.Button
+    assign_k_result: gr.Markdown
+    show_layers: gr.Checkbox
     pre_listed: gr.Button
     pre_all: gr.Button
     pre_msg: gr.Markdown
@@ -81,12 +100,22 @@ class DocumentsTab:
         """What ``document_list`` fills: the table, its note and the progress figures."""
         return [self.table, self.note, self.statuses, self.progress]
 
+    def layer_views(self) -> list[Block]:
+        """What ``layer_controls`` fills: the people to choose from and the project's setting."""
+        return [self.assign_k_people, self.show_layers]
+
     def project_views(self) -> list[Block]:
-        return [*self.listing(), self.jobs, *self.cleanup.delete.views()]
+        return [*self.listing(), self.jobs, *self.cleanup.delete.views(), *self.layer_views()]
 
     def show_project(self, app: SpanrelApp, project: str | None) -> dict[Block, Any]:
         shown = dict(zip(self.listing(), document_list(app, project), strict=True))
-        return {**shown, self.jobs: jobs_frame(app.store, project), **self.cleanup.delete.reset()}
+        layers = dict(zip(self.layer_views(), layer_controls(app, project), strict=True))
+        return {
+            **shown,
+            self.jobs: jobs_frame(app.store, project),
+            **self.cleanup.delete.reset(),
+            **layers,
+        }
 
 
 def documents_frame(
@@ -107,6 +136,7 @@ def documents_frame(
     if assignee and assignee.strip():
         kwargs["assignee"] = assignee.strip()
     docs = store.list_documents(project, **kwargs)
+    layers = layers_cells(store, project)
     if search:
         low = search.lower()
         by_name = {d.id for d in docs if low in d.name.lower()}
@@ -119,6 +149,7 @@ def documents_frame(
             d.status,
             d.assignee or "",
             d.status_by or "",
+            layers.get(d.id, ""),
             d.split,
             d.entities,
             d.relations,
@@ -171,6 +202,34 @@ def filtered_ids(
 ) -> list[int]:
     frame, _ = documents_frame(app, project, status, assignee, search)
     return [int(x) for x in frame["id"].tolist()]
+
+
+def layer_controls(app: SpanrelApp, project: str | None) -> tuple[Any, bool]:
+    """The "assign to k annotators" people (the accounts, keeping any chosen) and the
+    project's "annotators see each other's layers" setting."""
+    return gr.update(choices=people_choices(app.store)), shows_other_layers(app.store, project)
+
+
+def assign_k_listed(
+    app: SpanrelApp,
+    project: str | None,
+    filters: tuple[str, str, str],
+    people: Any,
+    k: Any,
+    percent: Any,
+    user: str,
+) -> str:
+    """ "Assign to k annotators": ``percent`` % of the listed documents without layers, to
+    ``k`` of ``people`` each (``app.screens.document_layers.assign_k``); the result line
+    (Markdown: a refusal is also a toast)."""
+    if not project:
+        return "Choose a project first."
+    try:
+        names = [str(x) for x in documents_frame(app, project, *filters)[0]["name"].tolist()]
+        done = assign_k(app.store, project, names, people, k, percent, author=user)
+    except (StoreError, ValueError) as exc:
+        return refused_line(exc, "Not assigned: ")
+    return esc(done.line())
 
 
 def assign_listed(
@@ -259,6 +318,42 @@ def build(app: SpanrelApp) -> DocumentsTab:
             )
             assign = gr.Button("Assign", scale=0, elem_id="sr-assign-go")
         assign_msg = gr.Markdown("", elem_id="sr-assign-msg")
+        with gr.Accordion("Annotation layers: several annotators per document", open=False):
+            gr.Markdown(
+                "Give a share of the listed documents (those without layers yet) to *k* "
+                "annotators each: every one annotates a layer of their own, then a curator "
+                "merges the layers into the document that export and training use. The "
+                "*layers* column says who holds a layer of each document and its status.",
+                elem_id="sr-assign-k-note",
+            )
+            with gr.Row():
+                assign_k_people = gr.Dropdown(
+                    [],
+                    value=[],
+                    multiselect=True,
+                    allow_custom_value=True,
+                    label="Annotators",
+                    scale=3,
+                    elem_id="assign-k-people",
+                )
+                k = gr.Number(
+                    2, precision=0, minimum=1, label="k (per document)", scale=1, elem_id="assign-k"
+                )
+                k_share = gr.Number(
+                    100,
+                    minimum=0,
+                    maximum=100,
+                    label="Share of the listed documents (%)",
+                    scale=1,
+                    elem_id="assign-k-share",
+                )
+                k_button = gr.Button("Assign to k annotators", scale=0, elem_id="assign-k-button")
+            k_result = gr.Markdown("", elem_id="assign-k-result")
+            show_layers = gr.Checkbox(
+                False,
+                label="Annotators see each other's layers (read only)",
+                elem_id="show-other-layers",
+            )
         with gr.Accordion("Progress per person", open=True):
             statuses = gr.Markdown("", elem_id="sr-doc-statuses")
             progress = gr.Dataframe(
@@ -299,6 +394,12 @@ def build(app: SpanrelApp) -> DocumentsTab:
         assign_name=assign_name,
         assign=assign,
         assign_msg=assign_msg,
+        assign_k_people=assign_k_people,
+        assign_k=k,
+        assign_k_share=k_share,
+        assign_k_button=k_button,
+        assign_k_result=k_result,
+        show_layers=show_layers,
         pre_listed=pre_listed,
         pre_all=pre_all,
         pre_msg=pre_msg,
@@ -328,13 +429,15 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
 
     wire_live(refresh_live, filters, listing, tab.live)
 
-    def open_row(evt: gr.SelectData):
+    def open_row(evt: gr.SelectData, request: gr.Request):
         row = evt.row_value or []
         try:
             doc_id = int(row[0])
-        except (IndexError, TypeError, ValueError):
+            # the row this person gets (their own layer of a document annotated in layers)
+            opened = app.backend.opened_id(str(doc_id), app.user(request))
+        except (IndexError, TypeError, ValueError, KeyError):
             return gr.update(), gr.update(), gr.update()
-        return app.editor_value(doc_id), gr.Tabs(selected="annotate"), doc_id
+        return app.editor_value(opened), gr.Tabs(selected="annotate"), doc_id
 
     tab.table.select(open_row, None, [annotate.editor, page.tabs, annotate.doc_id])
 
@@ -343,6 +446,31 @@ def wire(app: SpanrelApp, page: Page, tab: DocumentsTab, annotate: AnnotateTab) 
         return esc(msg), *listed_documents(app, shown, proj, status, assignee, search)
 
     tab.assign.click(assign, [*filters, tab.live, tab.assign_name], [tab.assign_msg, *listing])
+
+    def assign_k_layers(
+        proj, status, assignee, search, shown, people, k, share, request: gr.Request
+    ):
+        filters = (status, assignee, search)
+        msg = assign_k_listed(app, proj, filters, people, k, share, app.user(request))
+        return msg, *listed_documents(app, shown, proj, status, assignee, search)
+
+    tab.assign_k_button.click(
+        assign_k_layers,
+        [*filters, tab.live, tab.assign_k_people, tab.assign_k, tab.assign_k_share],
+        [tab.assign_k_result, *listing],
+    )
+
+    def set_show_layers(proj, on):
+        if not proj:
+            return "Choose a project first."
+        return esc(set_show_other_layers(app.store, proj, bool(on)))
+
+    tab.show_layers.input(set_show_layers, [page.project, tab.show_layers], [tab.assign_k_result])
+
+    def refresh_layer_controls(proj):
+        return layer_controls(app, proj)
+
+    tab.tab.select(refresh_layer_controls, [page.project], tab.layer_views())
 
     def pre_listed(proj, status, assignee, search, shown, progress=gr.Progress()):  # noqa: B008
         ids = filtered_ids(app, proj, status, assignee, search) if proj else []

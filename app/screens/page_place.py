@@ -24,7 +24,16 @@ if TYPE_CHECKING:
     from app.ui import Page, ShowsProject, SpanrelApp
 
 #: the tabs' ids (each ``gr.Tab``'s id is its label in lower case: app/place.js relies on it)
-TAB_IDS = ("projects", "import", "documents", "annotate", "export", "model", "people")
+TAB_IDS = (
+    "projects",
+    "import",
+    "documents",
+    "annotate",
+    "curation",
+    "export",
+    "model",
+    "people",
+)
 PLACE_JS = (Path(__file__).resolve().parents[1] / "place.js").read_text(encoding="utf-8")
 
 
@@ -69,10 +78,14 @@ def wire_page(
             updates[page.tabs] = gr.update(selected=place["tab"])
         doc = placed_document(app, proj, place.get("doc"))
         if doc is not None:
+            try:  # the row this person gets (their own layer of a document with layers)
+                opened = app.backend.opened_id(str(doc), app.user(request))
+            except KeyError:
+                opened = str(doc)
             updates.update(
                 {
                     page.tabs: gr.update(selected="annotate"),
-                    annotate.editor: app.editor_value(doc),
+                    annotate.editor: app.editor_value(opened),
                     annotate.doc_id: doc,
                 }
             )

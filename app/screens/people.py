@@ -1,10 +1,11 @@
 """People tab: the accounts that may sign in, their roles, and each one's progress.
 
-Managers add an account (name, role, a first password they hand over), change a role,
-disable or enable an account (a disabled one cannot sign in and its sessions end within
-seconds: ``app.access.Sessions``), and reset a password (a new random one, shown once). The
-rules (first account is a manager, the last active manager stays) live in ``db.accounts``;
-who may press these buttons in ``app.permissions``. Everyone sees the table.
+Managers add an account (name, role, a first password they hand over), change a role
+(manager, curator or annotator: ``ROLE_HELP`` says what each does, the rules are
+``app.permissions``), disable or enable an account (a disabled one cannot sign in and its
+sessions end within seconds: ``app.access.Sessions``), and reset a password (a new random one,
+shown once). The rules (first account is a manager, the last active manager stays) live in
+``db.accounts``; who may press these buttons in ``app.permissions``. Everyone sees the table.
 
 Without sign-in (``make run`` on loopback) the app is open and the people added here sign in
 from the next start; the tab says so.
@@ -22,13 +23,21 @@ import pandas as pd
 from app.permissions import refuse
 from app.screens import code, esc
 from db import StoreError
-from db.models import ANNOTATOR, ROLES
+from db.models import ANNOTATOR, CURATOR, MANAGER, ROLES
 
 if TYPE_CHECKING:
     from app.ui import Page, SpanrelApp
 
 HEADERS = ["name", "role", "state", "documents assigned", "done"]
-ACTIONS = ("make manager", "make annotator", "disable", "enable", "reset password")
+ACTIONS = (*(f"make {role}" for role in ROLES), "disable", "enable", "reset password")
+#: what each role does, under the role choice (the rules themselves: ``app.permissions``)
+ROLE_HELP = {
+    MANAGER: "everything: schema, imports, exports, models, assignment, people",
+    CURATOR: "merges the annotators' layers of a document into the curated document (which "
+    "export and training use), edits any curated document and sees every layer; annotates too",
+    ANNOTATOR: "annotates the documents assigned to them or open to all; of a document "
+    "annotated in layers, only their own layer",
+}
 
 
 @dataclass
@@ -82,7 +91,13 @@ def build(app: SpanrelApp) -> PeopleTab:
             with gr.Column():
                 gr.Markdown("**Add a person** (managers)")
                 name = gr.Textbox(label="Name", elem_id="sr-person-name")
-                role = gr.Radio(list(ROLES), value=ANNOTATOR, label="Role")
+                role = gr.Radio(
+                    list(ROLES),
+                    value=ANNOTATOR,
+                    label="Role",
+                    info="; ".join(f"{r}: {ROLE_HELP[r]}" for r in ROLES),
+                    elem_id="sr-person-role",
+                )
                 password = gr.Textbox(
                     label="First password (at least 8 characters; hand it over)",
                     type="password",
@@ -129,9 +144,10 @@ def wire(app: SpanrelApp, page: Page, tab: PeopleTab) -> None:
                     f"New password for **{esc(name)}**: {code(fresh)} (shown once: hand it "
                     "over; their open sessions end)."
                 )
-            elif action in ("make manager", "make annotator"):
-                app.store.set_role(name, action.removeprefix("make "))
-                text = f"**{esc(name)}** is now a{'n' if 'annot' in action else ''} {action[5:]}."
+            elif action.startswith("make "):
+                role = action.removeprefix("make ")
+                app.store.set_role(name, role)
+                text = f"**{esc(name)}** is now a{'n' if role == ANNOTATOR else ''} {role}."
             else:
                 app.store.set_disabled(name, action == "disable")
                 text = f"**{esc(name)}** is {action}d."

@@ -12,8 +12,23 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from app.permissions import HANDLERS, MANAGE, READ, Gate, Refused, unclassified
+from app.permissions import (
+    ANNOTATE,
+    CURATE,
+    HANDLERS,
+    MANAGE,
+    READ,
+    ROLE_MAY,
+    Actor,
+    Gate,
+    Refused,
+    may,
+    may_edit_document,
+    may_see_layer,
+    unclassified,
+)
 from db import Store
+from db.models import ROLES
 
 
 @pytest.fixture
@@ -163,4 +178,203 @@ def test_gate_rules(tmp_path: Path) -> None:
         open_gate = Gate(store, open_user="osuser")
         assert open_gate.check(None, MANAGE, "x") == open_gate.actor(None)
         assert open_gate.actor(None).name == "osuser"
-    assert all(action in (READ, MANAGE, "annotate") for action, _ in HANDLERS.values())
+    assert all(action in (READ, ANNOTATE, CURATE, MANAGE) for action, _ in HANDLERS.values())
+
+
+def test_each_role_may_what_its_table_says() -> None:
+    assert set(ROLE_MAY) == set(ROLES) == {"manager", "curator", "annotator"}
+    actions = (READ, ANNOTATE, CURATE, MANAGE)
+    allowed = {role: {a for a in actions if may(role, a)} for role in ROLES}
+    assert allowed == {
+        "manager": {READ, ANNOTATE, CURATE, MANAGE},
+        "curator": {READ, ANNOTATE, CURATE},
+        "annotator": {READ, ANNOTATE},
+    }
+    assert not may(None, READ) and not may("admin", READ)  # an unknown role may nothing
+
+
+def test_a_curator_curates_and_annotates_but_does_not_manage(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'c.sqlite'}") as store:
+        store.add_user("mia", "Mia-pw-0001-perm")
+        store.add_user("cur", "Cur-pw-0003-perm", role="curator")
+        store.add_user("ann", "Ann-pw-0002-perm")
+        gate = Gate(store)
+        for action in (READ, ANNOTATE, CURATE):
+            assert gate.check("cur", action, "x").role == "curator"
+        assert gate.check("mia", CURATE, "curate").role == "manager"
+        said = "Only a manager or a curator may curate; you are signed in as an annotator."
+        with pytest.raises(Refused) as refused:
+            gate.check("ann", CURATE, "curate")
+        assert str(refused.value) == said
+        said = "Only a manager may export a project; you are signed in as a curator."
+        with pytest.raises(Refused) as refused:
+            gate.check("cur", MANAGE, "export a project")
+        assert str(refused.value) == said
+        store.set_role("cur", "annotator")  # asked at every call: takes effect at once
+        with pytest.raises(Refused, match="you are signed in as an annotator"):
+            gate.check("cur", CURATE, "curate")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the toast, outside a Gradio event
+def test_the_guard_refuses_a_curator_a_managers_action_and_lets_them_read(built) -> None:
+    store, demo = built
+    store.add_user("mia", "Mia-pw-0001-perm")
+    store.add_user("cur", "Cur-pw-0003-perm", role="curator")
+    with pytest.raises(gr.Error, match=r"Only a manager may export a project; .* a curator"):
+        _call(demo, "app.screens.exporting_tab", "do_export", "cur")
+    with pytest.raises(gr.Error, match="Only a manager may add people"):
+        _call(demo, "app.screens.people", "add_person", "cur")
+    _call(demo, "app.screens.people", "list_people", "cur")  # a reader's handler runs
+
+
+MIA, CUR, ANN, BOB = (
+    Actor("mia", "manager"),
+    Actor("cur", "curator"),
+    Actor("ann", "annotator"),
+    Actor("bob", "annotator"),
+)
+
+
+@pytest.mark.parametrize(
+    ("actor", "owner", "open_layers", "sees"),
+    [
+        (ANN, "", False, True),  # the curated document: everyone who reads
+        (ANN, "ann", False, True),  # her own layer
+        (ANN, "bob", False, False),  # not a colleague's, until the project opens them
+        (ANN, "bob", True, True),
+        (CUR, "bob", False, True),  # a curator sees every layer
+        (CUR, "cur", False, True),
+        (MIA, "bob", False, True),
+        (Actor("eve", "admin"), "", False, False),  # an unknown role sees nothing
+    ],
+)
+def test_who_sees_which_layer(actor: Actor, owner: str, open_layers: bool, sees: bool) -> None:
+    assert may_see_layer(actor, owner, open_layers=open_layers) is sees
+
+
+LAYERED = {"layer_owners": ("ann", "cur")}  # a curated document annotated in two layers
+DONE_BY_IMPORT = {"status": "done", "status_by": "import"}
+
+
+@pytest.mark.parametrize(
+    ("actor", "row", "refusal"),
+    [
+        # a document without layers: the rules of before for annotators
+        (ANN, {}, ""),
+        (ANN, {"assignee": "bob"}, "assigned to bob"),
+        (ANN, DONE_BY_IMPORT, "ask a manager to reopen"),
+        # a curator edits every curated document, whoever has it and whatever its status
+        (CUR, {"assignee": "bob"}, ""),
+        (CUR, DONE_BY_IMPORT, ""),
+        (CUR, LAYERED, ""),
+        (CUR, {**LAYERED, **DONE_BY_IMPORT, "assignee": "bob"}, ""),
+        (MIA, {**LAYERED, **DONE_BY_IMPORT, "assignee": "bob"}, ""),
+        # a document in layers: an annotator edits her own layer, not the curated document
+        (ANN, LAYERED, "this is the curated document: annotate your own layer"),
+        (BOB, LAYERED, "annotated in layers (by ann, cur); only a manager or a curator edits"),
+        (ANN, {"layer_owner": "ann"}, ""),
+        (ANN, {"layer_owner": "ann", "assignee": "bob"}, ""),  # her layer is hers
+        (ANN, {"layer_owner": "ann", **DONE_BY_IMPORT}, "layer of this document is done"),
+        (ANN, {"layer_owner": "ann", "status": "done", "status_by": "ann"}, ""),
+        # nobody but a manager edits another person's layer, a curator included
+        (ANN, {"layer_owner": "bob"}, "this is bob's layer of the document: only they edit it"),
+        (CUR, {"layer_owner": "bob"}, "this is bob's layer"),
+        (CUR, {"layer_owner": "cur"}, ""),  # a curator's own layer (she annotates too)
+        (MIA, {"layer_owner": "bob"}, ""),
+        (MIA, {"layer_owner": "bob", **DONE_BY_IMPORT}, ""),
+        (Actor("eve", "admin"), {}, "an admin may not edit documents"),
+    ],
+)
+def test_who_edits_which_document_row(actor: Actor, row: dict[str, Any], refusal: str) -> None:
+    said = may_edit_document(actor, **row)
+    if refusal:
+        assert refusal in said, said
+    else:
+        assert said == "", said
+
+
+def test_the_editor_applies_the_layer_rules(backend_url: str) -> None:
+    """Through the editor's backend on a real database: a document with two layers (ann's and
+    cur's). Someone else's layer is "not found" to an annotator and opens for a curator;
+    edits go where the rules say, and a refused one leaves the database as it was."""
+    from app.editor.demo import store_document
+    from app.store_backend import StoreBackend
+    from db import models as m
+    from tests.app.store_ops import PROJECT, TEXT, make_backend, op
+
+    backend = make_backend(backend_url)
+    store = backend.store
+    try:
+        for name, role in (("mia", None), ("cur", "curator"), ("ann", None), ("bob", None)):
+            store.add_user(name, "A-pw-0001-perm", role=role)
+        doc, _ = store_document(store, PROJECT, {"doc_id": "d", "text": TEXT})
+        curated = int(doc)
+
+        def add_layers(s: Any) -> dict[str, int]:
+            row = s.get(m.Document, curated)
+            layers = {}
+            for owner in ("ann", "cur"):
+                layer = m.Document(
+                    project_id=row.project_id,
+                    name=row.name,
+                    position=row.position,
+                    text=row.text,
+                    sha256=row.sha256,
+                    assignee=owner,
+                    layer_of=row.id,
+                    layer_owner=owner,
+                )
+                s.add(layer)
+                s.flush()
+                layers[owner] = layer.id
+            return layers
+
+        layers = {k: str(v) for k, v in store._write(add_layers).items()}
+        be = StoreBackend(store, gate=Gate(store))
+        page = be.load(doc, "bob")  # bob has no layer of it: the curated document
+        assert (page["layer_owner"], page["layer_of"], page["layer_owners"]) == (
+            "",
+            None,
+            ["ann", "cur"],
+        )
+        mine = be.load(layers["ann"], "ann")
+        assert (mine["layer_owner"], mine["layer_of"], mine["layer_owners"]) == (
+            "ann",
+            curated,
+            [],
+        )
+        with pytest.raises(KeyError):  # cur's layer, to an annotator: not there
+            be.load(layers["cur"], "ann")
+        with pytest.raises(KeyError):
+            be.load(layers["cur"], "bob")
+        assert be.load(layers["ann"], "cur")["layer_owner"] == "ann"  # a curator sees all
+        assert be.load(layers["cur"], "mia")["layer_owner"] == "cur"
+
+        def add(user: str, doc_id: str, seq: int) -> dict[str, Any]:
+            base = store.load_document(int(doc_id)).version
+            payload = op(seq, base=base, type="Peop", fragments=[[0, 5]], doc_id=doc_id)
+            return be.apply({**payload, "client_id": f"c-{user}-{doc_id}"}, user)
+
+        refused = add("ann", layers["cur"], 1)  # someone else's layer
+        assert not refused["ok"] and "cur's layer" in refused["error"], refused
+        refused = add("cur", layers["ann"], 1)  # a curator sees it, but does not edit it
+        assert not refused["ok"] and "ann's layer" in refused["error"], refused
+        refused = add("ann", doc, 2)  # the curated document of a document in layers
+        assert not refused["ok"] and "annotate your own layer" in refused["error"], refused
+        refused = add("bob", doc, 1)
+        assert not refused["ok"] and "only a manager or a curator" in refused["error"]
+        assert [store.load_document(int(i)).entities for i in (doc, *layers.values())] == [
+            [],
+            [],
+            [],
+        ]  # nothing refused reached the database
+        assert add("ann", layers["ann"], 3)["ok"]  # her own layer
+        assert add("cur", doc, 2)["ok"]  # the curator curates
+        assert add("mia", layers["cur"], 1)["ok"]  # a manager edits any layer
+        assert [len(store.load_document(int(i)).entities) for i in (doc, *layers.values())] == [
+            1,
+            1,
+            1,
+        ]
+    finally:
+        store.close()

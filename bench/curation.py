@@ -1,0 +1,237 @@
+"""Curation screen load time (issue 24, item 6): the densest document of the shared corpora,
+three annotators' layers of it, the Curation tab's aligned view built and drawn.
+
+Run by hand: ``.venv/bin/python bench/curation.py [SHARED_DATA] [--repeat N]`` (default
+``../shared/data`` beside the repository).
+
+- **The document**: every document of the shared BRAT samples (each folder with an
+  ``annotation.conf``, read with ``converters``) ranked by what curation aligns, entities plus
+  relations (events are not aligned); the densest by count and the densest per character are
+  both measured. CoNLL04, ADE and the ACE sample are single sentences or one short document:
+  never the densest, not read.
+- **The layers**: three copies of it, each perturbed (``perturb``: 5 % of the entities
+  dropped, 5 % given another extent, 5 % retyped; seeds 1, 2, 3), imported as the layers of
+  ann, bob and cy (``Store.import_layer``) of the document in a temporary SQLite store; the
+  curated document starts empty.
+- **Timed** (best and median of ``--repeat``): ``app.screens.curation.aligned_view``, what the
+  tab runs to show a document: ``Store.curation`` (the layers read and aligned, the
+  disagreements), the curated document and each layer read, the HTML drawn; and its parts
+  apart: ``Store.curation`` alone, the four reads alone, ``render_view`` (the HTML) alone.
+- **The collector**: ``aligned_view`` allocates enough for Python's cyclic collector to walk
+  the whole heap about once per call (what the imports left: ~200,000 objects; about half
+  the call's time on the densest document). Timed twice: as it comes, and after
+  ``gc.freeze()`` (the objects alive then are left out of collections, as a server that
+  froze its heap once started would have it).
+- ``--browser``: also the time Debian Chromium takes to lay that HTML out with the tab's CSS
+  (``innerHTML`` set, then a forced layout; median of ``--repeat``), not counting Gradio's
+  round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import converters  # noqa: E402
+from app.screens import curation  # noqa: E402
+from converters.document import Document  # noqa: E402
+from converters.schema import infer_schema  # noqa: E402
+from converters.tokenize import whitespace_tokenize  # noqa: E402
+from db import Store  # noqa: E402
+
+PEOPLE = ("ann", "bob", "cy")
+#: the share of the entities each kind of change takes, per annotator
+SHARE = 0.05
+
+
+def candidates(shared: Path) -> list[tuple[str, Document]]:
+    """(corpus folder, document) for every document of the shared BRAT samples."""
+    root = shared / "brat-samples"
+    out = []
+    for conf in sorted(root.rglob("annotation.conf")):
+        folder = conf.parent
+        try:
+            docs = converters.read("brat", folder)
+        except Exception as exc:  # a sample the reader refuses is not a candidate
+            print(f"skipped {folder.relative_to(root)}: {exc}", file=sys.stderr)
+            continue
+        out += [(str(folder.relative_to(root)), d) for d in docs]
+    return out
+
+
+def aligned(doc: Document) -> int:
+    return len(doc.entities) + len(doc.relations)
+
+
+def perturb(doc: Document, share: float, seed: int) -> Document:
+    """A copy of ``doc`` with ``share`` of its entities dropped (with their relations), as many
+    retyped and as many with another extent: extended over the next token when no entity
+    touches it, else cut to their first token, else left as they are (the densest documents
+    hold an entity on nearly every token, where ``bench/agreement.py``'s ``perturb``, which
+    only extends, finds too few). Entities chosen at random (``seed``)."""
+    rng = random.Random(seed)
+    out = copy.deepcopy(doc)
+    k = max(1, round(share * len(out.entities)))
+    types = sorted({e.type for e in out.entities})
+    chosen = rng.sample(range(len(out.entities)), min(len(out.entities), 3 * k))
+    drop = {out.entities[i].id for i in chosen[:k]}
+    for i in chosen[k : 2 * k]:
+        ent = out.entities[i]
+        ent.type = types[(types.index(ent.type) + 1) % len(types)]
+    for i in chosen[2 * k :]:
+        ent = out.entities[i]
+        start, end = ent.fragments[0][0], ent.fragments[-1][1]
+        words = whitespace_tokenize(out.text[end:])
+        after = (end + words[0][0], end + words[0][1]) if words else None
+        if after and not any(
+            x is not ent and x.start < after[1] and after[0] < x.end for x in out.entities
+        ):
+            ent.fragments = [(start, after[1])]
+            continue
+        inner = whitespace_tokenize(out.text[start:end])
+        if len(inner) > 1:
+            ent.fragments = [(start, start + inner[0][1])]
+    out.entities = [e for e in out.entities if e.id not in drop]
+    out.relations = [r for r in out.relations if not {r.arg1, r.arg2} & drop]
+    return out
+
+
+def layers_of(doc: Document) -> dict[str, Document]:
+    """Three perturbed copies of ``doc`` (module docstring), events left out (curation does
+    not align them, and a dropped trigger would leave its event dangling)."""
+    triggers = {ev.trigger for ev in doc.events}
+    entities = [e for e in doc.entities if e.id not in triggers]
+    ids = {e.id for e in entities}
+    relations = [r for r in doc.relations if {r.arg1, r.arg2} <= ids and not r.extra_args]
+    base = Document(doc.id, doc.text, entities, relations)
+    return {person: perturb(base, SHARE, seed) for seed, person in enumerate(PEOPLE, 1)}
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(best, median) seconds of ``repeat`` calls, after one call to warm up."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def browser_layout(html: str, repeat: int) -> tuple[float, float]:
+    """(best, median) seconds Chromium takes to put ``html`` in a page with the tab's CSS and
+    lay it out."""
+    from playwright.sync_api import sync_playwright
+
+    from app.screens.curation_tab import CSS
+    from tests.conftest import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.set_content(f"<style>{CSS}</style><div id='sr-cur-view'></div>")
+        times = page.evaluate(
+            """([html, n]) => { const box = document.getElementById('sr-cur-view');
+              const out = [];
+              for (let i = 0; i <= n; i++) {
+                box.innerHTML = '';
+                void box.offsetHeight;
+                const t = performance.now();
+                box.innerHTML = html;
+                void box.offsetHeight;
+                out.push(performance.now() - t);
+              }
+              return out.slice(1); }""",
+            [html, repeat],
+        )
+        browser.close()
+    return min(times) / 1000, statistics.median(times) / 1000
+
+
+def measure(corpus: str, doc: Document, repeat: int, folder: Path, browser: bool) -> None:
+    layers = layers_of(doc)
+    store = Store.open(f"sqlite:///{folder / 'bench.sqlite'}")
+    try:
+        schema = infer_schema([*layers.values()])
+        store.create_project("bench", schema)
+        store.import_documents("bench", [Document(doc.id, doc.text)])
+        for person, layer in layers.items():
+            store.import_layer("bench", person, [layer])
+        doc_id = store.find_document("bench", doc.id)
+        view = store.curation(doc_id)
+        shown = curation.aligned_view(store, doc_id)
+        curated = store.load_document(doc_id)
+        docs = {x.owner: store.load_document(x.document_id) for x in view.layers}
+        fills = curation.fills_of(store.project_schema("bench"))
+
+        def reads() -> None:
+            store.load_document(doc_id)
+            for x in view.layers:
+                store.load_document(x.document_id)
+
+        whole = timed(lambda: curation.aligned_view(store, doc_id), repeat)
+        gc.collect()
+        gc.freeze()  # the objects alive now are out of the collector's way, as after a start
+        frozen = timed(lambda: curation.aligned_view(store, doc_id), repeat)
+        gc.unfreeze()
+        align = timed(lambda: store.curation(doc_id), repeat)
+        loads = timed(reads, repeat)
+        draw = timed(lambda: curation.render_view(view, curated, docs, fills), repeat)
+    finally:
+        store.close()
+    cur = view.curation
+    print(
+        f"{corpus}/{doc.id}: {len(doc.text):,} characters, {len(doc.entities)} entities, "
+        f"{len(doc.relations)} relations; layers "
+        + ", ".join(f"{p} {len(d.entities)}+{len(d.relations)}" for p, d in layers.items())
+    )
+    print(
+        f"  {len(cur.disagreements)} disagreements ({len(cur.unresolved)} open), "
+        f"{len(cur.agreed)} agreed to merge, {cur.unanimous} unanimous; HTML "
+        f"{len(shown.html) / 1024:.0f} KiB"
+    )
+    rows = [
+        ("aligned_view (what the tab runs)", whole),
+        ("  the same, heap frozen first", frozen),
+        ("  Store.curation (read + align)", align),
+        ("  curated + 3 layers read", loads),
+        ("  render_view (HTML)", draw),
+    ]
+    if browser:
+        rows.append(("Chromium: the HTML laid out", browser_layout(shown.html, repeat)))
+    for name, (best, median) in rows:
+        print(f"  {name:34s} best {best * 1000:7.1f} ms, median {median * 1000:7.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("shared_data", nargs="?", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--browser", action="store_true", help="also Chromium's layout time")
+    args = parser.parse_args()
+    found = candidates(Path(args.shared_data))
+    by_count = max(found, key=lambda cd: (aligned(cd[1]), cd[1].id))
+    by_density = max(found, key=lambda cd: (aligned(cd[1]) / max(1, len(cd[1].text)), cd[1].id))
+    print(f"{len(found)} documents in the shared BRAT samples; repeat {args.repeat}")
+    chosen = [by_count] + ([by_density] if by_density is not by_count else [])
+    del found  # not part of the heap the collector walks in the app
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (corpus, doc) in enumerate(chosen):
+            folder = Path(tmp) / str(n)
+            folder.mkdir()
+            measure(corpus, doc, args.repeat, folder, args.browser)
+
+
+if __name__ == "__main__":
+    main()

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from converters.upload import read_upload
-from db.agreement import AgreementReport, project_report, render_text
+from db.agreement import render_text
 from db.document_status import AUTO, DONE
 from db.store import Store
 from db.views import StoreError
@@ -89,16 +89,6 @@ def import_layer_path(
     )
 
 
-def agreement_report(store: Store, project: str, *, all_statuses: bool = False) -> AgreementReport:
-    """The project's ``AgreementReport``: done layers (every layer with ``all_statuses``)
-    against each other, the curated documents that are done (that hold annotations, with
-    ``all_statuses``) and the model's suggestions on them."""
-    layers = store.layer_set(project, statuses=None if all_statuses else (DONE,))
-    schema = store.project_schema(project, with_defaults=False)
-    # the curated documents that are done count; with all_statuses those holding annotations
-    return project_report(layers, schema, any_status=all_statuses)
-
-
 def run(store: Store, args: argparse.Namespace) -> str | dict[str, Any]:
     """Carry out ``assign`` or ``agreement``: a dict to print as JSON, or text to print as it
     is (a ``StoreError`` or ``ValueError`` says why not)."""
@@ -118,7 +108,7 @@ def run(store: Store, args: argparse.Namespace) -> str | dict[str, Any]:
             "documents": len(plan),
             "assigned": {name: list(who) for name, who in plan.items()},
         }
-    report = agreement_report(store, args.project, all_statuses=args.all_statuses)
+    report = store.agreement_report(args.project, all_statuses=args.all_statuses)
     statuses = "every status" if args.all_statuses else DONE
     if args.json:
         return {"project": args.project, "statuses": None if args.all_statuses else [DONE]} | (

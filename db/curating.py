@@ -3,11 +3,11 @@ written into the curated document (issue 24, item 3).
 
 - ``Store.curation(doc_id)`` reads the curated document and every layer of it in one read
   transaction and aligns them under the project's policy (``project.settings
-  ["curation_policy"]``, ``db.curation.DEFAULT_POLICY`` until set; set it with
-  ``Store.update_project_settings``, which checks it). Every layer counts, whatever its status:
-  the view gives each layer's owner and status so the page can say that one is not done yet,
-  and a pick acts on exactly the alignment the curator saw (a status filter here and not in the
-  writes would move the disagreement ids).
+  ["curation_policy"]``, ``db.curation.DEFAULT_POLICY`` until set; read it with
+  ``Store.curation_policy``, set it with ``Store.update_project_settings``, which checks it).
+  Every layer counts, whatever its status: the view gives each layer's owner and status so the
+  page can say that one is not done yet, and a pick acts on exactly the alignment the curator
+  saw (a status filter here and not in the writes would move the disagreement ids).
 - ``Store.merge_agreed`` and ``Store.resolve`` realign inside their write transaction, after
   the version check, and apply the ``CurationEdit`` as ONE edit built like
   ``Store.apply_edit``: the version bump (``ConflictError`` on a stale version), the editor's
@@ -53,6 +53,7 @@ from db.edit_log import bump_version, record_edit
 from db.edit_rules import EditContext
 from db.edits import Edit
 from db.layers import as_document, curated_row, layer_rows
+from db.lookups import project_named
 from db.rows import to_entity, to_relation
 from db.transactions import StoreBase
 from db.views import EditError, EditResult, StoreError
@@ -100,11 +101,17 @@ class CurationView:
         }
 
 
+def policy_of(project: m.Project) -> str:
+    """The project's curation policy (the default until one is set): the one reading of the
+    setting."""
+    return check_policy((project.settings or {}).get(POLICY_SETTING, DEFAULT_POLICY))
+
+
 def project_policy(s: Session, doc: m.Document) -> str:
     """The curation policy of ``doc``'s project (the default until one is set)."""
     project = s.get(m.Project, doc.project_id)
     assert project is not None
-    return check_policy((project.settings or {}).get(POLICY_SETTING, DEFAULT_POLICY))
+    return policy_of(project)
 
 
 def _aligned(s: Session, doc: m.Document, policy: str) -> tuple[list[m.Document], Curation]:
@@ -213,6 +220,18 @@ def _apply(ctx: EditContext, edit: CurationEdit) -> dict[str, int]:
 
 class Curating(StoreBase):
     """``Store``'s curation: the aligned view and the two curation edits."""
+
+    def curation_policy(self, project: str) -> str:
+        """The project's curation policy (``db.curation.DEFAULT_POLICY`` until one is set;
+        ``Store.update_project_settings`` sets it)."""
+
+        def run(s: Session) -> str:
+            try:
+                return policy_of(project_named(s, project))
+            except CurationError as exc:
+                raise StoreError(str(exc)) from exc
+
+        return self._read(run)
 
     def curation(self, doc_id: int, *, policy: str | None = None) -> CurationView:
         """The curated document ``doc_id`` (or the one a layer ``doc_id`` belongs to) with its

@@ -93,6 +93,26 @@ def _export(
     return out, docs
 
 
+def every_version(s: Session, project: str, reviews: set[str]) -> list[cd.Document]:
+    """The curated documents and every person's layer of them (a layer named ``"NAME (PERSON's
+    layer)"``): what a schema change must check, since it applies to all of them."""
+    documents = _export(s, project, reviews, None)[0]
+    owners = s.scalars(
+        select(m.Document.layer_owner)
+        .distinct()
+        .where(
+            m.Document.project_id == project_named(s, project).id,
+            m.Document.layer_of.is_not(None),
+        )
+        .order_by(m.Document.layer_owner)
+    )
+    for owner in list(owners):
+        for doc in _export(s, project, reviews, None, owner)[0]:
+            doc.id = f"{doc.id} ({owner}'s layer)"
+            documents.append(doc)
+    return documents
+
+
 class DocumentExport(StoreBase):
     """``Store``'s export and training-data reads."""
 

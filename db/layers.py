@@ -31,9 +31,10 @@ from sqlalchemy.orm import Session
 from converters import document as cd
 from converters import schema as cs
 from db import models as m
+from db.agreement import AgreementReport, project_report
 from db.document_status import BY_IMPORT, DONE, NEW, PRE_ANNOTATED
 from db.lookups import curated, document_by_id, project_named
-from db.project_schema import merge_schema
+from db.project_schema import load_schema, merge_schema
 from db.rows import Provenance, annotations, history_row, insert_returning
 from db.transactions import StoreBase
 from db.views import NotFoundError, StoreError
@@ -389,10 +390,15 @@ class Layers(StoreBase):
                 if layer is None:
                     layer = _new_layer(s, base, owner, now, author, suggestions=False)
                 else:
-                    held = sum(
-                        s.scalar(select(func.count()).where(model.document_id == layer.id)) or 0
-                        for model in (m.Entity, m.Relation, m.Event)
-                    )
+                    held = sum(  # open model suggestions are not the person's annotations
+                        s.scalar(
+                            select(func.count()).where(
+                                model.document_id == layer.id, model.review != "suggested"
+                            )
+                        )
+                        or 0
+                        for model in (m.Entity, m.Relation)
+                    ) + (s.scalar(select(func.count()).where(m.Event.document_id == layer.id)) or 0)
                     if held:
                         raise StoreError(
                             f"document {doc.id!r}: {owner}'s layer already holds annotations;"
@@ -400,6 +406,24 @@ class Layers(StoreBase):
                         )
                 by = Provenance("import", "accepted", author, now)
                 write_annotations(s, [doc], [layer.id], by)
+                # a page holding the layer must see that it changed (its next edit conflicts)
+                before = layer.version
+                layer.version, layer.updated_at = before + 1, now
+                s.execute(
+                    insert(m.History),
+                    [
+                        history_row(
+                            layer.id,
+                            author,
+                            "import",
+                            "import:layer",
+                            [],
+                            (before, before + 1),
+                            state="done",
+                            at=now,
+                        )
+                    ],
+                )
                 if status is not None:
                     layer.status = status
                     layer.status_by, layer.status_at = BY_IMPORT, now
@@ -412,39 +436,61 @@ class Layers(StoreBase):
         """Every layer of the project whose status is in ``statuses`` (all with ``None``), with
         the curated documents and the model's suggestions on the documents those layers
         belong to, in one read transaction."""
+        return self._read(lambda s: _layer_set(s, project_named(s, project), statuses))
 
-        def run(s: Session) -> LayerSet:
-            from db.document_export import to_document
+    def agreement_report(self, project: str, *, all_statuses: bool = False) -> AgreementReport:
+        """The project's agreement report (``db.agreement.project_report``), for the page and
+        the CLI alike: the done layers against each other, each against the curated documents
+        that are done, and the active model against those; with ``all_statuses`` every layer,
+        and the curated documents that hold annotations. One read transaction."""
 
+        def run(s: Session) -> AgreementReport:
             p = project_named(s, project)
-            q = select(m.Document).where(m.Document.project_id == p.id, ~curated())
-            if statuses is not None:
-                q = q.where(m.Document.status.in_(list(statuses)))
-            rows = list(s.scalars(q.order_by(m.Document.position, m.Document.layer_owner)))
-            base_ids = sorted({r.layer_of for r in rows if r.layer_of is not None})
-            bases = [document_by_id(s, i) for i in base_ids]
-            bases.sort(key=lambda d: d.position)
-            ids = [r.id for r in rows] + base_ids
-            ents, rels, extras = annotations(s, ids)
-
-            def doc(row: m.Document, reviews: set[str], source: str | None = None) -> cd.Document:
-                e = [x for x in ents[row.id] if source is None or x.source == source]
-                r = [x for x in rels[row.id] if source is None or x.source == source]
-                ex = {k: v[row.id] for k, v in extras.items()}
-                if source is not None:  # the model suggests entities and relations only
-                    ex = {k: [] for k in ex}
-                return to_document(row, e, r, ex, reviews)
-
-            out = LayerSet()
-            for row in rows:
-                out.layers.setdefault(row.layer_owner, []).append(doc(row, {"accepted"}))
-            out.curated = [doc(b, {"accepted"}) for b in bases]
-            out.curated_status = {b.name: b.status for b in bases}
-            every = {"accepted", "suggested", "rejected"}
-            out.model = [doc(b, every, "model") for b in bases]
-            return out
+            layers = _layer_set(s, p, None if all_statuses else (DONE,))
+            return project_report(layers, load_schema(s, p), any_status=all_statuses)
 
         return self._read(run)
+
+
+def _layer_set(s: Session, p: m.Project, statuses: Sequence[str] | None) -> LayerSet:
+    """``Store.layer_set``'s read. The model's side is what the active version suggested (any
+    version's suggestions when none is active): every suggestion it made on the document,
+    whatever its review became."""
+    from db.document_export import to_document
+
+    q = select(m.Document).where(m.Document.project_id == p.id, ~curated())
+    if statuses is not None:
+        q = q.where(m.Document.status.in_(list(statuses)))
+    rows = list(s.scalars(q.order_by(m.Document.position, m.Document.layer_owner)))
+    base_ids = sorted({r.layer_of for r in rows if r.layer_of is not None})
+    bases = [document_by_id(s, i) for i in base_ids]
+    bases.sort(key=lambda d: d.position)
+    ids = [r.id for r in rows] + base_ids
+    ents, rels, extras = annotations(s, ids)
+    active = s.scalar(
+        select(m.ModelVersion.id).where(
+            m.ModelVersion.project_id == p.id, m.ModelVersion.active.is_(True)
+        )
+    )
+
+    def by_model(x: m.Entity | m.Relation) -> bool:
+        return x.source == "model" and (active is None or x.model_version_id == active)
+
+    def doc(row: m.Document, reviews: set[str], model: bool = False) -> cd.Document:
+        e = [x for x in ents[row.id] if not model or by_model(x)]
+        r = [x for x in rels[row.id] if not model or by_model(x)]
+        ex = {k: v[row.id] for k, v in extras.items()}
+        if model:  # the model suggests entities and relations only
+            ex = {k: [] for k in ex}
+        return to_document(row, e, r, ex, reviews)
+
+    out = LayerSet()
+    for row in rows:
+        out.layers.setdefault(row.layer_owner, []).append(doc(row, {"accepted"}))
+    out.curated = [doc(b, {"accepted"}) for b in bases]
+    out.curated_status = {b.name: b.status for b in bases}
+    out.model = [doc(b, {"accepted", "suggested", "rejected"}, model=True) for b in bases]
+    return out
 
 
 def _summary(s: Session, row: m.Document) -> LayerSummary:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db import models as m
 from db.document_status import BY_IMPORT, DONE, IN_PROGRESS
@@ -69,14 +69,18 @@ class Progress(StoreBase):
     def progress(self, project: str) -> ProjectProgress:
         """Documents by status, and per person: assigned, done and in progress of those,
         and done documents whose status they set. Documents without an assignee count for
-        the open-to-all row; a done status set by an import counts for nobody."""
+        the open-to-all row; a done status set by an import counts for nobody. A person's
+        layers (``db.layers``) count as documents assigned to them; a document annotated in
+        layers counts for nobody (it is nobody's to annotate: its curation is the curators'),
+        while the counts by status are the project's documents'."""
 
         def run(s: Session) -> ProjectProgress:
             p = project_named(s, project)
-            D = m.Document
+            D, L = m.Document, aliased(m.Document)
+            layered = select(L.id).where(L.layer_of == D.id).exists()
             rows = s.execute(
                 select(D.assignee, D.status, D.status_by, func.count())
-                .where(D.project_id == p.id)
+                .where(D.project_id == p.id, ~layered)
                 .group_by(D.assignee, D.status, D.status_by)
             ).all()
             people: dict[str | None, PersonProgress] = defaultdict(lambda: PersonProgress(None))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from converters import document as cd
 from db import models as m
+from db.lookups import curated
 from db.views import EntityView, RelationView
 
 _ID_NUM = re.compile(r"^([A-Za-z#]+)(\d+)$")
@@ -328,7 +329,7 @@ def annotations(
         else:
             q = q.join(m.Document, m.Document.id == model.document_id).where(
                 m.Document.project_id == project_id,
-                m.Document.layer_of.is_(None),  # the curated documents (db.layers)
+                curated(),
             )
         grouped: dict[int, list] = defaultdict(list)
         for row in s.scalars(q.order_by(model.document_id, model.position, model.id)):

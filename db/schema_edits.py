@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from converters import schema as cs
 from converters.schema_changes import SchemaChange, SchemaChangeError, apply_change, not_admitted
 from db import models as m
-from db.document_export import _export
+from db.document_export import every_version
 from db.lookups import project_named
 from db.project_schema import load_schema, merge_schema
 from db.transactions import StoreBase
@@ -114,7 +114,7 @@ class SchemaEdits(StoreBase):
             # every change of constraints is checked against the data, widening ones too (a
             # bug in one must not drop an annotation's admission silently)
             if change.action in ("arguments", "allow_pair", "allow_any", "role", "remove_role"):
-                documents = _export(s, project, {"accepted", "suggested"}, None)[0]
+                documents = every_version(s, project, {"accepted", "suggested"})
                 refused = not_admitted(schema, documents, change)
                 if refused:
                     more = f" and {len(refused) - SHOWN} more" if len(refused) > SHOWN else ""

@@ -103,7 +103,7 @@ def summarize(s: Session, project: m.Project, doc: m.Document | None) -> Deletio
         project=project.name,
         name=doc.name if doc else project.name,
         project_id=project.id,
-        documents=count(m.Document),
+        documents=count(m.Document, curated()),  # a layer goes with its document
         entities=accepted - triggers,
         relations=count(m.Relation, m.Relation.review == "accepted"),
         events=count(m.Event),
@@ -153,15 +153,19 @@ def put_back(s: Session, payload: Payload) -> None:
 def types_back(s: Session, project: m.Project, doc_id: int) -> tuple[list[str], list[str]]:
     """Add the types a restored document uses and its project lacks (the schema changed while
     it was in the trash), as an import adds them: the page and the trainer need them."""
-    doc = s.get(m.Document, doc_id)
-    assert doc is not None
-    ents, rels, extras = annotations(s, [doc_id])
-    out = cd.Document(
-        doc.name,
-        doc.text,
-        [to_entity(e) for e in ents[doc_id]],
-        [to_relation(r) for r in rels[doc_id]],
-    )
-    for key, by_doc in extras.items():
-        setattr(out, key, list(by_doc[doc_id]))
-    return merge_schema(s, project, cs.infer_schema([out]), update_existing=False)
+    ids = [doc_id, *s.scalars(select(m.Document.id).where(m.Document.layer_of == doc_id))]
+    ents, rels, extras = annotations(s, ids)
+    found = []
+    for one in ids:  # the document and its layers
+        doc = s.get(m.Document, one)
+        assert doc is not None
+        out = cd.Document(
+            doc.name,
+            doc.text,
+            [to_entity(e) for e in ents[one]],
+            [to_relation(r) for r in rels[one]],
+        )
+        for key, by_doc in extras.items():
+            setattr(out, key, list(by_doc[one]))
+        found.append(out)
+    return merge_schema(s, project, cs.infer_schema(found), update_existing=False)

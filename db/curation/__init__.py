@@ -15,10 +15,11 @@ Definitions, and why:
 - **Keys** (``db.curation.keys``): an entity is its type and its extent, the set of its
   fragments; a relation is its type and its arguments' entity keys, direction kept, extra
   arguments (ACE) part of the key. These are ``db.agreement``'s exact keys, so "agreed" here is
-  "matched" there. Event triggers and events are not aligned (curated in the editor); a
+  "matched" there, with two differences: agreement compares a symmetric relation type's
+  arguments as an unordered pair and compares relations on event triggers, while curation
+  keeps direction (see **Resolution**) and leaves events and their triggers to the editor. A
   relation with an argument that is not such an entity is left out (``skipped_relations``).
-- **Policies** (``POLICIES``): ``unanimous`` merges what every layer holds, ``majority`` what
-  more than half of the layers hold (with two layers that is both: a tie decides nothing).
+- **Policies** (``POLICIES``; what each one merges is ``POLICY_MEANINGS``, said there only).
   ``Curation.agreed`` lists what the policy agrees on and the curated document lacks: what the
   automatic merge adds.
 - **Disagreements**: every annotation some layers hold and others do not is a variant at its
@@ -38,9 +39,10 @@ Definitions, and why:
   is refused (``CurationError``) instead of landing on another question.
 - **Resolved**: the curated document holds at least one variant and no two alternatives (the
   common case: exactly one), or none of them but an annotation of its own there (the curator's
-  own version, INCEpTION's rule: curated when the curator's layer has something there).
-  Rejecting every variant (``None``) empties the position, which reads as unresolved: the
-  choice itself is not stored anywhere but the history (the page may remember it).
+  own version, INCEpTION's rule: curated when the curator's layer has something there), or
+  the curator chose none of them (``None``): an empty position alone cannot tell that choice
+  from a position nobody looked at, so ``db.curating`` records it in the curated document
+  (``DECLINED_META``; undoable, left out of exports) and ``align`` marks it ``declined``.
 - **Resolution**: the chosen variant goes in (a relation with its missing arguments), the
   curated variants that are alternatives to it go out, a removed entity's relations with it;
   ``None`` removes every variant the curated document holds. Relations are never symmetric
@@ -55,6 +57,7 @@ from db.curation.results import (
     DEFAULT_POLICY,
     MAJORITY,
     POLICIES,
+    POLICY_MEANINGS,
     POLICY_SETTING,
     UNANIMOUS,
     Curation,
@@ -63,6 +66,7 @@ from db.curation.results import (
     Disagreement,
     Variant,
     check_policy,
+    policy_help,
 )
 
 __all__ = [
@@ -70,6 +74,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "MAJORITY",
     "POLICIES",
+    "POLICY_MEANINGS",
     "POLICY_SETTING",
     "UNANIMOUS",
     "Curation",
@@ -83,5 +88,6 @@ __all__ = [
     "check_policy",
     "label",
     "merge_edit",
+    "policy_help",
     "resolution",
 ]

@@ -4,7 +4,8 @@ Two annotators' entities are "the same annotation" when they have the same type 
 extent (the *set* of their fragments: the order fragments were drawn in is not content), and
 two relations when they have the same type and the same arguments, each argument compared by
 its entity key, direction kept. These are ``db.agreement``'s exact keys, so what curation calls
-agreed is what the agreement figures count as matched.
+agreed is what the agreement figures count as matched (except that agreement compares a
+symmetric relation type's arguments as an unordered pair and relations on event triggers).
 
 A key is a small frozen dataclass (``EntitySpec``, ``RelationSpec``) rather than a row id:
 layers are separate documents whose ids mean nothing to each other, and the spec carries all a

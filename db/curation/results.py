@@ -13,11 +13,16 @@ from typing import Any
 
 from db.curation.keys import EntitySpec, RelationSpec, Spec
 
-#: the curation policies, spelled once: what an automatic merge takes into the curated document.
-#: ``unanimous``: what every layer holds; ``majority``: what more than half of the layers hold
-#: (with two layers that is both: a tie is no majority)
+#: the curation policies, spelled once: what an automatic merge takes into the curated document
 UNANIMOUS, MAJORITY = "unanimous", "majority"
 POLICIES = (UNANIMOUS, MAJORITY)
+#: what each policy means: the one description of them, which the store's refusal of an unknown
+#: policy, the Curation tab's help text and its "policy set" line all quote
+POLICY_MEANINGS = {
+    UNANIMOUS: "what every annotator holds",
+    MAJORITY: "what more than half of the annotators hold (with two that is both: a tie is no "
+    "majority)",
+}
 #: a project's policy until someone sets one (``project.settings["curation_policy"]``)
 DEFAULT_POLICY = MAJORITY
 #: the project setting that holds the policy
@@ -37,10 +42,14 @@ def check_policy(policy: object) -> str:
     check of a policy, for every caller (the project setting, ``align``)."""
     if policy not in POLICIES:
         raise CurationError(
-            f"curation policy {policy!r} is not one of {', '.join(POLICIES)}: unanimous merges "
-            "what every annotator holds, majority what more than half of them hold"
+            f"curation policy {policy!r} is not one of {', '.join(POLICIES)}: " + policy_help()
         )
     return policy  # type: ignore[return-value]
+
+
+def policy_help() -> str:
+    """``POLICY_MEANINGS`` as one line: "unanimous merges what every annotator holds; ..."."""
+    return "; ".join(f"{p} merges {POLICY_MEANINGS[p]}" for p in POLICIES)
 
 
 def is_agreed(policy: str, support: int, layers: int) -> bool:

@@ -19,6 +19,7 @@ from converters.schema import EntityType, EventType, RelationType, Schema
 from db.agreement import AgreementInputError, Counts, agreement, compare
 from db.agreement.measures import krippendorff_alpha, overlap_matches
 from tests.bench_modules import load_bench
+from tests.bratiaa_runs import bratiaa_f1
 
 bench = load_bench("agreement")
 
@@ -221,20 +222,6 @@ def _type(docs: list[Document], doc_id: str, eid: str) -> str:
     return next(d for d in docs if d.id == doc_id).entity(eid).type
 
 
-def _bratiaa(root: Path):
-    """bratiaa's instance-based F1 over the project at ``root`` (numpy's error settings, which
-    bratiaa changes when imported, put back)."""
-    import numpy as np
-
-    saved = np.geterr()
-    try:
-        from bratiaa import compute_f1_agreement
-
-        return compute_f1_agreement(str(root))
-    finally:
-        np.seterr(**saved)
-
-
 def _write_project(root: Path, layers: dict[str, list[Document]], schema: Schema) -> None:
     """bratiaa's layout: ``annotation.conf`` at the root, one folder per annotator with the
     same relative ``.ann``/``.txt`` paths (bratiaa/agree.py: ``input_generator``)."""
@@ -243,7 +230,7 @@ def _write_project(root: Path, layers: dict[str, list[Document]], schema: Schema
         assert brat.write_corpus(docs, root / name) == []
 
 
-def test_entity_f1_equals_bratiaa(shared_data: Path, tmp_path: Path) -> None:
+def test_entity_f1_equalsbratiaa_f1(shared_data: Path, tmp_path: Path) -> None:
     corpus = shared_data / "conll04" / "conll04_train_dev.json"
     gold = converters.read("spert", corpus)[:200]
     schema = converters.read_schema("spert", corpus.with_name("conll04_types.json"))
@@ -251,7 +238,7 @@ def test_entity_f1_equals_bratiaa(shared_data: Path, tmp_path: Path) -> None:
     c, _ = bench.perturb(gold, drop=20, shift=5, retype=9, seed=4)
     layers = {"ann1": gold, "ann2": b, "ann3": c}
     _write_project(tmp_path, layers, schema)
-    theirs = _bratiaa(tmp_path)
+    theirs = bratiaa_f1(tmp_path)
     ours = agreement(layers, schema=schema)
     assert theirs.annotators == ["ann1", "ann2", "ann3"] and len(theirs.documents) == 200
     matrix = theirs.compute_total_f1_matrix()
@@ -271,7 +258,7 @@ def test_entity_f1_equals_bratiaa(shared_data: Path, tmp_path: Path) -> None:
     # one pair alone, per type: bratiaa's own project of two annotators
     pair_root = tmp_path / "pair"
     _write_project(pair_root, {"ann1": gold, "ann2": b}, schema)
-    theirs = _bratiaa(pair_root)
+    theirs = bratiaa_f1(pair_root)
     pair = compare(gold, b)
     per_label, _ = theirs.mean_sd_per_label()
     for label, value in zip(theirs.labels, per_label, strict=True):
@@ -288,14 +275,14 @@ def test_where_bratiaa_differs(tmp_path: Path) -> None:
     with_duplicate = make("d2", D2, [*ents, ("Loc", 14, 18, "Rome")])
     single = make("d2", D2, ents)
     _write_project(tmp_path / "dup", {"a": [with_duplicate], "b": [single]}, schema)
-    assert math.isclose(_bratiaa(tmp_path / "dup").mean_sd_total()[0], 1.0)
+    assert math.isclose(bratiaa_f1(tmp_path / "dup").mean_sd_total()[0], 1.0)
     ours = compare([with_duplicate], [single]).entities.overall
     assert ours == Counts(2, 1, 0) and ours.f1 == pytest.approx(0.8)
     # fragments: the same discontinuous extent written in two orders
     x = Document("d2", D2, [Entity("T1", "Peop", [(0, 4), (14, 18)])])
     y = Document("d2", D2, [Entity("T1", "Peop", [(14, 18), (0, 4)])])
     _write_project(tmp_path / "order", {"a": [x], "b": [y]}, schema)
-    assert _bratiaa(tmp_path / "order").mean_sd_total()[0] == 0.0
+    assert bratiaa_f1(tmp_path / "order").mean_sd_total()[0] == 0.0
     assert compare([x], [y]).entities.overall == Counts(1, 0, 0)
     # an event trigger: bratiaa's labels are the conf's entity types, so it stops; we leave
     # triggers out of the entities
@@ -308,7 +295,7 @@ def test_where_bratiaa_differs(tmp_path: Path) -> None:
     with_events = Schema(entity_types=[EntityType("Peop")], event_types=[EventType("Living")])
     _write_project(tmp_path / "event", {"a": [event_doc], "b": [event_doc]}, with_events)
     with pytest.raises(KeyError, match="Living"):
-        _bratiaa(tmp_path / "event")
+        bratiaa_f1(tmp_path / "event")
     assert compare([event_doc], [event_doc]).entities.per_type == {"Peop": Counts(1, 0, 0)}
 
 

@@ -161,3 +161,64 @@ def test_assign_share_gives_k_people_a_share_of_the_documents(store: Store) -> N
     for name, who in plan.items():
         doc = store.find_document("p", name)
         assert sorted(x.owner for x in store.layers(doc)) == sorted(who)
+
+
+def test_a_layers_annotations_hold_back_a_narrowing_schema_change(store: Store) -> None:
+    from converters.schema_changes import SchemaChange
+
+    _, d1 = _project(store)
+    store.assign_layers("p", ["d1"], ["ann"])
+    ann = store.layer_for(d1, "ann")
+    assert ann is not None
+    # only the layer holds a Causes relation a narrowing would disallow (accepted in it)
+    rel = store.load_document(ann).relations[0]
+    for e in store.load_document(ann).entities:
+        store.apply_edit(ann, Edit.accept(entity_id=e.id), store.load_document(ann).version, "a")
+    store.apply_edit(ann, Edit.accept(relation_id=rel.id), store.load_document(ann).version, "a")
+    store.replace_suggestions(d1, None, [])  # the curated document holds none
+    assert store.load_document(d1).relations == []
+    narrow = SchemaChange("arguments", "relation", "Causes", arg1=("Effect",), arg2=("Effect",))
+    with pytest.raises(StoreError, match=r"d1 \(ann's layer\): R1"):
+        store.change_schema("p", narrow)
+
+
+def test_progress_counts_layers_for_their_people_and_a_layered_document_for_nobody(
+    store: Store,
+) -> None:
+    _, d1 = _project(store)
+    store.assign_layers("p", ["d1"], ["ann", "bob"])
+    done = store.layer_for(d1, "ann")
+    assert done is not None
+    store.apply_edit(done, Edit.set_status("done"), store.load_document(done).version, "ann")
+    progress = store.progress("p")
+    assert progress.documents == 2
+    rows = {r.person: (r.assigned, r.done) for r in progress.people}
+    assert rows == {"ann": (1, 1), "bob": (1, 0), None: (1, 0)}  # None: d2 only, open to all
+
+
+def test_a_layer_import_over_suggestions_raises_the_layers_version(store: Store) -> None:
+    _, d1 = _project(store)
+    store.assign_layers("p", ["d1"], ["ann"])  # the layer holds the model's suggestions
+    ann = store.layer_for(d1, "ann")
+    assert ann is not None and store.load_document(ann).entities
+    before = store.load_document(ann).version
+    store.import_layer("p", "ann", [Document("d1", TEXT, [Entity("T9", "Drug", [(0, 7)])])])
+    after = store.load_document(ann)
+    assert after.version == before + 1  # an open page's next edit conflicts, not overwrites
+    assert [e.review for e in after.entities].count("accepted") == 1
+    assert store.history(ann)[0].op == "import:layer"
+
+
+def test_a_deleted_document_counts_once_and_its_layers_types_come_back(store: Store) -> None:
+    from converters.schema_changes import SchemaChange
+
+    _project(store)
+    store.assign_layers("p", ["d1"], ["ann", "bob"])
+    store.import_layer("p", "cy", [Document("d1", TEXT, [Entity("T1", "Dose", [(0, 7)])])])
+    entry = store.delete_document("p", "d1", by="boss")
+    assert entry.summary.documents == 1
+    # the type only cy's layer uses is renamed away while the document is in the trash
+    store.change_schema("p", SchemaChange("rename", "entity", "Dose", value="Amount"))
+    assert "Dose" not in [t.name for t in store.project_schema("p").entity_types]
+    result = store.restore(entry.id, by="boss")
+    assert result.added_entity_types == ["Dose"]

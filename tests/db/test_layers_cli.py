@@ -26,6 +26,7 @@ from db import Edit, Store
 from db.agreement import Counts
 from db.cli import main
 from tests.bench_modules import load_bench
+from tests.bratiaa_runs import bratiaa_f1
 
 bench = load_bench("agreement")
 DROP, SHIFT, RETYPE = 4, 5, 6
@@ -123,7 +124,7 @@ def corpus(shared_data: Path) -> tuple[list[Document], Schema]:
     return gold, converters.read_schema("spert", path.with_name("conll04_types.json"))
 
 
-def test_layers_import_agreement_and_export_match_the_perturbations_and_bratiaa(
+def test_layers_import_agreement_and_export_match_the_perturbations_andbratiaa_f1(
     backend_url: str,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -293,7 +294,7 @@ def test_layers_import_agreement_and_export_match_the_perturbations_and_bratiaa(
     assert converters.read("brat", root / "ann1") == converters.read("brat", tmp_path / "ann1")
     pytest.importorskip("bratiaa")
     brat.write_conf(schema, root / "annotation.conf")
-    theirs = _bratiaa(root)
+    theirs = bratiaa_f1(root)
     assert theirs.annotators == ["ann1", "ann2"] and len(theirs.documents) == 30
     labels, _ = theirs.mean_sd_per_label()
     assert theirs.labels == ["Loc", "Org", "Other", "Peop"]
@@ -303,20 +304,6 @@ def test_layers_import_agreement_and_export_match_the_perturbations_and_bratiaa(
     assert abs(pair["entities"]["overall"]["f1"] - theirs.mean_sd_total()[0]) < 1e-9
     assert abs(report["between"]["mean"]["entities"]["overall"] - theirs.mean_sd_total()[0]) < 1e-9
     assert pair["entities"]["overall"]["f1"] < 0.97  # the perturbations show
-
-
-def _bratiaa(root: Path) -> Any:
-    """bratiaa's instance-based F1 over the project at ``root`` (numpy's error settings, which
-    bratiaa changes when imported, put back)."""
-    import numpy as np
-
-    saved = np.geterr()
-    try:
-        from bratiaa import compute_f1_agreement
-
-        return compute_f1_agreement(str(root))
-    finally:
-        np.seterr(**saved)
 
 
 def test_import_layer_refuses_a_mismatch_and_writes_nothing(

@@ -77,6 +77,7 @@ HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
     ("app.screens.projects_tab", "change"): (MANAGE, "change the schema"),
     ("app.screens.importing_tab", "do_import"): (MANAGE, "import documents"),
     ("app.screens.exporting_tab", "do_export"): (MANAGE, "export a project"),
+    ("app.screens.exporting_tab", "refresh_layers"): (READ, "list the annotators"),
     ("app.screens.documents_tab", "assign"): (MANAGE, "assign documents"),
     ("app.screens.documents_tab", "assign_k_layers"): (MANAGE, "assign documents to annotators"),
     ("app.screens.documents_tab", "set_show_layers"): (MANAGE, "change who sees which layers"),
@@ -115,6 +116,7 @@ HANDLERS: dict[tuple[str, str], tuple[str, str]] = {
     ("app.screens.curation_tab", "show_id"): (CURATE, "curate a document"),
     ("app.screens.curation_tab", "set_policy"): (CURATE, "change the curation policy"),
     ("app.screens.curation_tab", "command"): (CURATE, "curate a document"),
+    ("app.screens.curation_tab", "merge_everywhere"): (CURATE, "merge agreed annotations"),
     ("app.screens.curation_tab", "patch_row"): (CURATE, "list the documents to curate"),
 }
 

@@ -1,11 +1,26 @@
 """Inter-annotator agreement (``db.agreement``) on 1,000 CoNLL04 documents x 3 annotators.
 
-Run by hand: ``.venv/bin/python bench/agreement.py [SHARED_DATA] [--documents N] [--repeat N]``
-(default ``../shared/data`` beside the repository). Annotator ``gold`` is CoNLL04's own layer
-(``conll04_train_dev.json``, first N documents); ``b`` and ``c`` are copies with known
-perturbations (``perturb``: 5 % of the entities dropped, 5 % shifted by one token, 5 %
-retyped, different seeds). Timed: one ``agreement()`` call (input checks, tokenization, every
-pair, means, alpha), best of ``--repeat``; the figure printed is that time.
+Run by hand: ``.venv/bin/python bench/agreement.py [SHARED_DATA] [--documents N] [--repeat N]
+[--profile N]`` (default ``../shared/data`` beside the repository). Annotator ``gold`` is
+CoNLL04's own layer (``conll04_train_dev.json``, first N documents); ``b`` and ``c`` are copies
+with known perturbations (``perturb``: 5 % of the entities dropped, 5 % shifted by one token,
+5 % retyped, different seeds). Timed:
+
+- **The pure call**: one ``agreement()`` call on those three (input checks, tokenization, every
+  pair, means, alpha), best of ``--repeat``.
+- **End to end, what the page and the CLI pay** (``end_to_end``): a real SQLite file in a
+  temporary folder, the N documents imported as a project with CoNLL04's annotations and
+  status done (the curated documents: curated to the gold, marked done), each annotator's
+  version imported as their layer (``Store.import_layer``, done); then, best and median of
+  ``--repeat`` after one warm-up call: ``Store.agreement_report`` (the done layers, the
+  curated documents and the model's suggestions read in one transaction, then
+  ``db.agreement.project_report``: the three annotators' pairs and alpha, each of them
+  against the curated documents; no model version, so no model row), ``render_text`` (what
+  ``python -m db agreement`` prints) and ``app.screens.curation.agreement_html`` (the
+  Curation tab's Agreement section). The CLI pays the report plus the text, the page the
+  report plus the HTML (plus Gradio's round trip and the browser, not counted). The imports
+  are timed once, for scale; ``--profile N``: the N top functions (own time) of one
+  ``Store.agreement_report`` call (cProfile), by cumulative then own time.
 
 ``perturb`` is also what ``tests/db/test_agreement.py`` builds its synthetic pair with: its
 perturbations are chosen so that their number predicts the F1s exactly (see its docstring).
@@ -15,9 +30,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import cProfile
+import io
+import pstats
 import random
+import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +46,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import converters  # noqa: E402
+from app.screens.curation import agreement_html  # noqa: E402
 from converters.document import Document  # noqa: E402
+from converters.schema import Schema  # noqa: E402
 from converters.tokenize import whitespace_tokenize  # noqa: E402
-from db.agreement import agreement  # noqa: E402
+from db import Store  # noqa: E402
+from db.agreement import AgreementReport, agreement, render_text  # noqa: E402
+
+#: the project the end-to-end measurement imports into
+PROJECT = "bench"
 
 
 @dataclass
@@ -98,11 +125,89 @@ def layers(documents: list[Document], share: float = 0.05) -> dict[str, list[Doc
     return {"gold": documents, "b": b, "c": c}
 
 
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(best, median) seconds of ``repeat`` calls, after one call to warm up."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+@dataclass
+class EndToEnd:
+    """What ``end_to_end`` measured: seconds (best, median) per part, the imports' seconds,
+    the report, what it was drawn as, and with ``profile`` a cProfile of one report."""
+
+    parts: dict[str, tuple[float, float]]
+    imports: dict[str, float]
+    report: AgreementReport
+    text: str
+    html: str
+    profile: str = ""
+
+
+def end_to_end(
+    documents: list[Document],
+    annotators: dict[str, list[Document]],
+    schema: Schema,
+    repeat: int,
+    folder: Path,
+    profile: int = 0,
+) -> EndToEnd:
+    """The report the page and the CLI build, from a SQLite file in ``folder``: the documents
+    imported with their annotations as the curated ones (done), each annotator's documents as
+    their layer (done); then the report, its text and its HTML timed (module docstring)."""
+    store = Store.open(f"sqlite:///{folder / 'agreement.sqlite'}")
+    try:
+        imports = {}
+        start = time.perf_counter()
+        store.create_project(PROJECT, schema)
+        store.import_documents(PROJECT, documents, status="done")
+        imports["documents (curated, done)"] = time.perf_counter() - start
+        for person, docs in annotators.items():
+            start = time.perf_counter()
+            store.import_layer(PROJECT, person, docs)
+            imports[f"layer {person}"] = time.perf_counter() - start
+        report = store.agreement_report(PROJECT)
+        title = f"Agreement in project {PROJECT!r} (layers: done)"
+        text = render_text(report, title)
+        html = agreement_html(report)
+        parts = {
+            "Store.agreement_report": timed(lambda: store.agreement_report(PROJECT), repeat),
+            "render_text (CLI)": timed(lambda: render_text(report, title), repeat),
+            "agreement_html (page)": timed(lambda: agreement_html(report), repeat),
+        }
+        profiled = ""
+        if profile:
+            prof = cProfile.Profile()
+            prof.enable()
+            store.agreement_report(PROJECT)
+            prof.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(prof, stream=out)
+            stats.sort_stats("cumulative").print_stats(profile)
+            stats.sort_stats("tottime").print_stats(profile)
+            profiled = out.getvalue().strip()
+    finally:
+        store.close()
+    return EndToEnd(parts, imports, report, text, html, profiled)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("shared_data", nargs="?", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N top functions of one Store.agreement_report call (cProfile)",
+    )
     args = parser.parse_args()
     corpus = Path(args.shared_data) / "conll04" / "conll04_train_dev.json"
     documents = converters.read("spert", corpus)[: args.documents]
@@ -125,6 +230,38 @@ def main() -> None:
         )
     print(f"  alpha {result.alpha:.4f} over {result.alpha_units} tokens")
     print(f"agreement(): {best * 1000:.1f} ms (best of {args.repeat})")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        e2e = end_to_end(documents, three, schema, args.repeat, Path(tmp), args.profile)
+    report = e2e.report
+    print(
+        f"end to end, SQLite: {len(report.documents)} documents, layers "
+        + ", ".join(f"{a} {n}" for a, n in report.layers.items())
+        + f", {len(report.curated)} curated (done); imported in "
+        + ", ".join(f"{name} {sec:.1f} s" for name, sec in e2e.imports.items())
+    )
+    against = report.against_curated
+    if against is not None:
+        print(
+            "  against the curated documents: "
+            + ", ".join(
+                f"{p.b} entity F1 {p.entities.overall.f1:.4f}"
+                for p in against.pairs
+                if p.a == report.curated_name
+            )
+        )
+    print(f"  text {len(e2e.text) / 1024:.0f} KiB, HTML {len(e2e.html) / 1024:.0f} KiB")
+    for name, (b, med) in e2e.parts.items():
+        print(f"  {name:24s} best {b * 1000:8.1f} ms, median {med * 1000:8.1f} ms")
+    rep = e2e.parts["Store.agreement_report"][0]
+    for who, part in (("CLI", "render_text (CLI)"), ("page", "agreement_html (page)")):
+        print(
+            f"  {who}: report + {part.split()[0]}: {(rep + e2e.parts[part][0]) * 1000:.1f} ms "
+            f"(best of {args.repeat} each)"
+        )
+    if e2e.profile:
+        print("  cProfile of one Store.agreement_report call, by cumulative then own time:")
+        print("\n".join("    " + line for line in e2e.profile.splitlines()))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,17 @@ Run by hand: ``.venv/bin/python bench/curation.py [SHARED_DATA] [--repeat N]`` (
   the call's time on the densest document). Timed twice: as it comes, and after
   ``gc.freeze()`` (the objects alive then are left out of collections, as a server that
   froze its heap once started would have it).
+- **The "Documents to curate" listing** (``measure_listing``): what the Curation tab runs each
+  time it opens, ``app.screens.curation.documents_frame``: every layer of the project listed,
+  then each of the first ``MAX_ROWS`` (300) documents with layers aligned (``Store.curation``)
+  to count its disagreements. On the ``--listing`` (300) documents of the shared BRAT samples
+  with the most entities + relations (the worst case the shared data holds), renamed
+  ``NNN-name`` (names repeat across corpora), each with three layers made as above and an empty
+  curated document, in one project of a temporary SQLite store. Timed (best and median of
+  ``--listing-repeat``): the listing as it comes and after ``gc.freeze()``, and the 300
+  ``Store.curation`` calls alone; each document's ``Store.curation`` once, to say which
+  documents the time goes to; with ``--profile``, the listing's top functions (cProfile,
+  by cumulative time, then by own time). ``--listing 0`` skips it.
 - ``--browser``: also the time Debian Chromium takes to lay that HTML out with the tab's CSS
   (``innerHTML`` set, then a forced layout; median of ``--repeat``), not counting Gradio's
   round trip.
@@ -31,7 +42,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import cProfile
 import gc
+import io
+import pstats
 import random
 import statistics
 import sys
@@ -214,23 +228,125 @@ def measure(corpus: str, doc: Document, repeat: int, folder: Path, browser: bool
         print(f"  {name:34s} best {best * 1000:7.1f} ms, median {median * 1000:7.1f} ms")
 
 
+def listing_documents(found: list[tuple[str, Document]], n: int) -> list[Document]:
+    """The ``n`` documents of ``found`` with most entities + relations, in ``found``'s order,
+    each named ``NNN-name`` (``NNN``: its place in ``found``; names repeat across corpora)."""
+    ranked = sorted(range(len(found)), key=lambda i: (-aligned(found[i][1]), i))[:n]
+    out = []
+    for i in sorted(ranked):
+        doc = copy.copy(found[i][1])
+        doc.id = f"{i:03d}-{doc.id}"
+        out.append(doc)
+    return out
+
+
+def measure_listing(
+    docs: list[Document], repeat: int, folder: Path, profile: int = 0
+) -> dict[str, tuple[float, float]]:
+    """The Curation tab's "Documents to curate" listing (``documents_frame``) of a project of
+    ``docs`` with three layers each (module docstring): prints and returns its timings,
+    (best, median) seconds by name."""
+    project = "listing"
+    per_doc = [layers_of(d) for d in docs]
+    store = Store.open(f"sqlite:///{folder / 'listing.sqlite'}")
+    try:
+        store.create_project(project, infer_schema([x for ls in per_doc for x in ls.values()]))
+        store.import_documents(project, [Document(d.id, d.text) for d in docs])
+        for person in PEOPLE:
+            store.import_layer(project, person, [ls[person] for ls in per_doc])
+        del per_doc
+        frame, note = curation.documents_frame(store, project)
+        ids = [int(i) for i in frame["id"]]
+
+        def list_it() -> None:
+            curation.documents_frame(store, project)
+
+        def align_all() -> None:
+            for i in ids:
+                store.curation(i)
+
+        times = {"documents_frame (what the tab runs)": timed(list_it, repeat)}
+        gc.collect()
+        gc.freeze()
+        times["  the same, heap frozen first"] = timed(list_it, repeat)
+        gc.unfreeze()
+        times[f"  {len(ids)} x Store.curation alone"] = timed(align_all, repeat)
+        each = []
+        for i, name in zip(ids, frame["name"], strict=True):
+            start = time.perf_counter()
+            store.curation(i)
+            each.append((time.perf_counter() - start, name))
+        profiled = ""
+        if profile:
+            prof = cProfile.Profile()
+            prof.enable()
+            list_it()
+            prof.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(prof, stream=out)
+            stats.sort_stats("cumulative").print_stats(profile)
+            stats.sort_stats("tottime").print_stats(profile)
+            profiled = out.getvalue().strip()
+    finally:
+        store.close()
+    n_ent = sum(len(d.entities) for d in docs)
+    n_rel = sum(len(d.relations) for d in docs)
+    print(
+        f"Documents to curate: {len(docs)} documents ({n_ent} entities, {n_rel} relations, "
+        f"{sum(len(d.text) for d in docs):,} characters) x {len(PEOPLE)} layers; "
+        f"{len(frame)} rows listed, {int(frame['disagreements'].sum())} disagreements"
+    )
+    print(f"  note: {note}")
+    for name, (best, median) in times.items():
+        print(f"  {name:36s} best {best * 1000:8.1f} ms, median {median * 1000:8.1f} ms")
+    each.sort(reverse=True)
+    total = sum(t for t, _ in each)
+    if each:
+        top = each[: max(1, len(each) // 10)]
+        print(
+            f"  Store.curation per document, once each: {total * 1000:.0f} ms in all, median "
+            f"{statistics.median(t for t, _ in each) * 1000:.1f} ms; the slowest "
+            f"{len(top)} take {sum(t for t, _ in top) / total:.0%}: "
+            + ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in each[:3])
+        )
+    if profiled:
+        print("  cProfile of one documents_frame call, by cumulative then own time:")
+        print("\n".join("    " + line for line in profiled.splitlines()))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("shared_data", nargs="?", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--browser", action="store_true", help="also Chromium's layout time")
+    parser.add_argument(
+        "--listing",
+        type=int,
+        default=curation.MAX_ROWS,
+        help="documents in the Documents-to-curate listing (0: not measured)",
+    )
+    parser.add_argument("--listing-repeat", type=int, default=3)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="print the listing's N top functions"
+    )
     args = parser.parse_args()
     found = candidates(Path(args.shared_data))
     by_count = max(found, key=lambda cd: (aligned(cd[1]), cd[1].id))
     by_density = max(found, key=lambda cd: (aligned(cd[1]) / max(1, len(cd[1].text)), cd[1].id))
     print(f"{len(found)} documents in the shared BRAT samples; repeat {args.repeat}")
     chosen = [by_count] + ([by_density] if by_density is not by_count else [])
+    listed = listing_documents(found, args.listing)
     del found  # not part of the heap the collector walks in the app
     with tempfile.TemporaryDirectory() as tmp:
         for n, (corpus, doc) in enumerate(chosen):
             folder = Path(tmp) / str(n)
             folder.mkdir()
             measure(corpus, doc, args.repeat, folder, args.browser)
+        if listed:
+            folder = Path(tmp) / "listing"
+            folder.mkdir()
+            measure_listing(listed, args.listing_repeat, folder, args.profile)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Curation tab's logic (Gradio-free): agreement figures, the documents to curate, one
 document's layers aligned, and the curator's choices (issue 24, items 2 and 3 in the page).
 
-- **Agreement** (``agreement_html``): ``db.agreement.report.project_report`` over the project's
-  done layers (``Store.layer_set``), the curated documents that are done counting as curated;
+- **Agreement** (``agreement_html``): ``Store.agreement_report`` (the CLI's report too) over
+  the project's done layers, the curated documents that are done counting as curated;
   one matrix per measure (entities exact, entities overlapping, relations) over the
   annotators, the curated layer and the model, each cell ``F1 (matched / only row / only
   column)``; the same per type (folded); Cohen's kappa per pair and Krippendorff's alpha.
@@ -21,7 +21,16 @@ document's layers aligned, and the curator's choices (issue 24, items 2 and 3 in
   a pick, "none", "merge agreed" or "undo": each one edit of the curated document through the
   store (``Store.resolve``, ``Store.merge_agreed``, ``Store.undo``), made against the version
   the curator saw; a stale one is refused with who changed the document since, and the view
-  is drawn again.
+  is drawn again. Every command carries the page's identity (an undo takes back that page's
+  choices only), names a curated document (never a layer: a layer is its owner's) and passes
+  the editor's own permission rule (``app.permissions.may_edit_document``, through
+  ``Gate.may_edit_view``) before anything is written (``command_refusal``).
+- **Merge across the project** (``merge_project``): ``Store.merge_agreed`` on every document
+  with layers that has something to merge, each one edit; one that is refused (changed
+  meanwhile, not the caller's to edit) is reported and the others go on.
+- **The policy** (``policy_of``, ``set_policy``): the store's reading (``Store
+  .curation_policy``) and check (``db.curation.check_policy``); what each policy means is
+  ``db.curation.POLICY_MEANINGS``.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -37,24 +46,26 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from converters.document import Entity, Relation
 from converters.schema import Schema
 from db import ConflictError, Store, StoreError
-from db.agreement.report import MEASURE_TITLES, AgreementReport, project_report
+from db.agreement.report import MEASURE_TITLES, AgreementReport
 from db.agreement.results import MEASURES, Counts
 from db.curating import CurationView
 from db.curation import (
     DEFAULT_POLICY,
-    POLICIES,
+    POLICY_MEANINGS,
     POLICY_SETTING,
     CurationError,
     Disagreement,
     EntitySpec,
     RelationSpec,
+    check_policy,
     label,
     merge_edit,
     resolution,
 )
-from db.document_status import DONE
+from db.curation.keys import entity_spec, relation_spec
 from db.views import DocumentView
 
 #: the Documents-to-curate table's columns
@@ -97,14 +108,6 @@ def _fill(colour: str | None) -> str:
 
 
 # --- agreement ---------------------------------------------------------------------------
-
-
-def agreement_report(store: Store, project: str) -> AgreementReport:
-    """The project's agreement report: its done layers, the curated documents that are done
-    counting as curated."""
-    layers = store.layer_set(project)
-    done = {d.name for d in store.list_documents(project, status=DONE)}
-    return project_report(layers, store.project_schema(project), curated_done=done)
 
 
 def f1_cell(counts: Counts | None) -> str:
@@ -207,7 +210,7 @@ def agreement_view(store: Store, project: str | None) -> str:
     """The Agreement section for ``project`` ('' without one)."""
     if not project:
         return ""
-    return agreement_html(agreement_report(store, project))
+    return agreement_html(store.agreement_report(project))
 
 
 # --- documents to curate -----------------------------------------------------------------
@@ -318,24 +321,28 @@ def _read_row(
     who: str, view: DocumentView, fills: dict[str, str], disputed: set[str]
 ) -> LayerRowData:
     """``view``'s accepted entities (event triggers left out: curation does not align them)
-    and the relations between them, as a row."""
+    and the relations between them, as a row; each annotation keyed as the alignment keys it
+    (``db.curation.keys``: a relation's extra ACE arguments included)."""
     triggers = {ev.trigger for ev in view.events}
     row = LayerRowData(who, view.status)
-    specs: dict[int, EntitySpec] = {}
+    specs: dict[str, EntitySpec] = {}
     for e in view.entities:
         if e.review != "accepted" or e.ann_id in triggers:
             continue
-        spec = EntitySpec(e.type, tuple(sorted((s, t) for s, t in e.fragments)))
-        specs[e.id] = spec
+        spec = entity_spec(Entity(e.ann_id, e.type, list(e.fragments)))
+        specs[e.ann_id] = spec
         fill = fills.get(e.type) or _fill(None)
         for s, t in spec.fragments:
             first = (s, t) == spec.fragments[0]
             row.marks.append(Mark(s, t, e.type if first else "", fill))
     for r in view.relations:
-        if r.review != "accepted" or r.arg1 not in specs or r.arg2 not in specs:
+        if r.review != "accepted":
             continue
-        spec = RelationSpec(r.type, specs[r.arg1], specs[r.arg2])
-        row.relations.append((spec.start, label(spec, view.text), spec.key in disputed))
+        rel = Relation(r.ann_id, r.type, r.arg1_ref, r.arg2_ref, extra_args=list(r.extra_args))
+        rel_spec = relation_spec(rel, specs)
+        if rel_spec is None:  # an argument that is not such an entity: not aligned either
+            continue
+        row.relations.append((rel_spec.start, label(rel_spec, view.text), rel_spec.key in disputed))
     row.relations.sort()
     return row
 
@@ -602,7 +609,8 @@ def aligned_view(store: Store, doc_id: int, nonce: int | str = 0) -> Shown:
 class Command:
     """One choice sent by the page: ``op`` (``OPS``) on document ``doc`` as the curator saw
     it (``version``); ``id``/``variant`` for a pick; ``client``/``seq``: the page's identity
-    and the command's number (exactly once; undo takes back this page's choices only)."""
+    and the command's number (exactly once; undo takes back this page's choices only), which
+    every command must carry (``parse_command``, ``command_refusal``)."""
 
     op: str
     doc: int
@@ -638,8 +646,8 @@ def parse_command(text: str | None) -> Command:
         raise ValueError("the command names no variant")
     client, seq = data.get("client"), data.get("seq")
     if client is None or seq is None:
-        client = seq = None
-    elif not (
+        raise ValueError("the command carries no page identity (client and seq)")
+    if not (
         isinstance(client, str)
         and _CLIENT.fullmatch(client)
         and isinstance(seq, int)
@@ -690,8 +698,38 @@ def _preview(store: Store, cmd: Command) -> str:
     return "; ".join(edit.describe())
 
 
-def run_command(store: Store, cmd: Command, author: str | None) -> Outcome:
-    """Apply ``cmd`` to the curated document (one edit; see the module docstring)."""
+#: why a person may not edit a document ('' if they may): the editor's rule, for the caller
+#: (``app.permissions.Gate.may_edit_view``)
+MayEdit = Callable[[DocumentView], str]
+
+
+def command_refusal(store: Store, cmd: Command, may_edit: MayEdit) -> str:
+    """Why ``cmd`` may not be applied ('' if it may): it carries no page identity (an undo
+    without one would take back the document's newest edit, whoever made it), its document is
+    not a curated document (a layer is its owner's to edit, never the curation's), or the
+    editor's permission rule (``may_edit``) refuses the caller that document."""
+    if cmd.client is None or cmd.seq is None:
+        return "the command carries no page identity"
+    try:
+        view = store.load_document(cmd.doc)
+    except StoreError:
+        return f"there is no document {cmd.doc}"
+    if view.layer_of is not None:
+        return (
+            f"document {view.id} is {view.layer_owner}'s layer of document {view.layer_of}: "
+            "curation changes the curated document only"
+        )
+    return may_edit(view)
+
+
+def run_command(store: Store, cmd: Command, author: str | None, may_edit: MayEdit) -> Outcome:
+    """Apply ``cmd`` to the curated document (one edit; see the module docstring), once
+    ``command_refusal`` finds nothing against it; ``may_edit``: the editor's permission rule
+    for the caller."""
+    refusal = command_refusal(store, cmd, may_edit)
+    if refusal:
+        text = f"Not saved: {refusal}."
+        return Outcome(text, text)
     once = {"client_id": cmd.client, "seq": cmd.seq}
     try:
         if cmd.op == UNDO:
@@ -715,23 +753,88 @@ def run_command(store: Store, cmd: Command, author: str | None) -> Outcome:
 
 
 def policy_of(store: Store, project: str | None) -> str:
-    """The project's curation policy (the store's default until one is set)."""
-    if not project:
-        return DEFAULT_POLICY
-    value = (store.get_project(project).settings or {}).get(POLICY_SETTING)
-    return value if value in POLICIES else DEFAULT_POLICY
+    """The project's curation policy (``Store.curation_policy``; the store's default without a
+    project)."""
+    return store.curation_policy(project) if project else DEFAULT_POLICY
 
 
 def set_policy(store: Store, project: str | None, policy: str) -> str:
-    """Set the project's curation policy; the line that says so."""
+    """Set the project's curation policy (``check_policy``: ``CurationError``, a
+    ``ValueError``, naming the policies); the line that says so, in ``POLICY_MEANINGS``' words."""
     if not project:
         return "Choose a project first."
-    if policy not in POLICIES:
-        raise ValueError(f"the curation policy is one of {', '.join(POLICIES)}")
+    check_policy(policy)
     store.update_project_settings(project, {POLICY_SETTING: policy})
-    what = (
-        "what every annotator holds"
-        if policy == POLICIES[0]
-        else "what more than half of the annotators hold"
+    return (
+        f"Curation policy: **{policy}**: merging agreed annotations adds {POLICY_MEANINGS[policy]}."
     )
-    return f"Curation policy: **{policy}**: merging agreed annotations adds {what}."
+
+
+# --- merging across the project ----------------------------------------------------------
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+@dataclass
+class ProjectMerge:
+    """What "merge agreed in every document" did: ``annotations`` added to ``documents``
+    curated documents; ``nothing``: documents with layers that had nothing to merge;
+    ``refused``: one line per document not merged and why (a conflict, the permission rule)."""
+
+    annotations: int = 0
+    documents: int = 0
+    nothing: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        out = (
+            f"Merged {_plural(self.annotations, 'annotation')} into "
+            f"{_plural(self.documents, 'document')}"
+        )
+        if self.nothing:
+            out += f"; {_plural(self.nothing, 'document')} had nothing to merge"
+        if self.refused:
+            out += f". Not merged: {'; '.join(self.refused)}"
+        return out + "."
+
+
+def merge_project(
+    store: Store, project: str, author: str | None, may_edit: MayEdit
+) -> ProjectMerge:
+    """``Store.merge_agreed`` on every document of ``project`` that has layers and something
+    the project's policy agrees on that its curated document lacks (the others are counted,
+    not touched): one edit per document, each against the version just read. A document the
+    store or the permission rule refuses (it changed meanwhile, the caller may not edit it)
+    is reported and the others go on."""
+    out = ProjectMerge()
+    ids = dict.fromkeys(row.document_id for row in store.project_layers(project))
+    for doc_id in ids:
+        try:
+            view = store.curation(doc_id)
+        except StoreError as exc:  # deleted meanwhile
+            out.refused.append(f"document {doc_id} ({exc})")
+            continue
+        edit = merge_edit(view.curation)
+        if edit.empty:
+            out.nothing += 1
+            continue
+        try:
+            refusal = may_edit(store.load_document(doc_id))
+            if refusal:
+                out.refused.append(f"{view.name} ({refusal})")
+                continue
+            store.merge_agreed(doc_id, view.version, author)
+        except ConflictError as exc:
+            out.refused.append(
+                f"{view.name} (changed meanwhile: version {exc.expected_version}, now "
+                f"{exc.current_version}; merge again)"
+            )
+            continue
+        except StoreError as exc:
+            out.refused.append(f"{view.name} ({exc})")
+            continue
+        out.documents += 1
+        out.annotations += len(edit.add_entities) + len(edit.add_relations)
+    return out

@@ -26,7 +26,7 @@ import pandas as pd
 from app.permissions import CURATE, may, refuse
 from app.screens import curation, esc, refused_line
 from db import StoreError
-from db.curation import POLICIES
+from db.curation import POLICIES, policy_help
 
 if TYPE_CHECKING:
     from app.ui import Page, SpanrelApp
@@ -116,6 +116,8 @@ class CurationTab:
     docs: gr.Dataframe
     docs_note: gr.Markdown
     docs_refresh: gr.Button
+    merge_all: gr.Button  # "Merge agreed in every document" (``curation.merge_project``)
+    merge_msg: gr.Markdown
     doc_id: gr.Number
     show: gr.Button
     msg: gr.Markdown
@@ -145,12 +147,16 @@ def build(app: SpanrelApp) -> CurationTab:
                     list(POLICIES),
                     value=curation.DEFAULT_POLICY,
                     label="Merge agreed annotations when",
-                    info="unanimous: every annotator holds them; majority: more than half do",
+                    info=policy_help(),
                     scale=2,
                     elem_id="sr-cur-policy",
                 )
                 docs_refresh = gr.Button("Refresh", scale=0, elem_id="sr-cur-refresh")
+                merge_all = gr.Button(
+                    "Merge agreed in every document", scale=0, elem_id="sr-cur-merge-all"
+                )
             policy_msg = gr.Markdown("", elem_id="sr-cur-policy-msg")
+            merge_msg = gr.Markdown("", elem_id="sr-cur-merge-msg")
             docs_note = gr.Markdown("", elem_id="sr-cur-docs-note")
             docs = gr.Dataframe(
                 pd.DataFrame([], columns=curation.DOC_HEADERS),
@@ -185,6 +191,8 @@ def build(app: SpanrelApp) -> CurationTab:
         docs,
         docs_note,
         docs_refresh,
+        merge_all,
+        merge_msg,
         doc_id,
         show,
         msg,
@@ -317,13 +325,45 @@ def wire(app: SpanrelApp, page: Page, tab: CurationTab, demo: gr.Blocks) -> None
         [tab.view, tab.policy_msg, tab.msg, tab.row],
     )
 
+    def may_edit(request: gr.Request | None) -> curation.MayEdit:
+        """The editor's permission rule for the caller (``Gate.may_edit_view``)."""
+        username = getattr(request, "username", None)
+        return lambda view: app.gate.may_edit_view(username, view)
+
+    def merge_everywhere(proj, row, request: gr.Request):
+        """The "Merge agreed in every document" button: ``curation.merge_project``, then the
+        table and the document shown drawn again."""
+        if not proj:
+            return "Choose a project first.", gr.update(), gr.update(), gr.update(), row
+        try:
+            done = curation.merge_project(store, proj, app.user(request), may_edit(request))
+        except StoreError as exc:
+            refuse(f"Not merged: {exc}.")  # stops here
+        line = done.line()
+        if done.refused:
+            refuse(line, stop=False)
+        frame, note = curation.documents_frame(store, proj)
+        html: Any = gr.update()
+        if row is not None:
+            try:
+                html, row = _view(app, row.id)
+            except StoreError:  # deleted meanwhile
+                html, row = EMPTY_VIEW, None
+        return esc(line), frame, esc(note), html, row
+
+    tab.merge_all.click(
+        merge_everywhere,
+        [page.project, tab.row],
+        [tab.merge_msg, tab.docs, tab.docs_note, tab.view, tab.row],
+    )
+
     def command(text, request: gr.Request):
         """A choice the page sent (``curation.js``): applied, then the view drawn again."""
         try:
             cmd = curation.parse_command(text)
         except ValueError as exc:
             refuse(f"Not saved: {exc}.")  # stops here
-        outcome = curation.run_command(store, cmd, app.user(request))
+        outcome = curation.run_command(store, cmd, app.user(request), may_edit(request))
         if outcome.refusal:
             refuse(outcome.refusal, stop=False)
         try:

@@ -55,3 +55,20 @@ def test_one_measurement_end_to_end(shared_data: Path, tmp_path: Path, capsys) -
     bench.measure("CoNLL-ST_2006", doc, 1, tmp_path, False)
     out = capsys.readouterr().out
     assert "disagreements" in out and "aligned_view (what the tab runs)" in out
+
+
+def test_the_listing_measures_a_few_documents(shared_data: Path, tmp_path: Path, capsys) -> None:
+    docs = converters.read("brat", shared_data / CORPORA / "CoNLL-ST_2006")
+    found = [("CoNLL-ST_2006", d) for d in docs if len(d.entities) >= 20]
+    listed = bench.listing_documents(found, 3)
+    assert len(listed) == 3 and len({d.id for d in listed}) == 3
+    assert {d.id.split("-", 1)[1] for d in listed} <= {d.id for _, d in found}
+    times = bench.measure_listing(listed, 1, tmp_path, profile=5)
+    out = capsys.readouterr().out
+    assert "3 rows listed" in out and "cProfile of one documents_frame call" in out
+    assert set(times) == {
+        "documents_frame (what the tab runs)",
+        "  the same, heap frozen first",
+        "  3 x Store.curation alone",
+    }
+    assert all(0 < best <= median for best, median in times.values())

@@ -141,7 +141,11 @@ def test_two_annotators_then_the_curator_with_keys(browser, team: Served, tmp_pa
         layer = store.load_document(ann_layer)
         assert [e.author for e in layer.entities + layer.relations] == ["ann"] * 4
         assert store.load_document(doc).entities == []  # the curated document: untouched
-        # the annotators do not see the Curation tab
+        # the annotators do not see the Curation tab: once the page's load script has said
+        # who may curate (before that the tab is hidden from everyone, so a count of 0 then
+        # would prove nothing), its button stays hidden
+        ann.wait_for_function("() => document.body.dataset.srCurates === '0'", timeout=30_000)
+        assert ann.get_by_role("tab", name="Annotate").count() == 1  # the tab buttons are drawn
         assert ann.get_by_role("tab", name="Curation").count() == 0
 
         cara = sign_in(browser, team, CARA)

@@ -19,19 +19,23 @@ kappa (0.7 - 0.45) / 0.55 = 0.45.
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 import pytest
 
-from app.screens import curation, curation_tab
-from app.screens.curation import Command, parse_command, run_command
+from app.permissions import Actor, may_edit_document
+from app.screens import curation, curation_tab, esc
+from app.screens.curation import Command, parse_command
 from converters.document import Document
 from converters.schema import EntityType, RelationType, Schema
 from converters.tokenize import tokenize
 from db import Edit, Store
+from db.views import DocumentView
 
 TEXT = "Alice Smith met Bob Jones in Paris last week."
 SCHEMA = Schema([EntityType("Peop"), EntityType("Loc")], [RelationType("Met")])
@@ -70,6 +74,37 @@ def layered(store: Store, *, done: bool = True) -> int:
             version = store.load_document(layer).version
             store.apply_edit(layer, Edit.set_status("done"), version, who)
     return doc
+
+
+def rule_for(name: str, role: str):
+    """The editor's permission rule (``may_edit_document``) for ``name`` in ``role``, as the
+    tab hands it to ``run_command`` (``Gate.may_edit_view``)."""
+
+    def may_edit(view: DocumentView) -> str:
+        return may_edit_document(
+            Actor(name, role),
+            assignee=view.assignee,
+            status=view.status,
+            status_by=view.status_by,
+            layer_owner=view.layer_owner,
+            layer_owners=view.layer_owners,
+        )
+
+    return may_edit
+
+
+CARA, MIA = rule_for("cara", "curator"), rule_for("mia", "manager")
+#: the page identity ``run_command`` gives a command the test sends without one
+PAGE = "cur-tests"
+SEQ = itertools.count(1)
+
+
+def run_command(store: Store, cmd: Command, author: str, may_edit=CARA) -> curation.Outcome:
+    """``curation.run_command`` as the page sends it: with its identity (``PAGE``, the next
+    number) where the test gave none, as curator cara."""
+    if cmd.client is None:
+        cmd = replace(cmd, client=PAGE, seq=next(SEQ))
+    return curation.run_command(store, cmd, author, may_edit)
 
 
 def cells(html: str, table: str) -> dict[tuple[str, str], str]:
@@ -228,6 +263,113 @@ def test_each_choice_is_one_edit_and_a_stale_view_is_refused(store: Store) -> No
     assert curation.patch_frame(None, row) is None
 
 
+def test_a_crafted_command_is_refused_and_changes_nothing(store: Store) -> None:
+    """Whatever the page sends, a command must carry its page identity, name a curated
+    document (never a layer: an undo there would take back its owner's newest edit) and pass
+    the editor's permission rule; a refused one writes nothing anywhere."""
+    doc = layered(store, done=False)
+    ann, bob = store.layer_for(doc, "ann") or 0, store.layer_for(doc, "bob") or 0
+    # ann's newest edit of her layer, from her editor page "ed-ann"
+    version = store.load_document(ann).version
+    week = Edit.add_entity("Loc", [at("week")])
+    store.apply_edit(ann, week, version, "ann", client_id="ed-ann", seq=1)
+    # someone else's choice on the curated document, from another page
+    mine = Command("merge", doc, 0, client="cur-mia", seq=1)
+    assert not curation.run_command(store, mine, "mia", MIA).refusal
+
+    def state() -> list[tuple[int, int, int]]:
+        out = []
+        for d in (doc, ann, bob):
+            view = store.load_document(d)
+            out.append((view.version, len(view.entities), len(store.history(d))))
+        return out
+
+    before = state()
+    ann_version = store.load_document(ann).version
+    crafted = [
+        # ann's layer: cara may see it, never change it (nor undo ann's newest edit there)
+        (Command("undo", ann, ann_version, client="ed-ann", seq=2), CARA, "ann's layer of"),
+        # not through the Curation tab even for a manager, whom the editor lets edit any row
+        (Command("undo", ann, ann_version, client="ed-ann", seq=2), MIA, "ann's layer of"),
+        (Command("merge", ann, ann_version, client="cur-x", seq=1), MIA, "ann's layer of"),
+        (Command("merge", ann, ann_version, client="cur-x", seq=2), CARA, "ann's layer of"),
+        (Command("none", bob, 1, "entity:0-1:x", client="cur-x", seq=3), CARA, "bob's layer"),
+        # no page identity: an undo would take back the document's newest edit, mia's
+        (Command("undo", doc, 1), CARA, "carries no page identity"),
+        (Command("merge", doc, 1, client="cur-x"), CARA, "carries no page identity"),
+        # the editor's rule: ann annotates her own layer, not the curated document
+        (
+            Command("undo", doc, 1, client="cur-mia", seq=2),
+            rule_for("ann", "annotator"),
+            "this is the curated document: annotate your own layer of it",
+        ),
+        (Command("merge", 999_999, 0, client="cur-x", seq=4), CARA, "no document 999999"),
+    ]
+    for cmd, rule, reason in crafted:
+        outcome = curation.run_command(store, cmd, "cara", rule)
+        assert outcome.refusal.startswith("Not saved: ") and reason in outcome.refusal, (
+            cmd,
+            outcome,
+        )
+        assert outcome.message == outcome.refusal
+    assert state() == before  # nothing changed, anywhere
+    assert ("Loc", "week") in [
+        (e.type, TEXT[e.start : e.end]) for e in store.load_document(ann).entities
+    ]
+    assert store.history(doc)[0].author == "mia" and store.history(doc)[0].state == "done"
+    # the page's own undo still works: its identity, the curated document, mia may edit it
+    undo = Command("undo", doc, 1, client="cur-mia", seq=2)
+    assert not curation.run_command(store, undo, "mia", MIA).refusal
+    assert store.load_document(doc).entities == []
+
+
+def test_merge_agreed_in_every_document(store: Store) -> None:
+    """The project-wide merge: each document with something agreed gets one merge edit; those
+    with nothing to merge (or no layers) are left alone; a document that changes meanwhile is
+    reported and the others, after it too, go on."""
+    d1 = layered(store, done=False)  # agreed: Peop "Alice Smith"
+    store.import_documents("cur", [Document(n, TEXT) for n in ("d2", "d3", "d4", "d5")])
+    store.assign_layers("cur", ["d2", "d3", "d5"], ["ann", "bob"], author="mia")  # d4: none
+    ids = {n: store.find_document("cur", n) for n in ("d2", "d3", "d4", "d5")}
+    for who in ("ann", "bob"):
+        for name, words in (("d2", ["Alice Smith", "Paris"]), ("d5", ["Bob Jones"])):
+            for word in words:
+                add(store, store.layer_for(ids[name], who) or 0, "Peop", word, who)
+    add(store, store.layer_for(ids["d3"], "ann") or 0, "Peop", "last", "ann")  # no agreement
+
+    def meanwhile(view: DocumentView) -> str:
+        """cara's rule, and someone editing d2 between the read and the merge."""
+        if view.name == "d2":
+            store.apply_edit(view.id, Edit.set_assignee("cara"), view.version, "mia")
+        return CARA(view)
+
+    done = curation.merge_project(store, "cur", "cara", meanwhile)
+    assert (done.annotations, done.documents, done.nothing) == (2, 2, 1)
+    assert done.line() == (
+        "Merged 2 annotations into 2 documents; 1 document had nothing to merge. Not merged: "
+        "d2 (changed meanwhile: version 0, now 1; merge again)."
+    )
+
+    def held(doc_id: int) -> list[str]:
+        return sorted(TEXT[e.start : e.end] for e in store.load_document(doc_id).entities)
+
+    assert held(d1) == ["Alice Smith"] and held(ids["d5"]) == ["Bob Jones"]
+    assert held(ids["d2"]) == held(ids["d3"]) == held(ids["d4"]) == []
+    for doc_id in (d1, ids["d5"]):
+        (entry, *_) = store.history(doc_id)
+        assert (entry.op, entry.author) == ("merge_agreed", "cara")  # one edit each
+    assert "merge_agreed" not in [h.op for h in store.history(ids["d3"])]
+    # again: only d2 is left; one not allowed to edit is refused everywhere, nothing written
+    refused = curation.merge_project(store, "cur", "zed", rule_for("zed", "annotator"))
+    assert (refused.documents, len(refused.refused)) == (0, 1)
+    assert "d2 (this document is annotated in layers" in refused.line()
+    again = curation.merge_project(store, "cur", "cara", CARA)
+    assert again.line() == (
+        "Merged 2 annotations into 1 document; 3 documents had nothing to merge."
+    )
+    assert held(ids["d2"]) == ["Alice Smith", "Paris"]
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -240,6 +382,9 @@ def test_each_choice_is_one_edit_and_a_stale_view_is_refused(store: Store) -> No
         ('{"op": "none", "doc": 1, "version": 0}', "names no disagreement"),
         ('{"op": "merge", "doc": 1, "version": 0, "client": "a b", "seq": 1}', "malformed"),
         ('{"op": "merge", "doc": 1, "version": 0, "client": "ab", "seq": 0}', "malformed"),
+        ('{"op": "undo", "doc": 1, "version": 0}', "carries no page identity"),
+        ('{"op": "undo", "doc": 1, "version": 0, "client": "ab"}', "carries no page identity"),
+        ('{"op": "merge", "doc": 1, "version": 0, "seq": 3}', "carries no page identity"),
     ],
 )
 def test_a_malformed_command_is_refused(text: str, reason: str) -> None:
@@ -284,8 +429,57 @@ def test_user_text_is_inert_in_the_view(store: Store) -> None:
     assert "<i>" not in html and "{{" not in html and "${" not in html and "`" not in html
     assert "&lt;script&gt;" in html and "&#123;&#123;value&#125;&#125;" in html
     assert "project=evil+%3Cb%3E" in html  # the edit link's address, encoded
+    for owner, layer_id in (("<u>ann", layer), ("bob", store.layer_for(doc, "bob") or 0)):
+        version = store.load_document(layer_id).version
+        store.apply_edit(layer_id, Edit.set_status("done"), version, owner)
     report = curation.agreement_view(store, "evil <b>")
+    assert "&lt;u&gt;ann" in report  # the name is shown, as text
     assert "<u>" not in report
+
+
+def test_a_row_keys_relations_as_the_alignment_does() -> None:
+    """The aligned view's rows key a relation as ``db.curation.keys`` does, extra (ACE)
+    arguments included: its label names them and it is marked disputed by that key."""
+    from datetime import UTC, datetime
+
+    from converters.document import Entity, Relation
+    from db.curation.keys import entity_spec, relation_spec
+    from db.views import EntityView, RelationView
+
+    now = datetime.now(UTC)
+
+    def ent(i: int, word: str) -> EntityView:
+        return EntityView(
+            i, f"T{i}", "Peop", [at(word)], None, "human", None, None, "accepted", "ann", now, now
+        )
+
+    ents = [ent(1, "Alice Smith"), ent(2, "Bob Jones"), ent(3, "last week")]
+    extra = [("Time-Within", "T3")]
+    rel = RelationView(
+        1,
+        "R1",
+        "Met",
+        1,
+        2,
+        "T1",
+        "T2",
+        "Arg1",
+        "Arg2",
+        extra,
+        "human",
+        None,
+        None,
+        "accepted",
+        "ann",
+        now,
+        now,
+    )
+    view = DocumentView(1, "p", "d", TEXT, "new", None, "train", 0, "", {}, ents, [rel])
+    specs = {e.ann_id: entity_spec(Entity(e.ann_id, e.type, e.fragments)) for e in ents}
+    key = relation_spec(Relation("R1", "Met", "T1", "T2", extra_args=extra), specs)
+    assert key is not None and key.extra  # the alignment's key of that relation
+    row = curation._read_row("ann", view, {}, {key.key})
+    assert row.relations == [(0, "Met(Alice Smith \u2192 Bob Jones; Time-Within: last week)", True)]
 
 
 def test_segments_never_cut_an_annotation() -> None:
@@ -353,8 +547,16 @@ def test_the_tab_is_for_managers_and_curators(built) -> None:
     store, demo = built
     doc = layered(store)
     view = store.curation(doc)
-    command = json.dumps({"op": "merge", "doc": doc, "version": view.version})
-    for name in ("show_curation", "refresh_agreement", "refresh_documents", "command"):
+    command = json.dumps(
+        {"op": "merge", "doc": doc, "version": view.version, "client": "cur-a", "seq": 1}
+    )
+    for name in (
+        "show_curation",
+        "refresh_agreement",
+        "refresh_documents",
+        "command",
+        "merge_everywhere",
+    ):
         refused = pytest.warns(UserWarning, match="Only a manager or a curator may")
         with refused, pytest.raises(gr.Error):  # refused before the handler runs
             _guarded(demo, name)("ann", "cur")
@@ -387,3 +589,23 @@ def test_the_tab_is_for_managers_and_curators(built) -> None:
     follow = _guarded(demo, "follow_project")
     assert all(u == gr.update() for u in follow("ann", "cur"))
     assert "0.29 (1 / 2 / 3)" in follow("mia", "cur")[0]
+
+    # a crafted command: without the page's identity, or on a layer, refused; nothing written
+    version = store.load_document(doc).version
+    bare = json.dumps({"op": "undo", "doc": doc, "version": version})
+    with pytest.warns(UserWarning, match="carries no page identity"), pytest.raises(gr.Error):
+        _guarded(demo, "command")("cara", bare)
+    layer = store.layer_for(doc, "ann") or 0
+    layer_version = store.load_document(layer).version
+    on_layer = {"op": "undo", "doc": layer, "version": layer_version, "client": "cur-a", "seq": 2}
+    with pytest.warns(UserWarning, match="ann's layer of document"):
+        _, _, line = _guarded(demo, "command")("cara", json.dumps(on_layer))
+    assert "curation changes the curated document only" in line
+    assert store.load_document(doc).version == version
+    assert store.load_document(layer).version == layer_version
+
+    # merge across the project: the button's line; the table drawn again
+    line, frame, note, html, row = _guarded(demo, "merge_everywhere")("cara", "cur", None)
+    assert line == esc("Merged 0 annotations into 0 documents; 1 document had nothing to merge.")
+    assert frame.values.tolist()[0][:2] == [doc, "d1"] and "with layers" in note
+    assert html == gr.update() and row is None  # no document shown: none drawn

@@ -167,6 +167,42 @@ def test_export_ace_zip_imports_back_and_suggestions_only_on_request(
             assert zf.read("news/doc1.ann").decode().splitlines() == expected.splitlines()
 
 
+def test_export_one_persons_layers(brat_project, tmp_path: Path) -> None:
+    """The "Layer" choice: the curated documents by default, or one person's layers (their
+    own annotations, files named after them); only people with layers are offered."""
+    from db import Edit
+
+    store, doc_id = brat_project
+    assert exporting.layer_choices(store, "news") == [("Curated (default)", "")]
+    store.assign_layers("news", ["doc1"], ["bob", "ann"], author="mia")
+    layer = store.layer_for(doc_id, "ann")
+    assert layer is not None
+    version = store.load_document(layer).version
+    store.apply_edit(layer, Edit.add_entity("Place", [(34, 40)]), version, "ann")
+    assert exporting.layer_choices(store, "news") == [
+        ("Curated (default)", ""),
+        ("ann's layers", "ann"),
+        ("bob's layers", "bob"),
+    ]
+    assert exporting.layer_choices(store, None) == [("Curated (default)", "")]
+
+    def exported(layer: str | None, out: str) -> tuple[str, str]:
+        files, problems = exporting.export_project(
+            store, "news", "brat", layer=layer, out_dir=tmp_path / out
+        )
+        assert problems == []
+        with zipfile.ZipFile(files[0]) as zf:
+            (ann,) = [n for n in zf.namelist() if n.endswith("doc1.ann")]
+            return files[0].name, zf.read(ann).decode()
+
+    assert exported(None, "c") == ("news-brat.zip", ANN)  # the curated documents
+    assert exported("", "c2") == ("news-brat.zip", ANN)  # the dropdown's "Curated (default)"
+    assert exported("ann", "a") == ("news-ann-brat.zip", "T1\tPlace 34 40\tBoston\n")
+    assert exported("bob", "b") == ("news-bob-brat.zip", "")
+    with pytest.raises(ValueError, match="zed has no layer in news"):
+        exporting.export_project(store, "news", "brat", layer="zed", out_dir=tmp_path / "z")
+
+
 def test_documents_table_assign_annotator_and_filter(store: Store, tmp_path: Path) -> None:
     """The Documents screen sets who annotates the listed documents; the table and its
     assignee filter show it."""

@@ -52,7 +52,7 @@ from db.edit_apply import OPERATIONS
 from db.edit_log import bump_version, record_edit
 from db.edit_rules import EditContext
 from db.edits import Edit
-from db.layers import as_document, curated_row, layer_rows
+from db.layers import as_documents, curated_row, layer_rows
 from db.lookups import project_named
 from db.rows import to_entity, to_relation
 from db.transactions import StoreBase
@@ -116,9 +116,10 @@ def project_policy(s: Session, doc: m.Document) -> str:
 
 def _aligned(s: Session, doc: m.Document, policy: str) -> tuple[list[m.Document], Curation]:
     rows = layer_rows(s, doc.id)
-    layers = {row.layer_owner: as_document(s, row) for row in rows}
+    plain = as_documents(s, [doc, *rows])  # one read of the document's and layers' annotations
+    layers = {row.layer_owner: plain[row.id] for row in rows}
     declined = (doc.meta or {}).get(DECLINED_META) or ()
-    return rows, align(layers, as_document(s, doc), policy=policy, declined=declined)
+    return rows, align(layers, plain[doc.id], policy=policy, declined=declined)
 
 
 def _settle(ctx: EditContext, disagreement_id: str, declined: bool) -> None:

@@ -69,12 +69,26 @@ def as_document(
 ) -> cd.Document:
     """``row`` as a plain document holding its annotations whose review is in ``reviews``
     (the conversion export uses)."""
-    from db.document_export import to_document  # export builds on this module's filter
 
-    ents, rels, extras = annotations(s, [row.id])
-    return to_document(
-        row, ents[row.id], rels[row.id], {k: v[row.id] for k, v in extras.items()}, set(reviews)
-    )
+    return as_documents(s, [row], reviews)[row.id]
+
+
+def as_documents(
+    s: Session,
+    rows: Sequence[m.Document],
+    reviews: frozenset[str] | set[str] = frozenset({"accepted"}),
+) -> dict[int, cd.Document]:
+    """``as_document`` for many rows, by id, with one read of their annotations (a document's
+    curation reads it and its layers, a listing hundreds of those)."""
+    from db.document_export import to_document
+
+    ents, rels, extras = annotations(s, [row.id for row in rows])
+    return {
+        row.id: to_document(
+            row, ents[row.id], rels[row.id], {k: v[row.id] for k, v in extras.items()}, set(reviews)
+        )
+        for row in rows
+    }
 
 
 def plan_assignment(

@@ -1,5 +1,5 @@
 """Which row the editor opens when a person opens a document annotated in layers, what the page
-calls it, and which other rows of it they may switch to (issue 24).
+calls it, and which other rows of it they may switch to.
 
 A document annotated by several people has a layer per person (``db.layers``): a row of its
 own, with the document's name and text. Opening "the document" means, per person:

@@ -261,7 +261,7 @@ def _into_layers(
     statuses: Collection[str] | None = None,
 ) -> int:
     """The same suggestions in each person's layer of ``doc`` (the model's suggestions appear
-    in each layer independently, issue 24): each layer's open suggestions are replaced, what
+    in each layer independently): each layer's open suggestions are replaced, what
     its annotator reviewed or drew stays (``Store.replace_suggestions``). How many layers got
     them; one that fails is logged and skipped (the others and the document keep theirs).
     ``statuses``: only the layers whose status is one of these."""

@@ -1,5 +1,5 @@
 """Curating a document: its people's layers aligned (``db.curation``) and the curator's choices
-written into the curated document (issue 24, item 3).
+written into the curated document.
 
 - ``Store.curation(doc_id)`` reads the curated document and every layer of it in one read
   transaction and aligns them under the project's policy (``project.settings

@@ -1,5 +1,5 @@
 """Curation tab's logic (Gradio-free): agreement figures, the documents to curate, one
-document's layers aligned, and the curator's choices (issue 24, items 2 and 3 in the page).
+document's layers aligned, and the curator's choices.
 
 - **Agreement** (``agreement_html``): ``Store.agreement_report`` (the CLI's report too) over
   the project's done layers, the curated documents that are done counting as curated;

@@ -1,4 +1,4 @@
-"""The Documents screen's annotation layers (issue 24): the "layers" column, giving a share of
+"""The Documents screen's annotation layers: the "layers" column, giving a share of
 the listed documents to k annotators each, and the project's "annotators see each other's
 layers" setting. Free of Gradio (``app.screens.documents_tab`` lays it out and wires it).
 

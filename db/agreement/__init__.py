@@ -1,4 +1,4 @@
-"""Inter-annotator agreement over plain documents: the computation core (issue 24, item 2).
+"""Inter-annotator agreement over plain documents: the computation core.
 
 Pure: documents in (``converters.document.Document``, one list per annotator), dataclasses out
 (``db.agreement.results``); no database, no torch. The store gives it each annotator's layer,

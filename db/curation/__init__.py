@@ -1,4 +1,4 @@
-"""Curation of annotation layers: the logic core (issue 24, item 3).
+"""Curation of annotation layers: the logic core.
 
 Pure: plain documents in (``converters.document.Document``: each annotator's layer of one
 document and its curated version, accepted annotations only), dataclasses out

@@ -96,7 +96,10 @@ def _check(browser: Any, url: str, store: Store) -> None:
         _wait_until(lambda: len(store.list_jobs(project=PROJECT, state="running")) == 1)
         status.get_by_text("epoch").first.wait_for(timeout=180_000)  # worker start-up on a busy CPU
         page.locator("#sr-retrain").click()
-        status.get_by_text("already running").first.wait_for(timeout=60_000)
+        # the refusal's toast stays until closed (the status line under it is redrawn by the
+        # progress timer, which under load can replace the refusal before it is seen there)
+        refusal = page.locator(".toast-body", has_text="already running")
+        refusal.first.wait_for(timeout=60_000)
         page.locator("#sr-retrain-cancel").click()
         status.get_by_text("cancelled").first.wait_for(timeout=60_000)
         jobs = [j for j in store.list_jobs(project=PROJECT) if j.kind == "retrain"]

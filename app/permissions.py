@@ -44,6 +44,7 @@ from db import Store
 from db.document_status import DONE
 from db.models import ANNOTATOR, CURATOR, MANAGER, ROLES
 from db.views import DocumentView
+from db.wording import a_or_an
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +127,9 @@ def may(role: str | None, action: str) -> bool:
     return action in ROLE_MAY.get(role or "", frozenset())
 
 
-def _a(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
-
-
 def roles_that_may(action: str) -> str:
     """Who may do ``action``, for a refusal: "a manager", "a manager or a curator"."""
-    named = [_a(role) for role in ROLES if may(role, action)] or ["nobody"]
+    named = [a_or_an(role) for role in ROLES if may(role, action)] or ["nobody"]
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
 
 
@@ -207,7 +204,7 @@ def may_edit_document(
     all (no assignee), except a done one that someone else finished (imported gold, a
     colleague's work): a manager reopens it."""
     if not may(actor.role, ANNOTATE):
-        return f"{_a(actor.role)} may not edit documents"
+        return f"{a_or_an(actor.role)} may not edit documents"
     if may(actor.role, MANAGE):
         return ""
     if layer_owner:
@@ -263,7 +260,8 @@ class Gate:
         if not may(who.role, action):
             log.info("refused %s (%s): %s", who.name, who.role, what)
             raise Refused(
-                f"Only {roles_that_may(action)} may {what}; you are signed in as {_a(who.role)}."
+                f"Only {roles_that_may(action)} may {what}; "
+                f"you are signed in as {a_or_an(who.role)}."
             )
         return who
 

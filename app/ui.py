@@ -10,7 +10,7 @@ Safety rules followed here (the page is public HTTP):
   reaches the page only as component *values* rendered as text (Dataframe ``str`` cells,
   Dropdown choices, Textbox) or through ``app.screens.esc()`` inside Markdown; the
   hand-built HTML fragments (the types table, the Curation tab's agreement tables and aligned
-  view: ``app.screens.curation.h``) escape every name and text and accept only ``#rrggbb``
+  view: ``app.screens.curation_view.h``) escape every name and text and accept only ``#rrggbb``
   colours;
 - the editor validates each operation itself and the store re-checks it against the database;
 - uploads are bounded by ``launch(max_file_size=...)`` and archives by the store's zip limits.

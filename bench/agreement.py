@@ -34,11 +34,9 @@ import cProfile
 import io
 import pstats
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +45,7 @@ sys.path.insert(0, str(REPO))
 
 import converters  # noqa: E402
 from app.screens.curation import agreement_html  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from converters.document import Document  # noqa: E402
 from converters.schema import Schema  # noqa: E402
 from converters.tokenize import whitespace_tokenize  # noqa: E402
@@ -123,17 +122,6 @@ def layers(documents: list[Document], share: float = 0.05) -> dict[str, list[Doc
     b, _ = perturb(documents, drop=k, shift=k, retype=k, seed=1)
     c, _ = perturb(documents, drop=k, shift=k, retype=k, seed=2)
     return {"gold": documents, "b": b, "c": c}
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(best, median) seconds of ``repeat`` calls, after one call to warm up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
 
 
 @dataclass

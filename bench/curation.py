@@ -51,7 +51,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +58,7 @@ sys.path.insert(0, str(REPO))
 
 import converters  # noqa: E402
 from app.screens import curation  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from converters.document import Document  # noqa: E402
 from converters.schema import infer_schema  # noqa: E402
 from converters.tokenize import whitespace_tokenize  # noqa: E402
@@ -130,17 +130,6 @@ def layers_of(doc: Document) -> dict[str, Document]:
     relations = [r for r in doc.relations if {r.arg1, r.arg2} <= ids and not r.extra_args]
     base = Document(doc.id, doc.text, entities, relations)
     return {person: perturb(base, SHARE, seed) for seed, person in enumerate(PEOPLE, 1)}
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(best, median) seconds of ``repeat`` calls, after one call to warm up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
 
 
 def browser_layout(html: str, repeat: int) -> tuple[float, float]:

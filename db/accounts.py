@@ -29,6 +29,7 @@ from db import models as m
 from db import passwords
 from db.transactions import StoreBase
 from db.views import NotFoundError, StoreError
+from db.wording import a_or_an
 
 
 def _account(name: str, password: str | None = None) -> str | None:
@@ -101,7 +102,7 @@ class Accounts(StoreBase):
         def run(s: Session) -> None:
             user = _user(s, name)
             if user.role == m.MANAGER and role != m.MANAGER and not user.disabled:
-                _keep_a_manager(s, name, f"make {'an' if role[:1] in 'aeiou' else 'a'} {role} of")
+                _keep_a_manager(s, name, f"make {a_or_an(role)} of")
             user.role = role
 
         self._write(run)

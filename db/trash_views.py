@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from db.wording import plural
+
 
 @dataclass
 class DeletionSummary:
@@ -41,7 +43,7 @@ class DeletionSummary:
             (self.history, "history entry", "history entries"),
             (self.model_versions, "model version", "model versions"),
         )
-        parts = [f"{n} {word if n == 1 else plural}" for n, word, plural in counts if n]
+        parts = [plural(n, word, many) for n, word, many in counts if n]
         if not parts:
             return "no annotations and no history"
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

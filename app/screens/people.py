@@ -24,6 +24,7 @@ from app.permissions import refuse
 from app.screens import code, esc
 from db import StoreError
 from db.models import ANNOTATOR, CURATOR, MANAGER, ROLES
+from db.wording import a_or_an
 
 if TYPE_CHECKING:
     from app.ui import Page, SpanrelApp
@@ -147,7 +148,7 @@ def wire(app: SpanrelApp, page: Page, tab: PeopleTab) -> None:
             elif action.startswith("make "):
                 role = action.removeprefix("make ")
                 app.store.set_role(name, role)
-                text = f"**{esc(name)}** is now a{'n' if role == ANNOTATOR else ''} {role}."
+                text = f"**{esc(name)}** is now {a_or_an(role)}."
             else:
                 app.store.set_disabled(name, action == "disable")
                 text = f"**{esc(name)}** is {action}d."

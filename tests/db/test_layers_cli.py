@@ -44,6 +44,14 @@ def _json(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> Any:
     return json.loads(out)
 
 
+def _brat(verb: str, folder: Path, *extra: str, layer: str | None = None) -> list[str]:
+    """The arguments of ``<verb> --project p --format brat [--layer LAYER] EXTRA... FOLDER``:
+    an import or export of ``folder`` in BRAT for project ``p``, into or out of ``layer``'s
+    layer when one is named; ``extra``: the options a case adds."""
+    layer_args = ("--layer", layer) if layer is not None else ()
+    return [verb, "--project", "p", "--format", "brat", *layer_args, *extra, str(folder)]
+
+
 def _counts(d: dict[str, Any]) -> Counts:
     return Counts(d["matched"], d["only_a"], d["only_b"])
 
@@ -162,20 +170,9 @@ def test_layers_import_agreement_and_export_match_the_perturbations_andbratiaa_f
     brat.write_corpus(perturbed, tmp_path / "ann2", schema)
 
     url = backend_url
-    out = _json(capsys, url, "import", "--project", "p", "--format", "brat", str(tmp_path / "gold"))
+    out = _json(capsys, url, *_brat("import", tmp_path / "gold"))
     assert out["documents"] == 29
-    out = _json(
-        capsys,
-        url,
-        "import",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--source",
-        "model",
-        str(tmp_path / "model"),
-    )
+    out = _json(capsys, url, *_brat("import", tmp_path / "model", "--source", "model"))
     assert out["documents"] == 1
     with Store.open(url) as store:
         _curate_from_suggestions(store, store.find_document("p", m_doc.id), wrong, missing)
@@ -185,18 +182,7 @@ def test_layers_import_agreement_and_export_match_the_perturbations_andbratiaa_f
         )
 
     for person in ("ann1", "ann2"):
-        out = _json(
-            capsys,
-            url,
-            "import",
-            "--project",
-            "p",
-            "--format",
-            "brat",
-            "--layer",
-            person,
-            str(tmp_path / person),
-        )
+        out = _json(capsys, url, *_brat("import", tmp_path / person, layer=person))
         assert out == {"project": "p", "layer": person, "documents": 30}
 
     report = _json(capsys, url, "agreement", "--project", "p", "--json")
@@ -278,18 +264,7 @@ def test_layers_import_agreement_and_export_match_the_perturbations_andbratiaa_f
     # each layer exported as BRAT, and bratiaa on those folders
     root = tmp_path / "exported"
     for person in ("ann1", "ann2"):
-        out = _json(
-            capsys,
-            url,
-            "export",
-            "--project",
-            "p",
-            "--format",
-            "brat",
-            "--layer",
-            person,
-            str(root / person),
-        )
+        out = _json(capsys, url, *_brat("export", root / person, layer=person))
         assert out["layer"] == person and out["warnings"] == 0
     assert converters.read("brat", root / "ann1") == converters.read("brat", tmp_path / "ann1")
     pytest.importorskip("bratiaa")
@@ -317,7 +292,7 @@ def test_import_layer_refuses_a_mismatch_and_writes_nothing(
     gold = gold[:5]
     brat.write_corpus(gold, tmp_path / "gold", schema)
     url = backend_url
-    _json(capsys, url, "import", "--project", "p", "--format", "brat", str(tmp_path / "gold"))
+    _json(capsys, url, *_brat("import", tmp_path / "gold"))
     # the third document's text differs by one character; the others are fine
     changed = [
         Document(d.id, d.text.replace(" ", "  ", 1) if i == 2 else d.text, [], [])
@@ -325,102 +300,38 @@ def test_import_layer_refuses_a_mismatch_and_writes_nothing(
     ]
     brat.write_corpus(changed, tmp_path / "bad")
     before = dump(url)
-    code, out, err = _cli(
-        capsys,
-        url,
-        "import",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--layer",
-        "ann",
-        str(tmp_path / "bad"),
-    )
+    code, out, err = _cli(capsys, url, *_brat("import", tmp_path / "bad", layer="ann"))
     assert code == 1 and out == ""
     assert err.startswith(f"error: document '{gold[2].id}': its text differs")
     assert len(err.strip().splitlines()) == 1
     assert dump(url) == before
     # a document the project lacks, a layer already filled, options that are not a layer's
     brat.write_corpus([Document("nowhere", "Nobody here .")], tmp_path / "other")
-    code, out, err = _cli(
-        capsys,
-        url,
-        "import",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--layer",
-        "ann",
-        str(tmp_path / "other"),
-    )
+    code, out, err = _cli(capsys, url, *_brat("import", tmp_path / "other", layer="ann"))
     assert code == 1 and "no document 'nowhere'" in err
     assert dump(url) == before
     code, out, err = _cli(
-        capsys,
-        url,
-        "import",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--layer",
-        "ann",
-        "--split",
-        "train",
-        str(tmp_path / "gold"),
+        capsys, url, *_brat("import", tmp_path / "gold", "--split", "train", layer="ann")
     )
     assert code == 1 and err == "error: --split: not for a layer import (--layer)\n"
     assert dump(url) == before
     out = _json(
         capsys,
         url,
-        "import",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--layer",
-        "ann",
-        "--status",
-        "in-progress",
-        str(tmp_path / "gold"),
+        *_brat("import", tmp_path / "gold", "--status", "in-progress", layer="ann"),
     )
     assert out["documents"] == 5
     with Store.open(url) as store:
         doc = store.find_document("p", gold[0].id)
         assert store.load_document(store.layer_for(doc, "ann")).status == "in-progress"
     after = dump(url)
-    code, out, err = _cli(
-        capsys,
-        url,
-        "import",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--layer",
-        "ann",
-        str(tmp_path / "gold"),
-    )
+    code, out, err = _cli(capsys, url, *_brat("import", tmp_path / "gold", layer="ann"))
     assert code == 1 and "ann's layer already holds annotations" in err
     assert dump(url) == after
     # in-progress layers are not in the default report, and export names a missing layer
     code, text, err = _cli(capsys, url, "agreement", "--project", "p")
     assert code == 0 and text.splitlines()[1] == "No layers to compare."
-    code, out, err = _cli(
-        capsys,
-        url,
-        "export",
-        "--project",
-        "p",
-        "--format",
-        "brat",
-        "--layer",
-        "bob",
-        str(tmp_path / "x"),
-    )
+    code, out, err = _cli(capsys, url, *_brat("export", tmp_path / "x", layer="bob"))
     assert code == 1 and "'bob' has no layer in project 'p'" in err
     assert not (tmp_path / "x").exists()
 
@@ -431,7 +342,7 @@ def test_assign_prints_the_plan_and_makes_the_layers(
     url = backend_url
     docs = [Document(f"d{i:02}", f"Text number {i} .") for i in range(20)]
     brat.write_corpus(docs, tmp_path / "c")
-    _json(capsys, url, "import", "--project", "p", "--format", "brat", str(tmp_path / "c"))
+    _json(capsys, url, *_brat("import", tmp_path / "c"))
     out = _json(
         capsys,
         url,

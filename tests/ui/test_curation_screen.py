@@ -29,7 +29,7 @@ import gradio as gr
 import pytest
 
 from app.permissions import Actor, may_edit_document
-from app.screens import curation, curation_tab, esc
+from app.screens import curation, curation_tab, curation_view, esc
 from app.screens.curation import Command, parse_command
 from converters.document import Document
 from converters.schema import EntityType, RelationType, Schema
@@ -478,7 +478,7 @@ def test_a_row_keys_relations_as_the_alignment_does() -> None:
     specs = {e.ann_id: entity_spec(Entity(e.ann_id, e.type, e.fragments)) for e in ents}
     key = relation_spec(Relation("R1", "Met", "T1", "T2", extra_args=extra), specs)
     assert key is not None and key.extra  # the alignment's key of that relation
-    row = curation._read_row("ann", view, {}, {key.key})
+    row = curation_view._read_row("ann", view, {}, {key.key})
     assert row.relations == [(0, "Met(Alice Smith \u2192 Bob Jones; Time-Within: last week)", True)]
 
 

@@ -25,14 +25,19 @@ Run by hand: ``.venv/bin/python bench/curation.py [SHARED_DATA] [--repeat N]`` (
 - **The "Documents to curate" listing** (``measure_listing``): what the Curation tab runs each
   time it opens, ``app.screens.curation.documents_frame``: every layer of the project listed,
   then each of the first ``MAX_ROWS`` (300) documents with layers aligned (``Store.curation``)
-  to count its disagreements. On the ``--listing`` (300) documents of the shared BRAT samples
-  with the most entities + relations (the worst case the shared data holds), renamed
-  ``NNN-name`` (names repeat across corpora), each with three layers made as above and an empty
-  curated document, in one project of a temporary SQLite store. Timed (best and median of
-  ``--listing-repeat``): the listing as it comes and after ``gc.freeze()``, and the 300
-  ``Store.curation`` calls alone; each document's ``Store.curation`` once, to say which
-  documents the time goes to; with ``--profile``, the listing's top functions (cProfile,
-  by cumulative time, then by own time). ``--listing 0`` skips it.
+  to count its disagreements, unless its row is kept from an earlier listing and nothing it
+  depends on changed (``app.screens.curation_rows``). On the ``--listing`` (300) documents of
+  the shared BRAT samples with the most entities + relations (the worst case the shared data
+  holds), renamed ``NNN-name`` (names repeat across corpora), each with three layers made as
+  above and an empty curated document, in one project of a temporary SQLite store. Timed (best
+  and median of ``--listing-repeat``): the first listing (the store's kept rows forgotten
+  before each call: every document aligned), the same after ``gc.freeze()``, the listing
+  again with every row kept (what a tab open, project change or refresh costs when nothing
+  changed), the listing after one layer's status was set (the edit's write included: one
+  document aligned again), and the 300 ``Store.curation`` calls alone; each document's
+  ``Store.curation`` once, to say which documents the time goes to; with ``--profile``, the
+  first listing's top functions (cProfile, by cumulative time, then by own time).
+  ``--listing 0`` skips it.
 - ``--browser``: also the time Debian Chromium takes to lay that HTML out with the tab's CSS
   (``innerHTML`` set, then a forced layout; median of ``--repeat``), not counting Gradio's
   round trip.
@@ -62,7 +67,7 @@ from bench.timing import timed  # noqa: E402
 from converters.document import Document  # noqa: E402
 from converters.schema import infer_schema  # noqa: E402
 from converters.tokenize import whitespace_tokenize  # noqa: E402
-from db import Store  # noqa: E402
+from db import Edit, Store  # noqa: E402
 
 PEOPLE = ("ann", "bob", "cy")
 #: the share of the entities each kind of change takes, per annotator
@@ -246,19 +251,39 @@ def measure_listing(
         del per_doc
         frame, note = curation.documents_frame(store, project)
         ids = [int(i) for i in frame["id"]]
+        kept = curation.row_cache(store)
 
         def list_it() -> None:
             curation.documents_frame(store, project)
+
+        def list_first() -> None:
+            kept.clear()  # every document aligned, as on the first listing after a start
+            list_it()
+
+        layer = store.layer_for(ids[0], PEOPLE[0])
+        assert layer is not None
+        now = store.load_document(layer)
+        state = {"version": now.version, "done": now.status == "done"}
+
+        def edit_one_then_list() -> None:
+            # a status change is a version bump like any edit: one row is aligned again
+            state["done"] = not state["done"]
+            to = "done" if state["done"] else "in-progress"
+            result = store.apply_edit(layer, Edit.set_status(to), state["version"], "bench")
+            state["version"] = result.version
+            list_it()
 
         def align_all() -> None:
             for i in ids:
                 store.curation(i)
 
-        times = {"documents_frame (what the tab runs)": timed(list_it, repeat)}
+        times = {"documents_frame, first listing": timed(list_first, repeat)}
         gc.collect()
         gc.freeze()
-        times["  the same, heap frozen first"] = timed(list_it, repeat)
+        times["  the same, heap frozen first"] = timed(list_first, repeat)
         gc.unfreeze()
+        times["documents_frame, listed again"] = timed(list_it, repeat)
+        times["  one layer's status set, then listed"] = timed(edit_one_then_list, repeat)
         times[f"  {len(ids)} x Store.curation alone"] = timed(align_all, repeat)
         each = []
         for i, name in zip(ids, frame["name"], strict=True):
@@ -267,6 +292,7 @@ def measure_listing(
             each.append((time.perf_counter() - start, name))
         profiled = ""
         if profile:
+            kept.clear()
             prof = cProfile.Profile()
             prof.enable()
             list_it()
@@ -299,7 +325,7 @@ def measure_listing(
             + ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in each[:3])
         )
     if profiled:
-        print("  cProfile of one documents_frame call, by cumulative then own time:")
+        print("  cProfile of one first documents_frame call, by cumulative then own time:")
         print("\n".join("    " + line for line in profiled.splitlines()))
     return times
 

@@ -7,7 +7,7 @@ its own, whose docstring says what it does:
 
 - ``curation_agreement``: the Agreement section (``agreement_html``, ``agreement_view``);
 - ``curation_documents``: the Documents-to-curate table (``documents_frame``,
-  ``patch_frame``);
+  ``patch_frame``), its rows kept between listings by ``curation_rows`` (``row_cache``);
 - ``curation_view``: the aligned view of one document (``aligned_view``, ``render_view``) and
   the HTML escape ``h``;
 - ``curation_commands``: the curator's commands (``parse_command``, ``run_command``), the
@@ -42,7 +42,9 @@ from app.screens.curation_documents import (
     document_row,
     documents_frame,
     patch_frame,
+    remembered_row,
 )
+from app.screens.curation_rows import RowCache, row_cache
 from app.screens.curation_view import (
     ENTITY_GREY,
     QUOTE,
@@ -78,6 +80,7 @@ __all__ = [
     "MayEdit",
     "Outcome",
     "ProjectMerge",
+    "RowCache",
     "Shown",
     "agreement_html",
     "agreement_view",
@@ -94,7 +97,9 @@ __all__ = [
     "parse_command",
     "patch_frame",
     "policy_of",
+    "remembered_row",
     "render_view",
+    "row_cache",
     "run_command",
     "segments",
     "set_policy",

@@ -6,7 +6,9 @@ choice.
 
 ``documents_frame``: the project's documents that have layers, with each layer's owner and
 status, the disagreements (open / all), what the project's policy would merge, and the curated
-document's status.
+document's status. Counting the disagreements means aligning the document, so each row is kept
+(``curation_rows``) and a document is aligned again only when it, a layer of it or the policy
+changed; ``remembered_row`` keeps the row the aligned view computed anyway.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from typing import Any
 
 import pandas as pd
 
+from app.screens.curation_rows import listing_key, row_cache, view_key
 from db import Store
 from db.curating import CurationView
+from db.layer_lists import LayerRow
 
 #: the Documents-to-curate table's columns
 DOC_HEADERS = ["id", "name", "layers", "open", "disagreements", "to merge", "curated"]
-#: at most this many documents are listed (each is aligned to count its disagreements)
+#: at most this many documents are listed (each aligned to count its disagreements, unless
+#: its row is kept from an earlier listing)
 MAX_ROWS = 300
 
 
@@ -63,13 +68,34 @@ def document_row(view: CurationView) -> DocumentRow:
     )
 
 
+def remembered_row(store: Store, view: CurationView) -> DocumentRow:
+    """The table's row of ``view``, kept for the next listing (what ``Store.curation`` read
+    is its key, so it is right whatever changed since)."""
+    row = document_row(view)
+    row_cache(store).put(view_key(view), row)
+    return row
+
+
 def documents_frame(store: Store, project: str | None) -> tuple[pd.DataFrame, str]:
-    """The project's documents that have layers (in project order) and a note."""
+    """The project's documents that have layers (in project order) and a note; a document
+    unchanged since an earlier listing is not aligned again (``curation_rows``)."""
     if not project:
         return pd.DataFrame([], columns=DOC_HEADERS), "Choose a project."
-    with_layers = {row.document_id for row in store.project_layers(project)}
-    docs = [d for d in store.list_documents(project) if d.id in with_layers]
-    rows = [document_row(store.curation(d.id)).cells() for d in docs[:MAX_ROWS]]
+    # the keys are read before anything is aligned: a change after this read is a miss next
+    # time, never a stale row (``curation_rows``)
+    layers: dict[int, list[LayerRow]] = {}
+    for layer in store.project_layers(project):
+        layers.setdefault(layer.document_id, []).append(layer)
+    docs = [d for d in store.list_documents(project) if d.id in layers]
+    rows: list[list[Any]] = []
+    if docs:
+        policy = store.curation_policy(project)
+        cache = row_cache(store)
+        for d in docs[:MAX_ROWS]:
+            row = cache.get(listing_key(d, layers[d.id], policy))
+            if row is None:
+                row = remembered_row(store, store.curation(d.id))
+            rows.append(row.cells())
     if not docs:
         note = (
             "No document of this project has layers yet: give documents to two or more "

@@ -23,7 +23,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
-from app.screens.curation_documents import DocumentRow, document_row
+from app.screens.curation_documents import DocumentRow, remembered_row
 from converters.document import Entity, Relation
 from converters.schema import Schema
 from db import Store
@@ -369,4 +369,5 @@ def aligned_view(store: Store, doc_id: int, nonce: int | str = 0) -> Shown:
     layers = {x.owner: store.load_document(x.document_id) for x in view.layers}
     schema = store.project_schema(curated.project)
     html_ = render_view(view, curated, layers, fills_of(schema), nonce)
-    return Shown(html_, document_row(view), view.version)
+    # the view is aligned anyway: its row is kept for the next listing of the table
+    return Shown(html_, remembered_row(store, view), view.version)

@@ -11,11 +11,14 @@ import pytest
 
 import converters
 from converters import Document, Entity, Relation
+from converters.cli import main
+from tests.cli_runs import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m converters ...`` in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "converters", *args],
         cwd=REPO,
@@ -23,6 +26,12 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The same command line run by ``converters.cli.main`` in this process
+    (tests/cli_runs.py)."""
+    return run_main(main, *args)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +130,8 @@ def test_cli_convert_bad_input_writes_nothing(tmp_path: Path) -> None:
     (src / "b.txt").write_text("hello world")
     (src / "b.ann").write_text("T1\tX 0 5\tHELLO\n")
     out = tmp_path / "out"
-    result = _cli("convert", "--from", "brat", "--to", "brat", str(src), str(out))
+    # in a process of its own: the ``-m`` entry and the exit status of the process
+    result = _process("convert", "--from", "brat", "--to", "brat", str(src), str(out))
     assert result.returncode == 1
     assert "b.ann:1" in result.stderr
     assert not out.exists()

@@ -11,15 +11,23 @@ from pathlib import Path
 import pytest
 
 import converters
+from db.cli import main
 from db.session import create_db_engine, resolve_db_url
+from tests.cli_runs import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m db ...`` in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "db", *args], cwd=REPO, capture_output=True, text=True, env=env
     )
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    """The same command line run by ``db.cli.main`` in this process (tests/cli_runs.py)."""
+    return run_main(main, *args)
 
 
 def test_cli_import_export_stats_backup(tmp_path: Path, shared_data: Path) -> None:
@@ -73,7 +81,8 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
 
 def test_cli_uses_env_url(tmp_path: Path) -> None:
     env = {"SPANREL_DB_URL": f"sqlite:///{tmp_path / 'env.sqlite'}", "PATH": "/usr/bin:/bin"}
-    proc = _run("stats", env=env)
+    # in a process of its own: the ``-m`` entry, and the URL from that process's environment
+    proc = _process("stats", env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"projects": {}}
     assert (tmp_path / "env.sqlite").exists()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,10 @@ from app.screens.projects import PROJECT_HEADERS, project_rows
 from converters.document import Document, Entity
 from converters.schema import EntityType, Schema
 from db import Edit, EditError, Store, StoreError
+from db.cli import main
 from db.models import DOCUMENT_STATUSES
+from tests.cli_runs import run_main
 
-REPO = Path(__file__).resolve().parents[2]
 TEXT = "Aspirin caused nausea in the patient."
 SCHEMA = Schema([EntityType("Drug"), EntityType("Effect")], [])
 
@@ -175,9 +175,9 @@ def test_progress_per_person_agrees_with_the_projects_table(store: Store) -> Non
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "db", *args], cwd=REPO, capture_output=True, text=True
-    )
+    """``python -m db ...`` run by ``db.cli.main`` in this process (tests/cli_runs.py; the
+    ``-m`` entry runs as a process in test_db_cli.py)."""
+    return run_main(main, *args)
 
 
 def test_cli_import_status(backend_url: str, tmp_path: Path) -> None:

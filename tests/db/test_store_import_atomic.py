@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,8 @@ import converters
 from converters.document import Document, Entity, Relation
 from converters.errors import ConversionError
 from db import Store
-
-REPO = Path(__file__).resolve().parents[2]
+from db.cli import main
+from tests.cli_runs import run_main
 
 
 def _docs(n: int, prefix: str = "doc") -> list[Document]:
@@ -60,10 +58,9 @@ def test_cli_import_of_folder_with_one_bad_file(backend_url: str, dump, tmp_path
     Store.open(backend_url).close()
     before = dump(backend_url)
     (corpus / "doc021.txt").write_bytes(b"Drug21 causes \xff\xfe rash number 21.")
-    cmd = [sys.executable, "-m", "db", "import", "--db", backend_url, "--project", "p"]
-    proc = subprocess.run(
-        [*cmd, "--format", "brat", str(corpus)], cwd=REPO, capture_output=True, text=True
-    )
+    # ``python -m db import`` run by ``db.cli.main`` in this process (tests/cli_runs.py)
+    cmd = ["import", "--db", backend_url, "--project", "p"]
+    proc = run_main(main, *cmd, "--format", "brat", str(corpus))
     assert proc.returncode == 1
     assert "doc021.txt" in proc.stderr and "UTF-8" in proc.stderr
     assert dump(backend_url) == before

@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import inspect
 
 from db import NotFoundError, Store, StoreError, migrate
+from db.cli import main
 from db.passwords import hash_password, verify_password
 from db.session import create_db_engine
+from tests.cli_runs import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -173,6 +175,7 @@ def test_no_plain_password_on_disk(tmp_path: Path) -> None:
                 assert secret.encode("utf-16-le") not in blob, path
 
 
+@pytest.mark.from_empty  # migrated to 0003 only: not backend_url's migrated copy
 def test_migration_from_0003_adds_users(backend_url: str) -> None:
     Store.open(backend_url, migrate_to="0003").close()
     engine = create_db_engine(backend_url)
@@ -186,7 +189,8 @@ def test_migration_from_0003_adds_users(backend_url: str) -> None:
         engine.dispose()
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def _process(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """``python -m db users ...`` in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "db", "users", *args],
         cwd=REPO,
@@ -197,10 +201,15 @@ def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow  # a dozen interpreter starts
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """The same command line run by ``db.cli.main`` in this process (tests/cli_runs.py)."""
+    return run_main(main, "users", *args, stdin=stdin)
+
+
 def test_cli_users(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    added = _cli("add", "--db", url, "ann", "--password-stdin", stdin=PASSWORD + "\n")
+    # the first in a process of its own: the ``-m`` entry, the password from a real pipe
+    added = _process("add", "--db", url, "ann", "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout) == {"added": "ann", "role": "manager"}
     short = _cli("add", "--db", url, "bob", "--password-stdin", stdin="short\n")

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from app import ordering
+from app.__main__ import main as app_main
 from app.retraining.options import KIND
 from app.retraining.recovery import recover_versions
 from app.retraining.retrainer import Retrainer
 from app.store_backend import StoreBackend
 from db import Edit, Store
+from tests.cli_runs import run_main
 
 PROJECT = "corrections"  # the conftest's project
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +99,8 @@ def test_a_job_whose_process_died_does_not_block_the_next(
     assert retrainer.wait(job.id, 300).state == "done"
 
 
-def run_app(*args: str) -> subprocess.CompletedProcess:
+def app_process(*args: str) -> subprocess.CompletedProcess:
+    """``python -m app ...`` in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=REPO,
@@ -106,6 +109,12 @@ def run_app(*args: str) -> subprocess.CompletedProcess:
         timeout=300,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
+
+
+def run_app(*args: str) -> subprocess.CompletedProcess:
+    """The same command line run by ``app.__main__.main`` in this process (tests/cli_runs.py;
+    ``python -m app retrain`` runs as a process of its own in tests/security/test_faults.py)."""
+    return run_main(app_main, *args)
 
 
 @pytest.mark.slow
@@ -137,5 +146,6 @@ def test_command_line_retrain_and_models(store: Store, tmp_path: Path, tiny_enco
     assert set(version["metrics"]["entities"]) == {"precision", "recall", "f1"}
     assert version["training_documents"] == len(version["training_document_ids"]) > 0
     assert Path(version["path"]).parent.parent == tmp_path / "models"
-    missing = run_app("models", "--db", url, "--project", "nope")
+    # in a process of its own: the ``-m`` entry and the exit status of the process
+    missing = app_process("models", "--db", url, "--project", "nope")
     assert missing.returncode == 2 and "nope" in missing.stderr

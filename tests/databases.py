@@ -7,6 +7,7 @@ Without that variable the PostgreSQL cases are skipped, except under ``SPANREL_R
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,16 +50,24 @@ def worker_schema(schema: str) -> str:
     return f"{schema}_{worker}" if worker else schema
 
 
-def fresh_database_url(kind: str, folder: Path, schema: str = "public") -> str:
+def fresh_database_url(
+    kind: str, folder: Path, schema: str = "public", migrated: Path | None = None
+) -> str:
     """A real, empty database: a SQLite file in ``folder``, or the PostgreSQL database of
     ``$SPANREL_TEST_PG_URL`` emptied first (skipped without it, except in CI).
 
     ``schema``: the PostgreSQL schema the store works in (its search path). A module-scoped
     app keeps its own schema, so that per-test databases, emptied before every test, do not
     wipe it in the middle of the module.
+    ``migrated``: an empty SQLite store already at the newest schema (``migrated_sqlite``),
+    copied to be the file; without it the file does not exist yet and the first
+    ``Store.open`` runs every migration.
     """
     if kind == "sqlite":
-        return f"sqlite:///{folder / 'store.sqlite'}"
+        path = folder / "store.sqlite"
+        if migrated is not None:
+            shutil.copyfile(migrated, path)
+        return f"sqlite:///{path}"
     url = pg_url_or_skip()
     schema = worker_schema(schema)
     reset_postgres(url, schema)
@@ -66,3 +75,16 @@ def fresh_database_url(kind: str, folder: Path, schema: str = "public") -> str:
         return url
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def migrated_sqlite(folder: Path) -> Path:
+    """An empty SQLite store made by ``Store.open`` (every migration from empty) in
+    ``folder``, closed, for ``fresh_database_url(..., migrated=)`` to copy."""
+    from db import Store
+
+    path = folder / "migrated.sqlite"
+    Store.open(f"sqlite:///{path}").close()
+    # closed by its last connection, the write-ahead log is merged into the file: the file
+    # alone is the database
+    assert not Path(f"{path}-wal").exists(), "the migrated store left a write-ahead log"
+    return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -13,6 +14,9 @@ from converters.document import Document, Entity
 from db import Edit, Store, migrate
 from db.models import Base
 from db.session import create_db_engine
+
+# the migrations themselves, from an empty SQLite file (not backend_url's migrated copy)
+pytestmark = pytest.mark.from_empty
 
 
 def _diff(url: str) -> list:

@@ -17,6 +17,8 @@ from app.retraining.retrainer import Retrainer
 from app.retraining.training_data import assign_dev_split
 from app.retraining.versions import activate, rollback, versions_json
 from db import JobBusyError, Store
+from tests.first_version import FirstVersion, install, train_first
+from tests.retrain.conftest import fill_project, tiny_options
 
 pytestmark = pytest.mark.slow
 PROJECT = "corrections"  # the conftest's project
@@ -41,6 +43,15 @@ def wait_for_progress(store: Store, job_id: int, timeout: float = 120) -> None:
         assert job.state == "running", job.log
         time.sleep(0.1)
     raise AssertionError("no progress from the training process")
+
+
+@pytest.fixture(scope="module")
+def first_version(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> FirstVersion:
+    """A real first retraining of the conftest's project, once for the module
+    (tests/first_version.py), for the tests that only need an active version beside the
+    training they are about."""
+    folder = tmp_path_factory.mktemp("first_version")
+    return train_first(folder, PROJECT, fill_project, tiny_options(tiny_encoder))
 
 
 def train_one(retrainer: Retrainer, options) -> int:
@@ -117,9 +128,9 @@ def test_second_concurrent_retrain_is_refused_and_cancel_leaves_nothing(
 
 
 def test_killed_training_process_leaves_the_active_model_intact(
-    store: Store, retrainer: Retrainer, make_options
+    store: Store, retrainer: Retrainer, make_options, first_version: FirstVersion
 ) -> None:
-    v1 = train_one(retrainer, make_options())
+    v1 = install(store, retrainer.models_dir, PROJECT, first_version).id
     active = store.active_model_version(PROJECT)
     assert active is not None and active.id == v1
     before = tree_hashes(Path(active.path))
@@ -178,9 +189,9 @@ def test_warm_start_and_from_scratch_are_compared_with_the_active_version(
 
 
 def test_failed_training_process_is_marked_failed_with_its_log(
-    store: Store, retrainer: Retrainer, make_options, tmp_path: Path
+    store: Store, retrainer: Retrainer, make_options, tmp_path: Path, first_version: FirstVersion
 ) -> None:
-    v1 = train_one(retrainer, make_options(epochs=1))
+    v1 = install(store, retrainer.models_dir, PROJECT, first_version).id
     active = store.active_model_version(PROJECT)
     before = tree_hashes(Path(active.path))
     missing = tmp_path / "no-such-encoder"

@@ -31,11 +31,11 @@ import pytest
 
 import converters
 from app.retraining.options import RetrainOptions
-from app.retraining.retrainer import Retrainer
 from converters.document import Document
 from converters.schema import EntityType, Schema
 from db import Edit, Store
 from tests.databases import fresh_database_url
+from tests.first_version import FirstVersion, install, train_first
 from tests.serving import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,6 +108,14 @@ def _fill(store: Store) -> None:
     store.import_documents(PROJECT, docs, status="done", author="tester")
 
 
+@pytest.fixture(scope="module")
+def first_model(tmp_path_factory: pytest.TempPathFactory, tiny_encoder_dir: Path) -> FirstVersion:
+    """A real first retraining, once for the module (tests/first_version.py): each test
+    installs it as its project's active version, the one the kills must leave untouched."""
+    folder = tmp_path_factory.mktemp("first_model")
+    return train_first(folder, PROJECT, _fill, _tiny_options(tiny_encoder_dir))
+
+
 def _tiny_options(encoder: Path) -> RetrainOptions:
     return RetrainOptions(
         epochs=1,
@@ -149,18 +157,14 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def test_kill_9_during_training_then_restart(
-    tmp_path: Path, tiny_encoder_dir: Path, backend_url: str
+    tmp_path: Path, tiny_encoder_dir: Path, backend_url: str, first_model
 ) -> None:
     url = backend_url
     models = tmp_path / "models"
     with Store.open(url) as store:
         _fill(store)
-        retrainer = Retrainer(store, models)
-        try:  # a real active version first: the one that must survive untouched
-            first = retrainer.wait(retrainer.start(PROJECT, _tiny_options(tiny_encoder_dir)).id)
-        finally:
-            retrainer.shutdown()
-        assert first.state == "done", first.log
+        # a real active version first: the one that must survive untouched
+        install(store, models, PROJECT, first_model)
         active = store.active_model_version(PROJECT)
         assert active is not None
     active_dir = Path(active.path)
@@ -183,18 +187,18 @@ def test_kill_9_during_training_then_restart(
 
         def training() -> bool:
             assert proc.poll() is None, "the retraining ended before it could be killed"
-            jobs = [j for j in store.list_jobs(project=PROJECT, limit=10) if j.id != first.id]
+            jobs = store.list_jobs(project=PROJECT, limit=10)
             return bool(jobs) and jobs[0].state == "running" and jobs[0].progress > 0
 
         _wait_for(training, START_TIMEOUT_S, "the retraining to make progress")
-        job_id = next(j.id for j in store.list_jobs(project=PROJECT, limit=10) if j.id != first.id)
+        (job_id,) = [j.id for j in store.list_jobs(project=PROJECT, limit=10)]
         # the app started beside a live retraining must not fail it; then the app is killed -9
         _serve_once(url, models, tmp_path / "server-1.log")
         assert store.get_job(job_id).state == "running"
         assert proc.poll() is None
         _kill_group(proc)
         assert proc.returncode == -signal.SIGKILL
-        job = next(j for j in store.list_jobs(project=PROJECT, limit=10) if j.id != first.id)
+        job = store.get_job(job_id)
         worker = int(job.log.split("training process ")[1].split()[0])
         # the worker (its own session) sees its parent gone and stops: no orphan keeps training
         _wait_for(lambda: not _pid_alive(worker), 60, f"worker {worker} to stop")
@@ -230,7 +234,7 @@ def test_kill_9_during_training_then_restart(
 
 
 def test_kill_9_of_server_during_preannotation_then_restart(
-    tmp_path: Path, tiny_encoder_dir: Path, backend_url: str
+    tmp_path: Path, backend_url: str, first_model
 ) -> None:
     """The pre-annotation job is started through the page's own event (``/pre_all``)."""
     from gradio_client import Client
@@ -242,12 +246,7 @@ def test_kill_9_of_server_during_preannotation_then_restart(
         raw = converters.read("spert", DEMO / "conll04_unannotated.json")
         new = [Document(f"u{k:04d}", raw[k % len(raw)].text) for k in range(N_PREANNOTATE)]
         store.import_documents(PROJECT, new, status="new")
-        retrainer = Retrainer(store, models)
-        try:
-            first = retrainer.wait(retrainer.start(PROJECT, _tiny_options(tiny_encoder_dir)).id)
-        finally:
-            retrainer.shutdown()
-        assert first.state == "done", first.log
+        install(store, models, PROJECT, first_model)
         active = store.active_model_version(PROJECT)
         assert active is not None
         before = {d.id for d in store.list_documents(PROJECT)}

@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--no-span-attention", action="store_true", help="F_s = max-pool")
     t.add_argument("--no-sentence-attention", action="store_true", help="T_s, T_r = [CLS]")
     t.add_argument("--no-local-attention", action="store_true", help="F_r = max-pool")
+    t.add_argument(
+        "--no-word-shapes",
+        action="store_true",
+        help="no embedding of each word's capitals and digits (the paper's model exactly)",
+    )
     t.add_argument("--max-span-width", type=int, default=10)
     t.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     t.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
@@ -97,6 +102,7 @@ def _train(args: argparse.Namespace) -> int:
         span_attention=not args.no_span_attention,
         sentence_attention=not args.no_sentence_attention,
         local_attention=not args.no_local_attention,
+        word_shapes=not args.no_word_shapes,
         max_span_width=args.max_span_width,
     )
     train_cfg = TrainConfig(

@@ -51,6 +51,9 @@ class ModelConfig:
     max_length: int = 512  # sub-words per unit including [CLS]/[SEP]
     # pairs scored at once at inference; bounds memory when many spans are entities
     max_pairs_per_chunk: int = 1000
+    # a learnt embedding of each word's shape (capitals, digits: ``encoding.word_shape``) added
+    # to the encoder's input embeddings; a model saved without the setting has none
+    word_shapes: bool = True
 
     def __post_init__(self) -> None:
         if self.attention not in ATTENTION_VARIANTS:
@@ -89,7 +92,7 @@ class ModelConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown model config keys: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return cls(**{"word_shapes": False, **data})
 
 
 @dataclass

@@ -33,6 +33,8 @@ class Unit:
     entities: list[tuple[int, int, int]] = field(default_factory=list)
     # gold: (relation type index, 0-based; head entity index; tail entity index)
     relations: list[tuple[int, int, int]] = field(default_factory=list)
+    # the shape of each sub-word's word (``word_shape``), 0 for [CLS]/[SEP]; as input_ids
+    shape_ids: list[int] = field(default_factory=list)
 
     @property
     def n_words(self) -> int:
@@ -46,6 +48,31 @@ class EncodingStats:
     entities_dropped: int = 0
     relations_dropped: int = 0
     duplicate_spans: int = 0
+
+
+#: word shapes: 0 is [CLS]/[SEP]/padding
+SHAPES = ("special", "punctuation", "number", "lower", "capitalized", "upper", "mixed")
+
+
+def word_shape(word: str) -> int:
+    """The index in ``SHAPES`` of a word's shape.
+
+    Why: an uncased encoder (the bundled MiniLM lower-cases its input) cannot tell "Bush" from
+    "bush"; capitals are the strongest single cue of a name, so the model is given them beside
+    the sub-words.
+    """
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return 2 if any(c.isdigit() for c in word) else 1
+    if any(c.isdigit() for c in word):
+        return 2
+    if all(c.islower() for c in letters):
+        return 3
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return 5
+    if letters[0].isupper():
+        return 4
+    return 6
 
 
 def _special_ids(tokenizer: PreTrainedTokenizerFast) -> tuple[int, int, int]:
@@ -145,13 +172,16 @@ def build_units(
         ent_unit: dict[int, tuple[int, int]] = {}  # doc entity -> (unit number, local index)
         for a, b in spans:
             ids = [cls_id]
+            shapes = [0]
             starts, ends = [], []
             for w in range(a, b):
                 starts.append(len(ids))
                 ids.extend(pieces[w][:budget])
+                shapes.extend([word_shape(doc.tokens[w])] * len(pieces[w][:budget]))
                 ends.append(len(ids) - 1)
             ids.append(sep_id)
-            unit = Unit(di, a, ids, starts, ends)
+            shapes.append(0)
+            unit = Unit(di, a, ids, starts, ends, shape_ids=shapes)
             if types is not None:
                 seen: dict[tuple[int, int], int] = {}
                 for ei, ent in enumerate(doc.entities):

@@ -69,7 +69,11 @@ def build_model(
 def warm_start_model(path: Path, labels: dict[str, Any]) -> tuple[SpanRelModel, Any]:
     """Start from a saved model: its architecture, every weight whose shape still fits."""
     old, tokenizer, _, _ = load_model(path)
-    config = ModelConfig.from_dict({**old.config.to_dict(), **labels, "encoder_source": str(path)})
+    # a model saved before word shapes gains them: their embedding starts at zero, so the
+    # warm start begins from the old model's own outputs
+    config = ModelConfig.from_dict(
+        {**old.config.to_dict(), **labels, "encoder_source": str(path), "word_shapes": True}
+    )
     model = SpanRelModel(config, old.encoder)
     own = model.state_dict()
     keep = {k: v for k, v in old.state_dict().items() if k in own and own[k].shape == v.shape}
@@ -77,7 +81,7 @@ def warm_start_model(path: Path, labels: dict[str, Any]) -> tuple[SpanRelModel, 
     model.load_state_dict(keep, strict=False)
     if skipped:
         log.info(
-            "warm start from %s: %d tensors re-initialised (types changed): %s",
+            "warm start from %s: %d tensors re-initialised (types changed or layers added): %s",
             path,
             len(skipped),
             ", ".join(skipped[:6]),

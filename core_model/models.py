@@ -17,6 +17,7 @@ from torch import nn
 
 from .attention import MultiHeadAttention, has_key, make_attention, masked_softmax
 from .config import ModelConfig
+from .encoding import SHAPES
 from .sampling import Batch
 from .tensor_ops import batched_gather, between_bounds, between_mask, ffnn, pair_groups, range_max
 
@@ -56,11 +57,23 @@ class SpanRelModel(nn.Module):
         self.ffnn_sentence = ffnn(h, hid, config.context, 3, config.dropout)
         self.rel_classifier = ffnn(pair_dim + 2 * config.context, hid, n_rel, 2, config.dropout)
         self.dropout = nn.Dropout(config.dropout)
+        if config.word_shapes:
+            # zero at first: the encoder starts exactly as pretrained
+            self.shape_embedding = nn.Embedding(len(SHAPES), h)
+            nn.init.zeros_(self.shape_embedding.weight)
 
     # -- pieces -----------------------------------------------------------------------------
-    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask.long())
-        return out.last_hidden_state  # [B, L, H]
+    def encode(self, batch: Batch) -> torch.Tensor:
+        """The encoder's last hidden states ``[B, L, H]``; with word shapes, each sub-word's
+        input embedding plus the embedding of its word's shape."""
+        mask = batch.attention_mask.long()
+        if not self.config.word_shapes:
+            return self.encoder(input_ids=batch.input_ids, attention_mask=mask).last_hidden_state
+        if batch.shape_ids is None:
+            raise ValueError("this model reads word shapes: the batch has none")
+        embeds = self.encoder.get_input_embeddings()(batch.input_ids)
+        embeds = embeds + self.shape_embedding(batch.shape_ids)
+        return self.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
 
     def span_parts(
         self, x: torch.Tensor, batch: Batch
@@ -191,7 +204,7 @@ class SpanRelModel(nn.Module):
     # -- training ---------------------------------------------------------------------------
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """Span logits ``[B, S, E+1]`` and relation logits ``[B, P, R]`` of a training batch."""
-        x = self.encode(batch.input_ids, batch.attention_mask)
+        x = self.encode(batch)
         r_s = self.span_representations(x, batch)
         span_logits = self.span_classifier(self.dropout(r_s))
         assert batch.rel_pairs is not None
@@ -217,7 +230,7 @@ class SpanRelModel(nn.Module):
         confirmed are then scored by the same classifier, not only between the model's own
         entities. ``span_probs`` stay the classifier's either way.
         """
-        x = self.encode(batch.input_ids, batch.attention_mask)
+        x = self.encode(batch)
         hidden, span_rows = self.span_inference(x, batch)
         span_probs = torch.softmax(self.span_classifier[1:](hidden).float(), dim=-1)
         if entity_mask is None:

@@ -39,6 +39,7 @@ class Batch:
     rel_pairs: torch.Tensor | None = None  # [B, P, 2] long, indices into the spans
     rel_mask: torch.Tensor | None = None  # [B, P] bool
     rel_labels: torch.Tensor | None = None  # [B, P, R] float, multi-hot
+    shape_ids: torch.Tensor | None = None  # [B, L] long, word shape of each sub-word
 
     def to(self, device: torch.device) -> Batch:
         moved = {
@@ -112,16 +113,21 @@ def sample_unit(unit: Unit, cfg: SampleConfig, n_rel_types: int, rng: random.Ran
     return UnitSample(spans, labels, pairs, pair_labels)
 
 
-def _pad_units(units: list[Unit]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _pad_units(
+    units: list[Unit],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     length = max(len(u.input_ids) for u in units)
     ids = torch.zeros(len(units), length, dtype=torch.long)
     att = torch.zeros(len(units), length, dtype=torch.bool)
     ctx = torch.zeros(len(units), length, dtype=torch.bool)
+    shapes = torch.zeros(len(units), length, dtype=torch.long)
     for b, u in enumerate(units):
         ids[b, : len(u.input_ids)] = torch.tensor(u.input_ids)
         att[b, : len(u.input_ids)] = True
         ctx[b, : len(u.input_ids) - 1] = True  # everything but [SEP]
-    return ids, att, ctx
+        if u.shape_ids:
+            shapes[b, : len(u.shape_ids)] = torch.tensor(u.shape_ids)
+    return ids, att, ctx, shapes
 
 
 def _span_tensors(
@@ -151,7 +157,7 @@ def _span_tensors(
 def collate_train(
     units: list[Unit], samples: list[UnitSample], max_width: int, n_rel_types: int
 ) -> Batch:
-    ids, att, ctx = _pad_units(units)
+    ids, att, ctx, shapes = _pad_units(units)
     spans = [
         (
             torch.tensor([s for s, _ in smp.spans], dtype=torch.long),
@@ -173,14 +179,22 @@ def collate_train(
             pmask[b, :k] = True
             plabels[b, :k] = torch.tensor(smp.pair_labels, dtype=torch.float)
     return Batch(
-        ids, att, ctx, **st, span_labels=labels, rel_pairs=pairs, rel_mask=pmask, rel_labels=plabels
+        ids,
+        att,
+        ctx,
+        **st,
+        span_labels=labels,
+        rel_pairs=pairs,
+        rel_mask=pmask,
+        rel_labels=plabels,
+        shape_ids=shapes,
     )
 
 
 def collate_eval(units: list[Unit], max_width: int) -> Batch:
-    ids, att, ctx = _pad_units(units)
+    ids, att, ctx, shapes = _pad_units(units)
     spans = [enumerate_spans(u.n_words, max_width) for u in units]
-    return Batch(ids, att, ctx, **_span_tensors(units, spans, max_width))
+    return Batch(ids, att, ctx, **_span_tensors(units, spans, max_width), shape_ids=shapes)
 
 
 class TrainDataset(torch.utils.data.Dataset):

@@ -106,7 +106,7 @@ def test_span_representation_shapes_and_single_subword(tiny_encoder_dir: Path) -
     _, batch = train_batch(model, tok)
     h = model.config.hidden_size
     with torch.no_grad():
-        x = model.encode(batch.input_ids, batch.attention_mask)
+        x = model.encode(batch)
         r_s = model.span_representations(x, batch)
     b, s = batch.span_start.shape
     assert r_s.shape == (b, s, 4 * h + model.config.width_dim)
@@ -130,7 +130,7 @@ def test_maxpool_ablation_is_span_max(tiny_encoder_dir: Path) -> None:
     _, batch = train_batch(model, tok)
     h = model.config.hidden_size
     with torch.no_grad():
-        x = model.encode(batch.input_ids, batch.attention_mask)
+        x = model.encode(batch)
         r_s = model.span_representations(x, batch)
     for bi, si in batch.span_mask.nonzero()[:20].tolist():
         a, e = int(batch.span_start[bi, si]), int(batch.span_end[bi, si])
@@ -155,7 +155,7 @@ def test_local_context_empty_for_adjacent_and_overlapping(tiny_encoder_dir: Path
         model.eval()
         _, batch = train_batch(model, tok)
         with torch.no_grad():
-            x = model.encode(batch.input_ids, batch.attention_mask)
+            x = model.encode(batch)
         # spans by sub-word: A = [1, 2], B = [3, 3] (adjacent), C = [2, 4] (overlaps A), D = [6, 6]
         start = torch.tensor([[1, 3, 2, 6]])
         end = torch.tensor([[2, 3, 4, 6]])
@@ -220,7 +220,7 @@ def test_fast_span_classifier_equals_concat_path(
     model.eval()
     _, batch = train_batch(model, tok)
     with torch.no_grad():
-        x = model.encode(batch.input_ids, batch.attention_mask)
+        x = model.encode(batch)
         r_s = model.span_representations(x, batch)
         slow = model.span_classifier(r_s)
         hidden, rows = model.span_inference(x, batch)

@@ -280,6 +280,7 @@ def test_cli_train_eval_predict(
         "--attention",
         "dot",
         "--no-local-attention",
+        "--no-word-shapes",
         "--max-span-width",
         "3",
         "--device",
@@ -296,6 +297,7 @@ def test_cli_train_eval_predict(
     assert summary["model_dir"] == str(out) and "dev" in summary
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["attention"] == "dot" and cfg["local_attention"] is False
+    assert cfg["word_shapes"] is False
     meta = json.loads((out / "training.json").read_text())
     assert meta["train_config"]["ema_decay"] == 0.9
 

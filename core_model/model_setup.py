@@ -53,7 +53,7 @@ def build_model(
                 "encoder directory and model settings are not used",
                 init_from,
             )
-        return warm_start_model(Path(init_from), labels)
+        return warm_start_model(Path(init_from), labels, bool(overrides.get("word_shapes")))
     enc_dir = Path(encoder_dir) if encoder_dir else default_encoder_dir()
     tokenizer = load_tokenizer(enc_dir)
     encoder = load_pretrained_encoder(enc_dir)
@@ -66,13 +66,18 @@ def build_model(
     return SpanRelModel(config, encoder), tokenizer
 
 
-def warm_start_model(path: Path, labels: dict[str, Any]) -> tuple[SpanRelModel, Any]:
-    """Start from a saved model: its architecture, every weight whose shape still fits."""
+def warm_start_model(
+    path: Path, labels: dict[str, Any], word_shapes: bool = False
+) -> tuple[SpanRelModel, Any]:
+    """Start from a saved model: its architecture, every weight whose shape still fits.
+
+    ``word_shapes``: a saved model without them gains them (their embedding starts at zero, so
+    the warm start begins from the old model's own outputs); one that has them keeps them.
+    """
     old, tokenizer, _, _ = load_model(path)
-    # a model saved before word shapes gains them: their embedding starts at zero, so the
-    # warm start begins from the old model's own outputs
+    shapes = old.config.word_shapes or word_shapes
     config = ModelConfig.from_dict(
-        {**old.config.to_dict(), **labels, "encoder_source": str(path), "word_shapes": True}
+        {**old.config.to_dict(), **labels, "encoder_source": str(path), "word_shapes": shapes}
     )
     model = SpanRelModel(config, old.encoder)
     own = model.state_dict()

@@ -39,6 +39,8 @@ MAX_EPOCHS = 40
 #: training units from which a retraining starts from the active version instead of the base
 #: encoder (``warm_start``)
 WARM_START_FROM_UNITS = 200
+#: training units from which a retraining's new model reads word shapes (``word_shapes``)
+WORD_SHAPES_FROM_UNITS = 75
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,16 @@ def warm_start(units: int) -> bool:
     (250-400 documents: 49.5 % against 41.9 %; dev F1 higher warm from 201 training documents).
     """
     return units >= WARM_START_FROM_UNITS
+
+
+def word_shapes(units: int) -> bool:
+    """Whether a new model trained on ``units`` training units should read word shapes
+    (``ModelConfig.word_shapes``).
+
+    Measured on CoNLL04 slices with the app's settings (``bench/RESULTS.md``, "Word shapes"):
+    on 78 training units (100 documents) they saved 3.6 points more edits over three slices
+    (41.2 against 37.6 %, better on each), on 39 (50 documents) 3.6 points fewer (23.5 against
+    27.1 %; two of the three runs stopped early with entity recall near 0.3), and the effort
+    benchmark's rounds agreed (-11.7 points after 50 documents, +7.2 after 100).
+    """
+    return units >= WORD_SHAPES_FROM_UNITS

@@ -162,8 +162,12 @@ class Retrainer:
         data: RetrainData,
         version: ModelVersionInfo,
     ) -> JobInfo:
+        from core_model.schedule import word_shapes
+
         out_dir = Path(version.path)
         job_dir = data.train_path.parent
+        # documents stand in for training units, as for the warm start
+        shapes = word_shapes(len(data.train_ids))
         run = WorkerRun(
             job_id=job.id,
             project=project,
@@ -187,7 +191,7 @@ class Retrainer:
             "init_from": warm.path if warm else None,
             "compare_with": active.path if active is not None else None,
             "train_config": train_config,
-            "model_config": dict(options.model_config),
+            "model_config": {"word_shapes": shapes, **options.model_config},
             "parent_pid": os.getpid(),
         }
         (job_dir / "spec.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")

@@ -98,10 +98,12 @@ def test_a_model_saved_before_word_shapes_loads_and_predicts(
     assert len(Predictor.load(out, device="cpu").predict(conll_train[12:16])) == 4
     old, tokenizer, _, _ = load_model(out)
     assert not old.config.word_shapes and not hasattr(old, "shape_embedding")
-    # a warm start from it gains the shapes, zero at first: it starts from the old model's
+    # a warm start asked for shapes gains them, zero at first: it starts from the old model's
     # predictions
     labels = ("entity_types", "relation_types", "symmetric_relations")
-    warm, _ = warm_start_model(out, {k: config[k] for k in labels})
+    kept, _ = warm_start_model(out, {k: config[k] for k in labels})
+    assert not kept.config.word_shapes and not hasattr(kept, "shape_embedding")
+    warm, _ = warm_start_model(out, {k: config[k] for k in labels}, word_shapes=True)
     warm.eval()
     assert warm.config.word_shapes
     assert torch.count_nonzero(warm.shape_embedding.weight) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import signal
 import time
@@ -180,6 +181,8 @@ def test_warm_start_and_from_scratch_are_compared_with_the_active_version(
     v3 = train_one(retrainer, make_options(epochs=1))
     mv3 = next(mv for mv in store.list_model_versions(PROJECT) if mv.id == v3)
     assert mv3.metrics["warm_start_from"] is None and not mv3.active
+    # a project this small trains without word shapes (core_model.schedule.word_shapes)
+    assert json.loads((Path(mv3.path) / "config.json").read_text())["word_shapes"] is False
     assert mv3.metrics["compared_with"]["version"] == v1
     assert store.list_jobs(project=PROJECT)[0].params["from_scratch"]
     activate(store, PROJECT, v2)

@@ -52,6 +52,7 @@ class EncodingStats:
 
 #: word shapes: 0 is [CLS]/[SEP]/padding
 SHAPES = ("special", "punctuation", "number", "lower", "capitalized", "upper", "mixed")
+_SHAPE = {name: i for i, name in enumerate(SHAPES)}
 
 
 def word_shape(word: str) -> int:
@@ -62,17 +63,17 @@ def word_shape(word: str) -> int:
     the sub-words.
     """
     letters = [c for c in word if c.isalpha()]
-    if not letters:
-        return 2 if any(c.isdigit() for c in word) else 1
     if any(c.isdigit() for c in word):
-        return 2
+        return _SHAPE["number"]
+    if not letters:
+        return _SHAPE["punctuation"]
     if all(c.islower() for c in letters):
-        return 3
+        return _SHAPE["lower"]
     if len(letters) > 1 and all(c.isupper() for c in letters):
-        return 5
+        return _SHAPE["upper"]
     if letters[0].isupper():
-        return 4
-    return 6
+        return _SHAPE["capitalized"]
+    return _SHAPE["mixed"]
 
 
 def _special_ids(tokenizer: PreTrainedTokenizerFast) -> tuple[int, int, int]:
@@ -175,9 +176,10 @@ def build_units(
             shapes = [0]
             starts, ends = [], []
             for w in range(a, b):
+                piece = pieces[w][:budget]
                 starts.append(len(ids))
-                ids.extend(pieces[w][:budget])
-                shapes.extend([word_shape(doc.tokens[w])] * len(pieces[w][:budget]))
+                ids.extend(piece)
+                shapes.extend([word_shape(doc.tokens[w])] * len(piece))
                 ends.append(len(ids) - 1)
             ids.append(sep_id)
             shapes.append(0)

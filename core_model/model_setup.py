@@ -50,7 +50,8 @@ def build_model(
         if encoder_dir is not None or model_config is not None:
             log.info(
                 "warm start: architecture and encoder come from %s; the given "
-                "encoder directory and model settings are not used",
+                "encoder directory and model settings are not used (word shapes "
+                "are added when asked for)",
                 init_from,
             )
         return warm_start_model(Path(init_from), labels, bool(overrides.get("word_shapes")))

@@ -41,16 +41,9 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-#: the marker of a test that needs its SQLite file empty, not yet migrated (``backend_url``)
+#: the marker of a test that needs its SQLite file empty, not yet migrated (``backend_url``;
+#: registered in pyproject.toml)
 FROM_EMPTY = "from_empty"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{FROM_EMPTY}: backend_url's SQLite file starts empty (no schema) instead of as a copy "
-        "of a store the migrations built once per process",
-    )
 
 
 @pytest.fixture(scope="session")

@@ -101,6 +101,25 @@ def plan_steps(units: int, cfg: TrainConfig, world_size: int = 1) -> tuple[Train
     return cfg, steps_per_epoch
 
 
+@dataclass(frozen=True)
+class SizeRules:
+    """What a retraining on ``units`` training units decides by the project's size.
+
+    Why one object: the retrainer counts the project once and asks every size rule with that
+    count, so the warm start and the word shapes can never be decided from two different counts.
+    """
+
+    units: int
+    warm_start: bool
+    word_shapes: bool
+
+
+def size_rules(units: int) -> SizeRules:
+    """Every size rule of a retraining on ``units`` training units (``warm_start``,
+    ``word_shapes``)."""
+    return SizeRules(units=units, warm_start=warm_start(units), word_shapes=word_shapes(units))
+
+
 def warm_start(units: int) -> bool:
     """Whether a retraining on ``units`` training units should start from the active version
     (True) or from the base encoder (False).

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.retraining.monitor import WorkerRun, conclude, fail, follow
 from app.retraining.options import KIND, RetrainOptions
@@ -30,6 +30,9 @@ from app.retraining.training_data import RetrainData, assign_dev_split, write_da
 from app.screens.exporting import slug
 from db import Store, StoreError
 from db.views import JobInfo, ModelVersionInfo
+
+if TYPE_CHECKING:
+    from core_model.schedule import SizeRules
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +82,15 @@ class Retrainer:
             sweep_job_dirs(self.store, self.models_dir.resolve())
         splits = assign_dev_split(self.store, project)
         active = self.store.active_model_version(project)
+        # documents stand in for training units: the data is not tokenized yet (a project of
+        # long documents has more units than documents, so it errs towards the small side)
+        from core_model.schedule import size_rules
+
+        rules = size_rules(splits["train"])
         warm = None
         from_scratch = options.from_scratch
         if from_scratch is None:
-            # documents stand in for training units: the data is not tokenized yet (a project
-            # of long documents has more units than documents, so it errs towards scratch)
-            from core_model.schedule import warm_start
-
-            from_scratch = not warm_start(splits["train"])
+            from_scratch = not rules.warm_start
         if not from_scratch and active is not None:
             if (Path(active.path) / "config.json").is_file():
                 warm = active
@@ -112,7 +116,7 @@ class Retrainer:
             "from the encoder" if warm is None else f"warm from version {warm.id}",
         )
         try:
-            return self._launch(job, project, options, train_config, active, warm)
+            return self._launch(job, project, options, train_config, active, warm, rules)
         except BaseException as exc:
             self.store.fail_job(job.id, f"{type(exc).__name__}: {exc}")
             raise
@@ -125,6 +129,7 @@ class Retrainer:
         train_config: dict[str, Any],
         active: ModelVersionInfo | None,
         warm: ModelVersionInfo | None,
+        rules: SizeRules,
     ) -> JobInfo:
         root = self.models_dir.resolve()
         job_dir = root / JOBS_DIR / f"job-{job.id}"
@@ -145,7 +150,9 @@ class Retrainer:
             state="training",
         )
         try:
-            return self._spawn(job, project, options, train_config, active, warm, data, version)
+            return self._spawn(
+                job, project, options, train_config, active, warm, rules, data, version
+            )
         except BaseException:
             self.store.mark_model_failed(version.id)
             shutil.rmtree(job_dir, ignore_errors=True)
@@ -159,15 +166,12 @@ class Retrainer:
         train_config: dict[str, Any],
         active: ModelVersionInfo | None,
         warm: ModelVersionInfo | None,
+        rules: SizeRules,
         data: RetrainData,
         version: ModelVersionInfo,
     ) -> JobInfo:
-        from core_model.schedule import word_shapes
-
         out_dir = Path(version.path)
         job_dir = data.train_path.parent
-        # documents stand in for training units, as for the warm start
-        shapes = word_shapes(len(data.train_ids))
         run = WorkerRun(
             job_id=job.id,
             project=project,
@@ -191,7 +195,7 @@ class Retrainer:
             "init_from": warm.path if warm else None,
             "compare_with": active.path if active is not None else None,
             "train_config": train_config,
-            "model_config": {"word_shapes": shapes, **options.model_config},
+            "model_config": {"word_shapes": rules.word_shapes, **options.model_config},
             "parent_pid": os.getpid(),
         }
         (job_dir / "spec.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")

@@ -16,6 +16,7 @@ from core_model.schedule import (
     WARM_START_FROM_UNITS,
     WORD_SHAPES_FROM_UNITS,
     auto_schedule,
+    size_rules,
     target_steps,
     warm_start,
     word_shapes,
@@ -57,6 +58,16 @@ def test_word_shapes_from_about_a_hundred_documents() -> None:
     # measured: fewer edits with them on 78 training documents, more on 39 (RESULTS)
     assert not word_shapes(39) and not word_shapes(WORD_SHAPES_FROM_UNITS - 1)
     assert word_shapes(WORD_SHAPES_FROM_UNITS) and word_shapes(78) and word_shapes(900)
+
+
+def test_size_rules_decide_every_rule_from_one_count() -> None:
+    # between the two thresholds: shapes on, still from the encoder
+    assert WORD_SHAPES_FROM_UNITS < WARM_START_FROM_UNITS
+    mid = size_rules(WORD_SHAPES_FROM_UNITS)
+    assert (mid.units, mid.word_shapes, mid.warm_start) == (WORD_SHAPES_FROM_UNITS, True, False)
+    small, large = size_rules(10), size_rules(WARM_START_FROM_UNITS)
+    assert not small.word_shapes and not small.warm_start
+    assert large.word_shapes and large.warm_start
 
 
 def test_tiny_projects_are_capped() -> None:

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 2
 #: optimizer steps for a small project; larger ones get ``STEPS_PER_UNIT`` more per unit
 BASE_STEPS = 400
-#: extra steps per training unit beyond ``BASE_UNITS`` (past it ``MIN_EPOCHS`` asks for more, so
-#: the minimum decides there)
+#: extra steps per training unit beyond ``BASE_UNITS`` (at batch 2, the app's, ``MIN_EPOCHS``
+#: asks for more past it, so the minimum decides there; a larger batch still follows this)
 STEPS_PER_UNIT = 0.5
 BASE_UNITS = 200
 #: a large project still gets four passes over its data: at 600 documents, a warm start from a
